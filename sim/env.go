@@ -1,0 +1,111 @@
+// Package sim is the world that edgelab's services run in: the Env seam
+// through which all service code reaches time, randomness, the network,
+// names, disks and the trace, its implementation on the real operating
+// system (Real), and a deterministic simulator that implements it in virtual
+// time under injected faults.
+//
+// Service code takes an Env and never calls time.Now, time.Sleep,
+// crypto/rand, net.Dial or the go statement itself. The same code then runs
+// unchanged in production and, byte for byte reproducibly, in a simulation.
+package sim
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/edgelab/edgelab/model"
+)
+
+// Env is everything a service may use of the outside world.
+type Env interface {
+	// Node names the machine the code runs on ("relay", "client-3").
+	Node() string
+
+	// Now is this node's clock. In a simulation it is virtual time as seen
+	// through the node's clock offset, drift and jumps.
+	Now() time.Time
+	// Sleep blocks the calling task for d of virtual (or real) time.
+	Sleep(d time.Duration)
+	// WithTimeout is context.WithTimeout whose deadline is measured on this
+	// Env's timeline rather than the wall clock.
+	WithTimeout(parent context.Context, d time.Duration) (context.Context, context.CancelFunc)
+
+	// Go starts fn as a new task on this node. In a simulation tasks run
+	// one at a time and switch only inside Env calls.
+	Go(name string, fn func())
+	// NewNotifier returns a wait/notify primitive for tasks on this node.
+	NewNotifier() Notifier
+
+	// Rand is this node's source of randomness. In a simulation it is a
+	// deterministic stream derived from the seed.
+	Rand() io.Reader
+
+	// Transport sends HTTP requests from this node.
+	Transport() http.RoundTripper
+	// Dial opens a stream connection ("tcp", "tcp4", "tcp6").
+	Dial(ctx context.Context, network, address string) (net.Conn, error)
+	// Listen opens a stream listener on this node.
+	Listen(network, address string) (net.Listener, error)
+	// Resolver looks up names; its methods are those of *net.Resolver.
+	Resolver() Resolver
+
+	// Disk is this node's persistent storage.
+	Disk() Disk
+
+	// Record appends an action fact to the trace.
+	Record(name string, args ...model.Term)
+}
+
+// Notifier is an auto-reset event. Notify wakes every task blocked in Wait;
+// if none is waiting, the next Wait returns at once. Because a notification
+// is never lost, the check-state-then-Wait loop is safe without holding a
+// lock across Wait. Wakeups may be spurious: callers re-check their state.
+type Notifier interface {
+	Wait(ctx context.Context) error
+	Notify()
+}
+
+// Resolver is the method set of *net.Resolver that edgelab's services and
+// the libraries they use (blitiri.com.ar/go/spf) rely on.
+type Resolver interface {
+	LookupHost(ctx context.Context, host string) ([]string, error)
+	LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, error)
+	LookupMX(ctx context.Context, name string) ([]*net.MX, error)
+	LookupTXT(ctx context.Context, name string) ([]string, error)
+	LookupAddr(ctx context.Context, addr string) ([]string, error)
+	LookupCNAME(ctx context.Context, host string) (string, error)
+}
+
+var _ Resolver = (*net.Resolver)(nil)
+
+// Disk is a node's file system, reduced to what durable services need and
+// with explicit durability: data reaches stable storage only through
+// File.Sync, and a new or renamed name only through SyncDir of its
+// directory. Names are slash-separated and relative to the disk's root.
+type Disk interface {
+	// OpenFile opens name with os.O_* flags (O_RDONLY, O_WRONLY, O_RDWR,
+	// O_CREATE, O_EXCL, O_TRUNC, O_APPEND).
+	OpenFile(name string, flag int) (File, error)
+	ReadFile(name string) ([]byte, error)
+	Rename(oldname, newname string) error
+	Remove(name string) error
+	// ReadDir lists the names in dir, sorted.
+	ReadDir(dir string) ([]string, error)
+	MkdirAll(dir string) error
+	// SyncDir makes creations, renames and removals in dir durable.
+	SyncDir(dir string) error
+}
+
+// File is an open file on a Disk.
+type File interface {
+	io.Reader
+	io.Writer
+	io.ReaderAt
+	io.Closer
+	Sync() error
+	Stat() (os.FileInfo, error)
+}
