@@ -1,0 +1,268 @@
+package bhttp
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// FromHTTPRequest converts r to a known-length binary request.
+//
+// It reads r.Body to the end and replaces it with a reader over the same
+// bytes, so r can still be sent or served. Control data comes from:
+//   - Method: r.Method, or GET when empty, as net/http reads it;
+//   - Scheme: r.URL.Scheme if set, else "https" — OHTTP targets are
+//     https resources, and a server-side request carries no scheme at all
+//     (r.TLS is not consulted);
+//   - Authority: r.Host if set, else r.URL.Host;
+//   - Path: r.URL.RequestURI().
+//
+// A CONNECT request has an empty scheme and path, as in HTTP/2.
+//
+// Header and trailer names are lowercased and sorted, so the encoding does
+// not depend on map order; the values of one name keep their order.
+// Connection-specific fields (Connection, the fields it lists, Keep-Alive,
+// Proxy-Connection, Transfer-Encoding, Upgrade) are dropped as RFC 9292
+// §3.6 recommends, and so is a Host entry in r.Header, which net/http
+// ignores in favour of r.Host.
+func FromHTTPRequest(r *http.Request) (*Request, error) {
+	if r.URL == nil {
+		return nil, &encodeError{"control data", faultf(ErrInvalidControlData, "request has no URL")}
+	}
+	content, err := readBody(&r.Body)
+	if err != nil {
+		return nil, fmt.Errorf("bhttp: reading request body: %w", err)
+	}
+	br := &Request{
+		Method:    r.Method,
+		Scheme:    r.URL.Scheme,
+		Authority: r.Host,
+		Path:      r.URL.RequestURI(),
+		Header:    fieldsFromHTTP(r.Header, "host"),
+		Content:   content,
+		Trailer:   fieldsFromHTTP(r.Trailer),
+	}
+	if br.Method == "" {
+		br.Method = http.MethodGet
+	}
+	if br.Authority == "" {
+		br.Authority = r.URL.Host
+	}
+	if br.Scheme == "" {
+		br.Scheme = "https"
+	}
+	if br.Method == http.MethodConnect {
+		br.Scheme, br.Path = "", ""
+	}
+	if err := br.check(); err != nil {
+		return nil, err
+	}
+	return br, nil
+}
+
+// HTTPRequest converts r to an *http.Request suitable for an http.Client or
+// a handler. The URL is built from Scheme, Authority and Path; when
+// Authority is empty the first host field takes its place (and is removed
+// from Header, where net/http would ignore it). Header and Trailer keys are
+// canonicalized. ContentLength is len(Content), except that it is -1 when
+// there are trailers, because net/http only sends trailers on a chunked
+// body. The result has no context; use WithContext to give it one.
+func (r *Request) HTTPRequest() (*http.Request, error) {
+	if err := r.check(); err != nil {
+		return nil, err
+	}
+	host, header := r.Authority, r.Header
+	if host == "" {
+		if i := slices.IndexFunc(header, func(f Field) bool { return f.Name == "host" }); i >= 0 {
+			host = header[i].Value
+			header = slices.Delete(slices.Clone(header), i, i+1)
+			// Now the target, so it must pass as an authority would.
+			if bad := checkAuthority(host); bad != nil {
+				return nil, &encodeError{"host field", bad}
+			}
+		}
+	}
+	u := &url.URL{}
+	if r.Path != "" {
+		var err error
+		if u, err = url.ParseRequestURI(r.Path); err != nil {
+			return nil, &encodeError{"control data", faultf(ErrInvalidControlData, "path %q: %v", clip(r.Path), err)}
+		}
+	}
+	u.Scheme, u.Host = r.Scheme, host
+	req := &http.Request{
+		Method:     r.Method,
+		URL:        u,
+		Proto:      "HTTP/1.1",
+		ProtoMajor: 1,
+		ProtoMinor: 1,
+		Header:     fieldsToHTTP(header),
+		Host:       host,
+		Trailer:    fieldsToHTTP(r.Trailer),
+	}
+	if req.Header == nil {
+		req.Header = http.Header{}
+	}
+	req.Body, req.GetBody, req.ContentLength = bodyOf(r.Content)
+	if req.Trailer != nil {
+		req.ContentLength = -1
+		if req.Body == http.NoBody {
+			// NoBody would make net/http skip the body and the trailers.
+			req.Body, req.GetBody = reader(nil)
+		}
+	}
+	return req, nil
+}
+
+// FromHTTPResponse converts r to a known-length binary response, reading
+// r.Body to the end and replacing it with a reader over the same bytes.
+// Fields are treated as in FromHTTPRequest. net/http does not keep
+// informational responses, so there are none.
+func FromHTTPResponse(r *http.Response) (*Response, error) {
+	content, err := readBody(&r.Body)
+	if err != nil {
+		return nil, fmt.Errorf("bhttp: reading response body: %w", err)
+	}
+	br := &Response{
+		Status:  r.StatusCode,
+		Header:  fieldsFromHTTP(r.Header),
+		Content: content,
+		Trailer: fieldsFromHTTP(r.Trailer),
+	}
+	if err := br.check(); err != nil {
+		return nil, err
+	}
+	return br, nil
+}
+
+// HTTPResponse converts r to an *http.Response with the final status;
+// informational responses are left out, as net/http has no place for them.
+// Header and Trailer keys are canonicalized, and Body is never nil.
+func (r *Response) HTTPResponse() (*http.Response, error) {
+	if err := r.check(); err != nil {
+		return nil, err
+	}
+	status := strconv.Itoa(r.Status)
+	if text := http.StatusText(r.Status); text != "" {
+		status += " " + text
+	}
+	resp := &http.Response{
+		Status:     status,
+		StatusCode: r.Status,
+		Proto:      "HTTP/1.1",
+		ProtoMajor: 1,
+		ProtoMinor: 1,
+		Header:     fieldsToHTTP(r.Header),
+		Trailer:    fieldsToHTTP(r.Trailer),
+	}
+	if resp.Header == nil {
+		resp.Header = http.Header{}
+	}
+	resp.Body, _, resp.ContentLength = bodyOf(r.Content)
+	return resp, nil
+}
+
+// readBody reads *body to the end, closes it and puts back a reader over
+// the same bytes. Empty content is nil.
+func readBody(body *io.ReadCloser) ([]byte, error) {
+	if *body == nil || *body == http.NoBody {
+		return nil, nil
+	}
+	data, err := io.ReadAll(*body)
+	closeErr := (*body).Close()
+	*body = io.NopCloser(bytes.NewReader(data))
+	if err == nil {
+		err = closeErr
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(data) == 0 {
+		return nil, nil
+	}
+	return data, nil
+}
+
+func bodyOf(c []byte) (io.ReadCloser, func() (io.ReadCloser, error), int64) {
+	if len(c) == 0 {
+		return http.NoBody, func() (io.ReadCloser, error) { return http.NoBody, nil }, 0
+	}
+	body, get := reader(c)
+	return body, get, int64(len(c))
+}
+
+func reader(c []byte) (io.ReadCloser, func() (io.ReadCloser, error)) {
+	get := func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(c)), nil }
+	body, _ := get()
+	return body, get
+}
+
+// connectionFields are dropped when converting from net/http: they describe
+// one HTTP/1.1 connection and mean nothing in a standalone message
+// (RFC 9292 §3.6, RFC 9110 §7.6.1).
+var connectionFields = []string{"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"}
+
+// fieldsFromHTTP flattens h into lowercase fields sorted by name, leaving out
+// connection-specific fields and the names in skip. Keys that differ only in
+// case are merged, in the order of their original spelling.
+func fieldsFromHTTP(h http.Header, skip ...string) Fields {
+	drop := map[string]bool{}
+	for _, name := range skip {
+		drop[name] = true
+	}
+	for _, name := range connectionFields {
+		drop[name] = true
+	}
+	for key, values := range h {
+		if strings.EqualFold(key, "connection") {
+			for _, v := range values {
+				for name := range strings.SplitSeq(v, ",") {
+					drop[strings.ToLower(strings.TrimSpace(name))] = true
+				}
+			}
+		}
+	}
+	keys := make([]string, 0, len(h))
+	n := 0
+	for key, values := range h {
+		if len(values) > 0 && !drop[strings.ToLower(key)] {
+			keys = append(keys, key)
+			n += len(values)
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		if c := strings.Compare(strings.ToLower(a), strings.ToLower(b)); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	fs := make(Fields, 0, n)
+	for _, key := range keys {
+		name := strings.ToLower(key)
+		for _, v := range h[key] {
+			fs = append(fs, Field{Name: name, Value: v})
+		}
+	}
+	return fs
+}
+
+// fieldsToHTTP builds an http.Header with canonical keys, nil if fs is empty.
+func fieldsToHTTP(fs Fields) http.Header {
+	if len(fs) == 0 {
+		return nil
+	}
+	h := make(http.Header, len(fs))
+	for _, f := range fs {
+		key := http.CanonicalHeaderKey(f.Name)
+		h[key] = append(h[key], f.Value)
+	}
+	return h
+}
