@@ -1,0 +1,167 @@
+package sim
+
+// This file hosts real http.Handlers on simulated nodes. A request arrives
+// as the bytes http.Request.Write produced on the client; it is parsed with
+// http.ReadRequest, served in a new task with a buffering ResponseWriter,
+// and the response goes back as the bytes http.Response.Write produces.
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/edgelab/edgelab/model"
+)
+
+type httpServer struct {
+	n    *Node
+	port uint16
+	h    http.Handler
+}
+
+// receive starts a handler task for one request message. A duplicated
+// request runs the handler twice, as a replayed packet would.
+func (srv *httpServer) receive(m *message) {
+	srv.n.s.spawn(srv.n, "http-handler", func() { srv.serve(m) })
+}
+
+func (srv *httpServer) serve(m *message) {
+	req, err := http.ReadRequest(newReader(m.data))
+	if err != nil {
+		srv.n.send("http-response", srv.port, m.src, badRequest)
+		return
+	}
+	req.RemoteAddr = m.src.String()
+	w := &responseWriter{n: srv.n, req: req, header: make(http.Header)}
+	if !srv.call(w, req) {
+		return
+	}
+	srv.n.send("http-response", srv.port, m.src, w.serialize())
+}
+
+// call runs the handler. A panic aborts the exchange, as net/http aborts
+// the connection: no response is sent and the panic is noted in the trace.
+func (srv *httpServer) call(w *responseWriter, req *http.Request) (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			if r == errKilled {
+				panic(r)
+			}
+			ok = false
+			msg := "handler panic"
+			if r != http.ErrAbortHandler {
+				if err, isErr := r.(error); isErr {
+					msg = err.Error()
+				} else if s, isStr := r.(string); isStr {
+					msg = s
+				}
+			}
+			srv.n.s.Log(srv.n, model.Note, "http-abort", map[string]string{
+				"port": strconv.Itoa(int(srv.port)), "path": req.URL.Path, "panic": msg,
+			})
+		}
+	}()
+	srv.h.ServeHTTP(w, req)
+	return true
+}
+
+var badRequest = []byte("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request")
+
+var internalError = []byte("HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n")
+
+// newReader wraps data for the standard library's parsers with a buffer no
+// bigger than the message, since everything is already in memory.
+func newReader(data []byte) *bufio.Reader {
+	size := len(data)
+	if size > 4096 {
+		size = 4096
+	}
+	return bufio.NewReaderSize(bytes.NewReader(data), size)
+}
+
+// responseWriter buffers a handler's response. Flush is accepted and does
+// nothing: the response crosses the network as one message.
+type responseWriter struct {
+	n      *Node
+	req    *http.Request
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+var _ http.Flusher = (*responseWriter)(nil)
+
+func (w *responseWriter) Header() http.Header { return w.header }
+
+func (w *responseWriter) WriteHeader(code int) {
+	if w.status != 0 || code < 200 {
+		// Later calls are superfluous and 1xx responses are not relayed.
+		return
+	}
+	w.status = code
+}
+
+func (w *responseWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	if !bodyAllowed(w.status) {
+		return 0, http.ErrBodyNotAllowed
+	}
+	return w.body.Write(p)
+}
+
+func (w *responseWriter) WriteString(s string) (int, error) {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	if !bodyAllowed(w.status) {
+		return 0, http.ErrBodyNotAllowed
+	}
+	return w.body.WriteString(s)
+}
+
+func (w *responseWriter) Flush() {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+}
+
+func bodyAllowed(status int) bool {
+	return status != http.StatusNoContent && status != http.StatusNotModified && status >= 200
+}
+
+// serialize turns the buffered response into wire bytes, adding what
+// net/http's server adds: Date (from the node's clock) and a sniffed
+// Content-Type.
+func (w *responseWriter) serialize() []byte {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	h := w.header
+	if _, ok := h["Date"]; !ok {
+		h["Date"] = []string{w.n.env.Now().UTC().Format(http.TimeFormat)}
+	}
+	if _, ok := h["Content-Type"]; !ok && w.body.Len() > 0 && h.Get("Transfer-Encoding") == "" {
+		h["Content-Type"] = []string{http.DetectContentType(w.body.Bytes())}
+	}
+	resp := http.Response{
+		StatusCode:    w.status,
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        h,
+		Request:       w.req,
+		ContentLength: int64(w.body.Len()),
+	}
+	if w.body.Len() > 0 && w.req.Method != http.MethodHead {
+		resp.Body = io.NopCloser(bytes.NewReader(w.body.Bytes()))
+	}
+	var out bytes.Buffer
+	out.Grow(256 + w.body.Len())
+	if err := resp.Write(&out); err != nil {
+		return internalError
+	}
+	return out.Bytes()
+}

@@ -1,0 +1,136 @@
+package sim
+
+// This file is the client side of simulated HTTP: an http.RoundTripper per
+// node that writes the request with http.Request.Write, sends the bytes to
+// the node that owns the URL's host, parks the calling task until the
+// response bytes arrive or the request's context is done, and parses them
+// with http.ReadResponse.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+)
+
+type transport struct {
+	n *Node
+}
+
+// exchange is the client's end of one round trip: the ephemeral port's
+// endpoint.
+type exchange struct {
+	t    *task
+	resp []byte
+}
+
+func (x *exchange) receive(m *message) {
+	if x.resp != nil {
+		return // a duplicate response: the first one won
+	}
+	x.resp = m.data
+	x.t.s.wake(x.t, x.t.gen)
+}
+
+// HostError reports a URL host the simulation cannot route to.
+type HostError struct {
+	Host string
+	Err  error
+}
+
+func (e *HostError) Error() string {
+	return "sim: host " + strconv.Quote(e.Host) + ": " + e.Err.Error()
+}
+func (e *HostError) Unwrap() error { return e.Err }
+
+func (tr *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	n := tr.n
+	s := n.s
+	t := s.current("RoundTrip")
+	ctx := req.Context()
+	if req.URL == nil {
+		closeBody(req)
+		return nil, errors.New("sim: http: nil Request.URL")
+	}
+	var port uint16
+	switch req.URL.Scheme {
+	case "http":
+		port = 80
+	case "https":
+		port = 443
+	default:
+		closeBody(req)
+		return nil, fmt.Errorf("sim: unsupported protocol scheme %q", req.URL.Scheme)
+	}
+	if p := req.URL.Port(); p != "" {
+		v, err := strconv.ParseUint(p, 10, 16)
+		if err != nil {
+			closeBody(req)
+			return nil, &HostError{Host: req.URL.Host, Err: err}
+		}
+		port = uint16(v)
+	}
+	addr, err := tr.resolve(ctx, req.URL.Hostname())
+	if err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := req.Write(&buf); err != nil {
+		return nil, err
+	}
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	x := &exchange{t: t}
+	local, err := n.ephemeralPort(x)
+	if err != nil {
+		return nil, err
+	}
+	defer n.unbind(local, x)
+	n.send("http-request", local, netip.AddrPortFrom(addr, port), buf.Bytes())
+	for x.resp == nil {
+		if err := ctxErr(ctx); err != nil {
+			return nil, err
+		}
+		s.watch(ctx, t)
+		t.park("http response")
+	}
+	return http.ReadResponse(newReader(x.resp), req)
+}
+
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
+
+// resolve maps a URL host to an address: the node's HostResolver if set,
+// else a node name or an IP literal.
+func (tr *transport) resolve(ctx context.Context, host string) (netip.Addr, error) {
+	if tr.n.hostAddrs != nil {
+		return tr.n.hostAddrs(ctx, tr.n.env, host)
+	}
+	return DefaultHostResolver(ctx, tr.n.env, host)
+}
+
+// DefaultHostResolver resolves a node name to its IPv4 address and passes
+// IP literals through (an address nobody owns swallows the request, as a
+// real network would, and the client's deadline fires).
+func DefaultHostResolver(_ context.Context, env Env, host string) (netip.Addr, error) {
+	ne, ok := env.(*nodeEnv)
+	if !ok {
+		return netip.Addr{}, &HostError{Host: host, Err: errors.New("not a simulated node")}
+	}
+	if a, err := netip.ParseAddr(host); err == nil {
+		return a, nil
+	}
+	if n := ne.n.s.byName[host]; n != nil {
+		return n.v4, nil
+	}
+	return netip.Addr{}, &HostError{Host: host, Err: &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}}
+}
