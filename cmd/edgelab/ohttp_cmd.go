@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"time"
+
+	"github.com/edgelab/edgelab/ohttp"
+)
+
+func init() {
+	register(&command{
+		name:    "ohttp",
+		summary: "Oblivious HTTP client (ohttp get --relay URL --keys URL TARGET)",
+		run:     runOHTTP,
+	})
+}
+
+func runOHTTP(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: edgelab ohttp get --relay URL --keys URL TARGET")
+		return 2
+	}
+	switch args[0] {
+	case "get":
+		return runOHTTPGet(args[1:], stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "edgelab ohttp: unknown subcommand %q (want get)\n", args[0])
+	return 2
+}
+
+// runOHTTPGet fetches TARGET through the relay and prints the response:
+// status line, headers sorted by name, a blank line, the body. Like curl,
+// it exits 0 whenever a response arrived, whatever its status.
+func runOHTTPGet(args []string, stdout, stderr io.Writer) int {
+	const cmd = "ohttp get"
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	relay := fs.String("relay", "", "relay URL (required)")
+	keys := fs.String("keys", "", "gateway key configuration URL (required)")
+	chunked := fs.Bool("chunked", false, "use chunked Oblivious HTTP")
+	timeout := fs.Duration("timeout", 30*time.Second, "give up after this long")
+	if err := parseFlags(fs, args); err != nil {
+		return fail(stderr, cmd, 2, err)
+	}
+	switch {
+	case *relay == "":
+		return fail(stderr, cmd, 2, errors.New("--relay is required"))
+	case *keys == "":
+		return fail(stderr, cmd, 2, errors.New("--keys is required"))
+	case fs.NArg() != 1:
+		return fail(stderr, cmd, 2, errors.New("want exactly one TARGET URL"))
+	}
+	target, err := url.Parse(fs.Arg(0))
+	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
+		return fail(stderr, cmd, 2, fmt.Errorf("TARGET %q is not an http(s) URL", fs.Arg(0)))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+	client := &ohttp.Client{
+		Name:        "cli",
+		GatewayName: *keys,
+		RelayURL:    *relay,
+		KeysURL:     *keys,
+		Transport:   &http.Transport{Proxy: nil, DisableCompression: true},
+		Rand:        rand.Reader,
+		Chunked:     *chunked,
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target.String(), nil)
+	if err != nil {
+		return fail(stderr, cmd, 2, err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return fail(stderr, cmd, 1, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fail(stderr, cmd, 1, err)
+	}
+	fmt.Fprintf(stdout, "%s %s\n", resp.Proto, resp.Status)
+	names := make([]string, 0, len(resp.Header))
+	for k := range resp.Header {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		for _, v := range resp.Header[k] {
+			fmt.Fprintf(stdout, "%s: %s\n", k, v)
+		}
+	}
+	fmt.Fprintln(stdout)
+	stdout.Write(body)
+	return 0
+}

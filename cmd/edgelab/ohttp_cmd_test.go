@@ -1,0 +1,71 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestServeOHTTPAndGetOverLoopback runs the relay, gateway and target on
+// real loopback sockets and fetches through them with the get command.
+func TestServeOHTTPAndGetOverLoopback(t *testing.T) {
+	s := startTestServers(t, ohttpServeConfig{relay: "127.0.0.1:0", gateway: "127.0.0.1:0", target: "127.0.0.1:0"})
+	for _, chunked := range []bool{false, true} {
+		args := []string{"ohttp", "get", "--relay", s.RelayURL, "--keys", s.KeysURL}
+		if chunked {
+			args = append(args, "--chunked")
+		}
+		code, out, errs := cli(append(args, s.TargetURL+"hello?who=me")...)
+		if code != 0 {
+			t.Fatalf("chunked=%v: exit %d: %s", chunked, code, errs)
+		}
+		for _, want := range []string{
+			"HTTP/1.1 200 OK\n",
+			"Content-Type: text/plain; charset=utf-8\n",
+			"X-Edgelab-Target: demo\n",
+			"\n\nhello from the edgelab demo target\nGET /hello?who=me\n",
+		} {
+			if !strings.Contains(out, want) {
+				t.Fatalf("chunked=%v: output lacks %q:\n%s", chunked, want, out)
+			}
+		}
+		if !strings.HasPrefix(out, "HTTP/1.1 200 OK\n") {
+			t.Fatalf("output does not start with the status line:\n%s", out)
+		}
+	}
+}
+
+// TestServeOHTTPRefusesOtherTargets: the gateway reaches only its demo
+// target; anything else comes back as an encapsulated 403.
+func TestServeOHTTPRefusesOtherTargets(t *testing.T) {
+	s := startTestServers(t, ohttpServeConfig{relay: "127.0.0.1:0", gateway: "127.0.0.1:0", target: "127.0.0.1:0"})
+	// The relay itself is on loopback and listening, but not allowed.
+	for _, target := range []string{s.RelayURL, "http://localhost" + strings.TrimPrefix(s.TargetURL, "http://127.0.0.1"), "http://169.254.169.254/latest/meta-data/"} {
+		code, out, errs := cli("ohttp", "get", "--relay", s.RelayURL, "--keys", s.KeysURL, target)
+		if code != 0 || !strings.HasPrefix(out, "HTTP/1.1 403 Forbidden\n") {
+			t.Fatalf("%s: exit %d, %q, %q", target, code, out, errs)
+		}
+	}
+}
+
+func TestOHTTPGetUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"ohttp"},
+		{"ohttp", "put"},
+		{"ohttp", "get"},
+		{"ohttp", "get", "--relay", "http://r/"},
+		{"ohttp", "get", "--relay", "http://r/", "--keys", "http://k/"},
+		{"ohttp", "get", "--relay", "http://r/", "--keys", "http://k/", "ftp://x/"},
+		{"ohttp", "get", "--relay", "http://r/", "--keys", "http://k/", "http://a/", "http://b/"},
+		{"ohttp", "get", "--nope"},
+	} {
+		code, out, errs := cli(args...)
+		if code != 2 || out != "" || strings.Count(errs, "\n") != 1 {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 2 and one line", args, code, out, errs)
+		}
+	}
+	// A relay that is not there is a runtime failure, exit 1.
+	code, _, errs := cli("ohttp", "get", "--relay", "http://127.0.0.1:1/", "--keys", "http://127.0.0.1:1/k", "http://127.0.0.1:2/")
+	if code != 1 || strings.Count(errs, "\n") != 1 {
+		t.Errorf("unreachable: exit %d, %q", code, errs)
+	}
+}

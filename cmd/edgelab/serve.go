@@ -1,0 +1,249 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/edgelab/edgelab/ohttp"
+)
+
+func init() {
+	register(&command{
+		name:    "serve",
+		summary: "run real servers on loopback until interrupted (serve ohttp)",
+		run:     runServe,
+	})
+}
+
+func runServe(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: edgelab serve ohttp [flags]")
+		return 2
+	}
+	switch args[0] {
+	case "ohttp":
+		return runServeOHTTP(args[1:], stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "edgelab serve: unknown service %q (want ohttp)\n", args[0])
+	return 2
+}
+
+// interrupted returns a context that ends when the process is asked to
+// stop. Tests replace it to stop a server at once.
+var interrupted = func() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+func runServeOHTTP(args []string, stdout, stderr io.Writer) int {
+	const cmd = "serve ohttp"
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	var cfg ohttpServeConfig
+	fs.StringVar(&cfg.relay, "relay", "127.0.0.1:0", "relay listen address")
+	fs.StringVar(&cfg.gateway, "gateway", "127.0.0.1:0", "gateway listen address")
+	fs.StringVar(&cfg.target, "target", "127.0.0.1:0", "demo target listen address")
+	fs.StringVar(&cfg.keys, "keys", "", "gateway key file: loaded if it exists, else generated and written there")
+	fs.StringVar(&cfg.kem, "kem", "x25519", "KEM for generated keys: "+strings.Join(kemNames(), ", "))
+	if err := parseFlags(fs, args); err != nil {
+		return fail(stderr, cmd, 2, err)
+	}
+	if fs.NArg() != 0 {
+		return fail(stderr, cmd, 2, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	}
+	if _, ok := kemByName[cfg.kem]; !ok {
+		return fail(stderr, cmd, 2, fmt.Errorf("unknown KEM %q (want one of %s)", cfg.kem, strings.Join(kemNames(), ", ")))
+	}
+	s, err := startOHTTP(cfg)
+	if err != nil {
+		return fail(stderr, cmd, 1, err)
+	}
+	defer s.Close()
+	fmt.Fprintf(stdout, "relay   %s\n", s.RelayURL)
+	fmt.Fprintf(stdout, "gateway %s\n", s.GatewayURL)
+	fmt.Fprintf(stdout, "keys    %s\n", s.KeysURL)
+	fmt.Fprintf(stdout, "target  %s\n", s.TargetURL)
+	fmt.Fprintf(stdout, "try: edgelab ohttp get --relay %s --keys %s %s\n", s.RelayURL, s.KeysURL, s.TargetURL+"hello")
+	ctx, stop := interrupted()
+	defer stop()
+	<-ctx.Done()
+	return 0
+}
+
+// kemByName maps --kem values to KEMs.
+var kemByName = map[string]ohttp.KEMID{
+	"x25519": ohttp.KEMX25519HKDFSHA256,
+	"x448":   ohttp.KEMX448HKDFSHA512,
+	"p256":   ohttp.KEMP256HKDFSHA256,
+	"p384":   ohttp.KEMP384HKDFSHA384,
+	"p521":   ohttp.KEMP521HKDFSHA512,
+	"xwing":  ohttp.KEMXWing,
+}
+
+func kemNames() []string {
+	return []string{"x25519", "x448", "p256", "p384", "p521", "xwing"}
+}
+
+type ohttpServeConfig struct {
+	relay, gateway, target string // listen addresses
+	keys                   string // key file, or "" for keys in memory only
+	kem                    string // KEM for generated keys
+}
+
+// ohttpServers is a running relay, gateway and demo target.
+type ohttpServers struct {
+	RelayURL, GatewayURL, KeysURL, TargetURL string
+	Key                                      ohttp.KeyConfig
+	servers                                  []*http.Server
+	done                                     chan error
+}
+
+// startOHTTP starts the three servers and returns once they accept
+// connections. Close stops them.
+func startOHTTP(cfg ohttpServeConfig) (*ohttpServers, error) {
+	if cfg.kem == "" {
+		cfg.kem = "x25519"
+	}
+	key, err := loadOrGenerateKeys(cfg.keys, kemByName[cfg.kem])
+	if err != nil {
+		return nil, err
+	}
+	s := &ohttpServers{done: make(chan error, 3)}
+	lis := make([]net.Listener, 0, 3)
+	closeAll := func() {
+		for _, l := range lis {
+			l.Close()
+		}
+	}
+	for _, addr := range []string{cfg.target, cfg.gateway, cfg.relay} {
+		l, err := net.Listen("tcp", loopbackDefault(addr))
+		if err != nil {
+			closeAll()
+			return nil, err
+		}
+		lis = append(lis, l)
+	}
+	targetAddr := lis[0].Addr().(*net.TCPAddr).AddrPort()
+	s.TargetURL = "http://" + targetAddr.String() + "/"
+	s.GatewayURL = "http://" + lis[1].Addr().String() + ohttp.WellKnownPath
+	s.KeysURL = s.GatewayURL
+	s.RelayURL = "http://" + lis[2].Addr().String() + "/"
+	s.Key = key[0].Config()
+
+	ring, err := ohttp.NewKeyring(ohttp.KeyringConfig{Now: time.Now, Grace: 10 * time.Minute, Gateway: "gateway"}, key...)
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
+	// The gateway may reach the demo target and nothing else: the target
+	// is on loopback, so its one address is allowed explicitly, and the
+	// dialer re-checks every address actually dialed.
+	policy := &ohttp.TargetPolicy{
+		Allow:           []string{targetAddr.String()},
+		Schemes:         []string{"http"},
+		AllowedPrefixes: []netip.Prefix{netip.PrefixFrom(targetAddr.Addr(), targetAddr.Addr().BitLen())},
+		Resolver:        net.DefaultResolver,
+	}
+	dialer := &net.Dialer{Timeout: 10 * time.Second, ControlContext: policy.DialControl}
+	gateway := &ohttp.Gateway{
+		Name:          "gateway",
+		Keys:          ring,
+		Transport:     &http.Transport{Proxy: nil, DialContext: dialer.DialContext, DisableCompression: true},
+		Rand:          rand.Reader,
+		Policy:        policy,
+		TargetTimeout: 30 * time.Second,
+		WithTimeout:   context.WithTimeout,
+	}
+	relay := &ohttp.Relay{
+		GatewayURL:  s.GatewayURL,
+		GatewayName: "gateway",
+		Transport:   &http.Transport{Proxy: nil, DisableCompression: true},
+	}
+	for i, h := range []http.Handler{http.HandlerFunc(demoTarget), gateway, relay} {
+		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+		s.servers = append(s.servers, srv)
+		go func(l net.Listener) { s.done <- srv.Serve(l) }(lis[i])
+	}
+	return s, nil
+}
+
+// Close stops the servers.
+func (s *ohttpServers) Close() error {
+	var errs []error
+	for _, srv := range s.servers {
+		errs = append(errs, srv.Close())
+	}
+	for range s.servers {
+		if err := <-s.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+	}
+	s.servers = nil
+	return errors.Join(errs...)
+}
+
+// loopbackDefault puts a bare ":port" on loopback, so nothing is exposed
+// beyond the machine unless a host is named.
+func loopbackDefault(addr string) string {
+	if strings.HasPrefix(addr, ":") {
+		return "127.0.0.1" + addr
+	}
+	return addr
+}
+
+// demoTarget is the target resource: it says hello and echoes what it was
+// asked, so a user can see the request arrived intact.
+func demoTarget(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<16))
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Edgelab-Target", "demo")
+	fmt.Fprintf(w, "hello from the edgelab demo target\n%s %s\n", r.Method, r.URL.RequestURI())
+	if len(body) > 0 {
+		fmt.Fprintf(w, "body: %s\n", body)
+	}
+}
+
+// loadOrGenerateKeys reads the key file at path, or if there is none,
+// generates a key and writes it there (mode 0600, it is secret). With no
+// path the key lives in memory only.
+func loadOrGenerateKeys(path string, kem ohttp.KEMID) ([]*ohttp.PrivateKey, error) {
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err == nil {
+			return ohttp.UnmarshalKeys(b)
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+	}
+	suites := []ohttp.SymmetricSuite{
+		{KDF: ohttp.KDFHKDFSHA256, AEAD: ohttp.AEADAES128GCM},
+		{KDF: ohttp.KDFHKDFSHA256, AEAD: ohttp.AEADChaCha20Poly1305},
+	}
+	key, err := ohttp.GenerateKey(rand.Reader, 1, kem, suites)
+	if err != nil {
+		return nil, err
+	}
+	keys := []*ohttp.PrivateKey{key}
+	if path != "" {
+		b, err := ohttp.MarshalKeys(keys)
+		if err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			return nil, err
+		}
+	}
+	return keys, nil
+}

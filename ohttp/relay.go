@@ -1,0 +1,118 @@
+package ohttp
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+
+	"github.com/edgelab/edgelab/model"
+)
+
+// Relay is an Oblivious Relay Resource (RFC 9458) as an http.Handler. It
+// knows who asks but must not learn what, nor let the gateway learn who:
+// it accepts only POSTs of encapsulated requests, forwards the body
+// unopened to its one gateway with nothing but Content-Type and
+// Content-Length, and passes back only the status, Content-Type and body.
+// Building the outgoing request from an allow-list, rather than deleting
+// known identifying headers from the incoming one, means a header nobody
+// thought of (Cookie, Authorization, Forwarded, X-Forwarded-*, Via,
+// User-Agent, Referer, Origin, X-Real-IP, client hints, ...) cannot leak.
+type Relay struct {
+	// GatewayURL is where every request goes. Required.
+	GatewayURL string
+	// GatewayName names the gateway in action facts.
+	GatewayName string
+	// Transport reaches the gateway. Required.
+	Transport http.RoundTripper
+	// MaxRequestSize bounds a request body (default 1 MiB).
+	MaxRequestSize int64
+	// MaxResponseSize bounds the gateway's response (default 8 MiB).
+	MaxResponseSize int64
+	// Recorder, if set, receives RelayForward and RelayReturn.
+	Recorder model.Recorder
+}
+
+func (rl *Relay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST")
+		writeProblem(w, http.StatusMethodNotAllowed, "", "method not allowed", r.Method)
+		return
+	}
+	mt := requestMediaType(r.Header)
+	if mt != MediaTypeRequest && mt != MediaTypeChunkedReq {
+		writeProblem(w, http.StatusUnsupportedMediaType, "", "unsupported media type",
+			"want "+MediaTypeRequest+" or "+MediaTypeChunkedReq)
+		return
+	}
+	limit := rl.MaxRequestSize
+	if limit <= 0 {
+		limit = defaultMaxRequest
+	}
+	body, ok, err := readLimited(r, limit)
+	if err != nil {
+		writeProblem(w, http.StatusBadRequest, "", "could not read request", "")
+		return
+	}
+	if !ok {
+		writeProblem(w, http.StatusRequestEntityTooLarge, "", "request too large",
+			"limit is "+strconv.FormatInt(limit, 10)+" bytes")
+		return
+	}
+	if len(body) == 0 {
+		// RFC 9458 §5: a relay may reject obviously invalid requests.
+		writeProblem(w, http.StatusBadRequest, "", "empty request", "")
+		return
+	}
+
+	out, err := http.NewRequestWithContext(r.Context(), http.MethodPost, rl.GatewayURL, bytes.NewReader(body))
+	if err != nil {
+		writeProblem(w, http.StatusInternalServerError, "", "bad gateway URL", "")
+		return
+	}
+	// The whole outgoing header: the media type and nothing else. The
+	// empty User-Agent stops net/http adding its default one.
+	out.Header = http.Header{"Content-Type": {mt}, "User-Agent": {""}}
+
+	var client, gw model.Term
+	if rl.Recorder != nil {
+		client, gw = model.NewPub(remoteHost(r.RemoteAddr)), model.NewPub(rl.GatewayName)
+		rl.Recorder.Record(FactRelayForward, client, gw, blobTerm(body))
+	}
+	resp, err := rl.Transport.RoundTrip(out)
+	if err != nil {
+		writeProblem(w, http.StatusBadGateway, "", "gateway unreachable", "")
+		return
+	}
+	defer resp.Body.Close()
+	rlimit := rl.MaxResponseSize
+	if rlimit <= 0 {
+		rlimit = defaultMaxResponse
+	}
+	rbody, err := io.ReadAll(io.LimitReader(resp.Body, rlimit+1))
+	if err != nil || int64(len(rbody)) > rlimit {
+		writeProblem(w, http.StatusBadGateway, "", "bad response from gateway", "")
+		return
+	}
+	if rl.Recorder != nil {
+		rl.Recorder.Record(FactRelayReturn, client, gw, blobTerm(rbody))
+	}
+	h := w.Header()
+	if ct := resp.Header.Get("Content-Type"); ct != "" {
+		h.Set("Content-Type", ct)
+	}
+	h.Set("Content-Length", strconv.Itoa(len(rbody)))
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(resp.StatusCode)
+	w.Write(rbody)
+}
+
+// remoteHost is the host part of a RemoteAddr, or all of it if it has no
+// port.
+func remoteHost(addr string) string {
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		return h
+	}
+	return addr
+}
