@@ -34,7 +34,7 @@ func FromHTTPRequest(r *http.Request) (*Request, error) {
 	if r.URL == nil {
 		return nil, &encodeError{"control data", faultf(ErrInvalidControlData, "request has no URL")}
 	}
-	content, err := readBody(&r.Body)
+	content, err := readBody(&r.Body, r.ContentLength)
 	if err != nil {
 		return nil, fmt.Errorf("bhttp: reading request body: %w", err)
 	}
@@ -88,7 +88,10 @@ func (r *Request) HTTPRequest() (*http.Request, error) {
 		}
 	}
 	u := &url.URL{}
-	if r.Path != "" {
+	if plainPath(r.Path) {
+		// The common origin-form path needs no general URI parser.
+		u.Path, u.RawQuery, _ = strings.Cut(r.Path, "?")
+	} else if r.Path != "" {
 		var err error
 		if u, err = url.ParseRequestURI(r.Path); err != nil {
 			return nil, &encodeError{"control data", faultf(ErrInvalidControlData, "path %q: %v", clip(r.Path), err)}
@@ -119,12 +122,41 @@ func (r *Request) HTTPRequest() (*http.Request, error) {
 	return req, nil
 }
 
+// plainPath reports whether p is an origin-form path that url.URL stores
+// and prints back unchanged: unreserved characters in the path (url.URL
+// escapes some sub-delimiters there), a query of safe characters, no
+// escapes and no fragment.
+func plainPath(p string) bool {
+	if len(p) == 0 || p[0] != '/' {
+		return false
+	}
+	path, query, hasQuery := strings.Cut(p, "?")
+	if hasQuery && query == "" {
+		return false // "/?" needs url.URL's ForceQuery
+	}
+	for i := 0; i < len(path); i++ {
+		if c := path[i]; !isAlnum(c) && strings.IndexByte("/-._~", c) < 0 {
+			return false
+		}
+	}
+	for i := 0; i < len(query); i++ {
+		if c := query[i]; !isAlnum(c) && strings.IndexByte("/-._~!$&'()*+,;=:@?", c) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
 // FromHTTPResponse converts r to a known-length binary response, reading
 // r.Body to the end and replacing it with a reader over the same bytes.
 // Fields are treated as in FromHTTPRequest. net/http does not keep
 // informational responses, so there are none.
 func FromHTTPResponse(r *http.Response) (*Response, error) {
-	content, err := readBody(&r.Body)
+	content, err := readBody(&r.Body, r.ContentLength)
 	if err != nil {
 		return nil, fmt.Errorf("bhttp: reading response body: %w", err)
 	}
@@ -168,12 +200,18 @@ func (r *Response) HTTPResponse() (*http.Response, error) {
 }
 
 // readBody reads *body to the end, closes it and puts back a reader over
-// the same bytes. Empty content is nil.
-func readBody(body *io.ReadCloser) ([]byte, error) {
+// the same bytes. Empty content is nil. A declared length sizes the buffer
+// up front (capped, since the header is the peer's claim, not a promise).
+func readBody(body *io.ReadCloser, declared int64) ([]byte, error) {
 	if *body == nil || *body == http.NoBody {
 		return nil, nil
 	}
-	data, err := io.ReadAll(*body)
+	var buf bytes.Buffer
+	if declared > 0 {
+		buf.Grow(int(min(declared, maxPrealloc)) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(*body)
+	data := buf.Bytes()
 	closeErr := (*body).Close()
 	*body = io.NopCloser(bytes.NewReader(data))
 	if err == nil {
@@ -187,6 +225,10 @@ func readBody(body *io.ReadCloser) ([]byte, error) {
 	}
 	return data, nil
 }
+
+// maxPrealloc bounds how much a declared Content-Length may reserve before
+// any byte of the body has arrived.
+const maxPrealloc = 1 << 20
 
 func bodyOf(c []byte) (io.ReadCloser, func() (io.ReadCloser, error), int64) {
 	if len(c) == 0 {
@@ -211,26 +253,25 @@ var connectionFields = []string{"connection", "keep-alive", "proxy-connection", 
 // connection-specific fields and the names in skip. Keys that differ only in
 // case are merged, in the order of their original spelling.
 func fieldsFromHTTP(h http.Header, skip ...string) Fields {
-	drop := map[string]bool{}
-	for _, name := range skip {
-		drop[name] = true
-	}
-	for _, name := range connectionFields {
-		drop[name] = true
-	}
+	// Connection rarely names other fields, so the common case needs no
+	// set of dropped names at all.
+	var listed []string
 	for key, values := range h {
 		if strings.EqualFold(key, "connection") {
 			for _, v := range values {
 				for name := range strings.SplitSeq(v, ",") {
-					drop[strings.ToLower(strings.TrimSpace(name))] = true
+					listed = append(listed, strings.ToLower(strings.TrimSpace(name)))
 				}
 			}
 		}
 	}
+	drop := func(lower string) bool {
+		return slices.Contains(connectionFields, lower) || slices.Contains(skip, lower) || slices.Contains(listed, lower)
+	}
 	keys := make([]string, 0, len(h))
 	n := 0
 	for key, values := range h {
-		if len(values) > 0 && !drop[strings.ToLower(key)] {
+		if len(values) > 0 && !drop(strings.ToLower(key)) {
 			keys = append(keys, key)
 			n += len(values)
 		}
