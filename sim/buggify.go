@@ -23,16 +23,10 @@ import (
 // one that never fires tests nothing; per-run enabling gives runs in which
 // a few sites misbehave often, and the rest not at all.
 //
-// Wiring (for the kernel): one Buggifier per run, built from the run's
-// "buggify" rand sub-stream, with OnFire recording a trace event; then
-//
-//	func Buggify(env Env, site string) bool {
-//		n, ok := env.(*nodeEnv) // whatever the simulated Env is
-//		if !ok {
-//			return false // Real(): never
-//		}
-//		return n.sim.buggify.Fire(site)
-//	}
+// In a simulation the run's Buggifier is made by Sim.EnableBuggify (or a
+// plan's "buggify" field) from the run's "buggify" rand sub-stream, and
+// the package-level Buggify(env, site) asks it, recording each firing in
+// the trace (buggify_env.go).
 //
 // A Buggifier is not safe for concurrent use; the kernel runs one task at
 // a time, so calls arrive in a deterministic order.

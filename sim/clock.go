@@ -13,8 +13,8 @@ import (
 // trust a clock to be monotonic, meet all three in production.
 //
 // The zero Clock is a perfect clock. A Clock is a value: it holds no state
-// and Local is a pure function, so Node.SetClock(c.Local) is all the
-// kernel needs.
+// and Local is a pure function. Node.SetClock installs one on a node, whose
+// Env.Now then reads Local and whose timers wait VirtualDuration.
 type Clock struct {
 	// Epoch is the virtual instant the node's clock was set, from which
 	// drift accumulates (typically the node's start).

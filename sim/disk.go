@@ -110,6 +110,9 @@ func (d *MemDisk) SetFaults(f DiskFaults) error {
 	return nil
 }
 
+// Faults returns the fault probabilities in force.
+func (d *MemDisk) Faults() DiskFaults { return d.faults }
+
 func (d *MemDisk) clock() time.Time {
 	if d.now == nil {
 		return time.Time{}

@@ -19,12 +19,13 @@ import (
 // belonged to the process that died.
 //
 // Files are visited in sorted path order so that the same rng stream tears
-// the same bytes.
+// the same bytes. Each torn write is reported to DiskConfig.OnFault with
+// op "torn", since it is an injected fault like an I/O error.
 func (d *MemDisk) Crash(rng *rand.Rand) {
 	d.gen++
 	seen := map[*inode]bool{d.root: true}
-	var visit func(dir *inode)
-	visit = func(dir *inode) {
+	var visit func(dir *inode, prefix string)
+	visit = func(dir *inode, prefix string) {
 		dir.entries = maps.Clone(dir.durable)
 		for _, name := range slices.Sorted(maps.Keys(dir.entries)) {
 			child := dir.entries[name]
@@ -33,13 +34,13 @@ func (d *MemDisk) Crash(rng *rand.Rand) {
 			}
 			seen[child] = true
 			if child.isDir {
-				visit(child)
-			} else {
-				child.crash(rng, d.faults.TornWriteProb)
+				visit(child, prefix+name+"/")
+			} else if child.crash(rng, d.faults.TornWriteProb) && d.onFault != nil {
+				d.onFault("torn", prefix+name)
 			}
 		}
 	}
-	visit(d.root)
+	visit(d.root, "")
 }
 
 // Durable returns a new MemDisk holding exactly what would survive a crash

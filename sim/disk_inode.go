@@ -91,22 +91,25 @@ func (n *inode) sync() {
 
 // crash reverts the file to its durable content. With probability tornProb
 // (and a non-nil rng) a strict, non-empty prefix of the last unsynced write
-// lands on top of it, as when power fails while the disk is writing it.
-func (n *inode) crash(rng *rand.Rand, tornProb float64) {
-	var torn []byte
+// lands on top of it, as when power fails while the disk is writing it;
+// crash reports whether that happened.
+func (n *inode) crash(rng *rand.Rand, tornProb float64) (torn bool) {
+	var kept []byte
 	off := 0
 	if n.hasLast && n.lastLen >= 2 && rng != nil && tornProb > 0 && rng.Float64() < tornProb {
 		keep := 1 + rng.IntN(n.lastLen-1)
 		off = n.lastOff
-		torn = slices.Clone(n.data[off : off+keep])
+		kept = slices.Clone(n.data[off : off+keep])
 	}
 	n.data = append(n.data[:0], n.synced...)
 	n.dirtyLo, n.dirtyHi = 0, 0
 	n.hasLast = false
-	if torn != nil {
-		n.writeAt(torn, off)
-		n.sync() // what reached the platter is what the disk now holds
+	if kept == nil {
+		return false
 	}
+	n.writeAt(kept, off)
+	n.sync() // what reached the platter is what the disk now holds
+	return true
 }
 
 // clone deep-copies the subtree at n, preserving shared inodes through seen.

@@ -28,10 +28,13 @@ type Env interface {
 	// Now is this node's clock. In a simulation it is virtual time as seen
 	// through the node's clock offset, drift and jumps.
 	Now() time.Time
-	// Sleep blocks the calling task for d of virtual (or real) time.
+	// Sleep blocks the calling task for d of virtual (or real) time. A
+	// simulated node's timers run at its clock's rate: with drift, d of
+	// the node's time is Clock.VirtualDuration(d) of virtual time.
 	Sleep(d time.Duration)
 	// WithTimeout is context.WithTimeout whose deadline is measured on this
-	// Env's timeline rather than the wall clock.
+	// Env's timeline rather than the wall clock (at the clock's rate, as
+	// Sleep).
 	WithTimeout(parent context.Context, d time.Duration) (context.Context, context.CancelFunc)
 
 	// Go starts fn as a new task on this node. In a simulation tasks run

@@ -49,6 +49,8 @@ type Sim struct {
 	byName map[string]*Node
 	net    *Network
 	log    traceLog
+
+	x simExt // DNS, BUGGIFY and healing (simext.go)
 }
 
 // New returns an empty simulation at virtual time zero.
@@ -117,6 +119,10 @@ func (s *Sim) step(until time.Duration) bool {
 		// Waking a task is the commonest action: call it directly.
 		if t, ok := e.a.(*task); ok {
 			if t.dead(e.n) {
+				continue
+			}
+			if t.node.paused {
+				t.node.holdWakeup(e) // pause.go: it runs on resume
 				continue
 			}
 			s.now = e.at

@@ -31,6 +31,8 @@ type Network struct {
 	nextID uint64
 	cuts   []cut
 	swz    *rand.Rand
+	// streams configures Dial/Listen connections (stream_config.go).
+	streams StreamConfig
 }
 
 func newNetwork(s *Sim) *Network {
@@ -167,6 +169,11 @@ func (nw *Network) arrive(m *message) {
 	b, ok := to.ports[m.dst.Port()]
 	if !ok {
 		s.recordMsg(model.Drop, to, m, ReasonUnbound)
+		refuseSegment(to, m) // a stream segment is answered with RST (stream_proto.go)
+		return
+	}
+	if to.paused {
+		to.holdMessage(m) // pause.go: delivered on resume
 		return
 	}
 	s.recordMsg(model.Deliver, to, m, "")

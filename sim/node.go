@@ -1,8 +1,9 @@
 package sim
 
 // This file holds simulated nodes: named machines with IPv4 and IPv6
-// addresses, their tasks and bound ports, and the crash/restart lifecycle
-// that later subsystems (disks, clocks) hook into.
+// addresses, their tasks and bound ports, and the crash/restart lifecycle.
+// A node's disk (node_disk.go), clock (node_clock.go), resolver
+// (resolver.go) and pause state (pause.go) live in files of their own.
 
 import (
 	"context"
@@ -11,7 +12,6 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
-	"time"
 
 	"github.com/edgelab/edgelab/model"
 )
@@ -39,11 +39,24 @@ type Node struct {
 	onCrash   []func()
 	onRestart []func()
 
-	// Pluggable services (issue 3 fills these in: DNS, disks, clocks).
-	resolver  Resolver
+	// resolver is set by SetResolver; nil means the run's DNS, if any.
+	resolver Resolver
+	dns      *DNSClient // the stub resolver used then, made on first lookup
+	// disk is set by SetDisk, or on first use to a MemDisk; diskCrash
+	// decides which unsynced writes a crash tears.
 	disk      Disk
-	clock     func(virtual time.Time) time.Time
+	diskCrash *rand.Rand
+	// clk is the node's clock (nil: a perfect one); clockGen makes jump
+	// events scheduled for a clock that was since replaced fire as no-ops.
+	clk       *Clock
+	clockGen  uint64
 	hostAddrs HostResolver
+
+	// While paused, wakeups of the node's tasks and messages delivered to
+	// it wait here, in arrival order, for Resume.
+	paused    bool
+	heldWakes []entry
+	heldMsgs  []*message
 
 	out []*link // outgoing links, indexed by destination node index
 }
@@ -140,11 +153,13 @@ func (n *Node) OnCrash(fn func()) { n.onCrash = append(n.onCrash, fn) }
 func (n *Node) OnRestart(fn func()) { n.onRestart = append(n.onRestart, fn) }
 
 // Crash stops the machine: every task on it is killed, ports opened by its
-// exchanges are closed, messages in flight to or from it are dropped when
-// they arrive, and a Crash event is recorded. Hosted services stay
-// configured and answer again after Restart. Crashing a down node does
-// nothing. If the running task is on this node, it is unwound when Crash
-// returns.
+// exchanges are closed, messages in flight to or from it (or waiting for a
+// paused node) are dropped, its MemDisk loses every unsynced write (tearing
+// some, see DiskFaults.TornWriteProb), and a Crash event is recorded.
+// Hosted services stay configured and answer again after Restart, whose
+// boot function finds on the disk what was synced. A crash ends a pause.
+// Crashing a down node does nothing. If the running task is on this node,
+// it is unwound when Crash returns.
 func (n *Node) Crash() {
 	if n.down {
 		return
@@ -153,6 +168,7 @@ func (n *Node) Crash() {
 	n.down = true
 	n.inc++
 	s.Log(n, model.Crash, "crash", nil)
+	n.dropPaused()
 	for t := n.tasks.head; t != nil; t = t.next {
 		s.kill(t)
 	}
@@ -160,6 +176,11 @@ func (n *Node) Crash() {
 		if !b.persistent {
 			delete(n.ports, p)
 		}
+	}
+	// Killed tasks unwind later, but a dead process cannot sync: the disk
+	// crashes now, and nodeDisk refuses calls from the unwinding code.
+	if md, ok := n.disk.(*MemDisk); ok {
+		md.Crash(n.diskCrashRand())
 	}
 	for _, fn := range n.onCrash {
 		fn()
@@ -191,15 +212,9 @@ func (n *Node) Restart(boot func(Env)) {
 	}
 }
 
-// SetResolver installs the node's name resolver (DNS, issue 3).
+// SetResolver installs the node's name resolver, in place of the run's
+// DNS (see ServeDNS); nil goes back to it.
 func (n *Node) SetResolver(r Resolver) { n.resolver = r }
-
-// SetDisk installs the node's disk.
-func (n *Node) SetDisk(d Disk) { n.disk = d }
-
-// SetClock installs the node's view of time: f maps true virtual time to
-// what the node's clock reads (offset, drift, jumps).
-func (n *Node) SetClock(f func(virtual time.Time) time.Time) { n.clock = f }
 
 // HostResolver turns the host of a URL into an address, for the node whose
 // Env is given. It runs inside the calling task and may block.

@@ -23,26 +23,30 @@ var _ Env = (*nodeEnv)(nil)
 
 func (e *nodeEnv) Node() string { return e.n.name }
 
-func (e *nodeEnv) Now() time.Time {
-	t := Epoch.Add(e.n.s.now)
-	if e.n.clock != nil {
-		return e.n.clock(t)
-	}
-	return t
-}
+// Now reads the node's clock (node_clock.go).
+func (e *nodeEnv) Now() time.Time { return e.n.localNow() }
 
+// Sleep waits d as measured by the node's clock: on a drifting node that
+// is Clock.VirtualDuration(d) of true virtual time. On a paused node the
+// wakeup waits for Resume.
 func (e *nodeEnv) Sleep(d time.Duration) {
 	s := e.n.s
 	t := s.current("Sleep")
 	if d < 0 {
 		d = 0
 	}
-	s.push(s.now+d, t, t.gen)
+	s.push(s.deadlineAfter(e.n.timerDuration(d)), t, t.gen)
 	t.park("sleep")
 }
 
+// WithTimeout's timer also runs at the node's clock rate. The context's
+// Deadline is reported on the true virtual timeline (Epoch + virtual
+// time), not as the node's clock would read it.
 func (e *nodeEnv) WithTimeout(parent context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	return e.n.s.withTimeout(parent, d)
+	s := e.n.s
+	d = e.n.timerDuration(d)
+	d = s.deadlineAfter(d) - s.now // no overflow in now+d
+	return s.withTimeout(parent, d)
 }
 
 // Go starts a task. On a crashed node, or from a task being killed, it
@@ -66,27 +70,31 @@ func (e *nodeEnv) Transport() http.RoundTripper {
 	return e.transport
 }
 
+// Dial opens a simulated stream (stream_dial.go); the result is a *Conn.
 func (e *nodeEnv) Dial(ctx context.Context, network, address string) (net.Conn, error) {
-	return nil, &UnsupportedError{Op: "Dial"}
+	c, err := e.n.dialStream(ctx, network, address)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
+// Listen opens a simulated stream listener (stream_dial.go); the result is
+// a *Listener.
 func (e *nodeEnv) Listen(network, address string) (net.Listener, error) {
-	return nil, &UnsupportedError{Op: "Listen"}
+	l, err := e.n.listenStream(network, address)
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
 }
 
-func (e *nodeEnv) Resolver() Resolver {
-	if e.n.resolver != nil {
-		return e.n.resolver
-	}
-	return unsupportedResolver{}
-}
+// Resolver looks names up with the node's resolver at the time of each
+// call: the one SetResolver installed, else the run's DNS (resolver.go).
+func (e *nodeEnv) Resolver() Resolver { return nodeResolver{e.n} }
 
-func (e *nodeEnv) Disk() Disk {
-	if e.n.disk != nil {
-		return e.n.disk
-	}
-	return unsupportedStorage{}
-}
+// Disk is the node's disk, by default a MemDisk (node_disk.go).
+func (e *nodeEnv) Disk() Disk { return nodeDisk{e.n} }
 
 // Record appends an action fact; facts from a crashed node or a task being
 // killed are not recorded, since that code is no longer really running.

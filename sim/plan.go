@@ -1,8 +1,9 @@
 package sim
 
 // This file defines plans: a run described as data (JSON). A plan names a
-// world, a seed, the world's knobs, the network's link parameters and a
-// timeline of faults. Decoding is strict (unknown fields are errors) and
+// world, a seed, the world's knobs, the network's link parameters, node
+// settings (disks, clocks, a DNS zone), BUGGIFY, a timeline of faults and
+// when the faults stop. Decoding is strict (unknown fields are errors) and
 // every error names the field at fault in one line.
 
 import (
@@ -19,7 +20,34 @@ import (
 	"time"
 )
 
-// Plan is a run described as data.
+// Plan is a run described as data. In JSON, with every field optional:
+//
+//	{
+//	  "world": "ping", "seed": 7, "limit": "2m",
+//	  "knobs": {"clients": 3},
+//	  "network": {"default": {"loss": 0.01}, "links": [...]},
+//	  "nodes": {
+//	    "server-1": {
+//	      "disk": {"read_error_prob": 0, "write_error_prob": 0, "sync_error_prob": 0.01, "torn_write_prob": 0.5},
+//	      "clock": {"offset": "-1.5s", "drift_ppm": 120, "jumps": [{"at": "30s", "by": "-2s"}]}
+//	    },
+//	    "dns": {"zone": [{"name": "origin.example.", "type": "A", "ttl": 60, "value": "10.0.0.1"}]}
+//	  },
+//	  "resolver": {"timeout": "1s", "attempts": 2},
+//	  "buggify": {"enabled": true, "enable_prob": 0.25, "fire_prob": 0.25},
+//	  "faults": [{"at": "5s", "kind": "pause", "node": "server-1", "for": "2s"}, ...],
+//	  "heal_at": "60s", "converge_within": "10s"
+//	}
+//
+// knobs are the world's; network is NetworkSpec; nodes is NodeSpec per
+// node (disk fault probabilities, clock offset, drift and jumps, and the
+// DNS zone of the one node that serves it, which Apply adds if the world
+// has no node of that name); resolver is how every node's stub resolver
+// queries that server (ResolverConfig); buggify turns BUGGIFY sites on
+// (BuggifySpec); faults is the timeline (FaultSpec). At heal_at every
+// fault stops and is undone (Sim.HealAll) and faults after it are not
+// injected; converge_within later, the world's liveness checks run
+// (Sim.Eventually).
 type Plan struct {
 	World string `json:"world,omitempty"`
 	// Seed, if set, is the run's seed (a command line may override it).
@@ -27,9 +55,17 @@ type Plan struct {
 	// Limit is how much virtual time the run may take (default DefaultLimit).
 	Limit Duration `json:"limit,omitempty"`
 	// Knobs are the world's own parameters; the world says which it knows.
-	Knobs   map[string]json.RawMessage `json:"knobs,omitempty"`
-	Network *NetworkSpec               `json:"network,omitempty"`
-	Faults  []FaultSpec                `json:"faults,omitempty"`
+	Knobs    map[string]json.RawMessage `json:"knobs,omitempty"`
+	Network  *NetworkSpec               `json:"network,omitempty"`
+	Nodes    NodeSpecs                  `json:"nodes,omitempty"`
+	Resolver *ResolverSpec              `json:"resolver,omitempty"`
+	Buggify  *BuggifySpec               `json:"buggify,omitempty"`
+	Faults   []FaultSpec                `json:"faults,omitempty"`
+	// HealAt is when every fault stops (zero: never).
+	HealAt Duration `json:"heal_at,omitempty"`
+	// ConvergeWithin is how long after HealAt the world has to satisfy
+	// its liveness properties (zero: they are not checked).
+	ConvergeWithin Duration `json:"converge_within,omitempty"`
 }
 
 // NetworkSpec sets link parameters: a default for every link and overrides
@@ -89,19 +125,36 @@ type DistSpec struct {
 //	link       link [, from, to [, oneway]]  set link parameters
 //	crash      node [, for]                  crash a node (for: restart after)
 //	restart    node                          restart a crashed node
+//	pause      node [, for]                  pause a node (for: resume after)
+//	resume     node                          resume a paused node
+//	disk       node, disk [, for]            set a node's disk faults (for: back to the previous ones)
+//	clock_jump node, by                      step a node's clock by a duration (negative: back)
+//	dns        dns [, for]                   add a DNS fault, ahead of those in force (for: remove it)
+//	zone       zone                          replace the DNS zone's records (a new version)
+//
+// disk is as in NodeSpec; dns is {"kind": "servfail" | "timeout" |
+// "nxdomain" | "stale", "name": "host.example.", "type": "AAAA",
+// "version": 0}, where name and type limit the fault to matching queries
+// and version (stale only) is the zone version answered from (0 is the
+// zone as declared, each zone fault adds one); zone is as in NodeSpec.
+// The dns and zone kinds need a zone (NodeSpec.Zone or Node.ServeDNS).
 type FaultSpec struct {
-	At     Duration  `json:"at"`
-	Kind   string    `json:"kind"`
-	Node   string    `json:"node,omitempty"`
-	Nodes  []string  `json:"nodes,omitempty"`
-	From   []string  `json:"from,omitempty"`
-	To     []string  `json:"to,omitempty"`
-	Oneway bool      `json:"oneway,omitempty"`
-	P      *float64  `json:"p,omitempty"`
-	Link   *LinkSpec `json:"link,omitempty"`
-	Span   Duration  `json:"span,omitempty"`
-	Step   Duration  `json:"step,omitempty"`
-	For    Duration  `json:"for,omitempty"`
+	At     Duration    `json:"at"`
+	Kind   string      `json:"kind"`
+	Node   string      `json:"node,omitempty"`
+	Nodes  []string    `json:"nodes,omitempty"`
+	From   []string    `json:"from,omitempty"`
+	To     []string    `json:"to,omitempty"`
+	Oneway bool        `json:"oneway,omitempty"`
+	P      *float64    `json:"p,omitempty"`
+	Link   *LinkSpec   `json:"link,omitempty"`
+	Span   Duration    `json:"span,omitempty"`
+	Step   Duration    `json:"step,omitempty"`
+	For    Duration    `json:"for,omitempty"`
+	Disk   *DiskFaults `json:"disk,omitempty"`
+	By     Duration    `json:"by,omitempty"`
+	DNS    *DNSFault   `json:"dns,omitempty"`
+	Zone   *ZoneSpec   `json:"zone,omitempty"`
 }
 
 // Duration is a time.Duration written in JSON as a Go duration string.
@@ -170,25 +223,38 @@ func ParsePlan(data []byte) (*Plan, error) {
 // jsonPlanError turns a decoding error into one line that says where.
 func jsonPlanError(data []byte, err error) error {
 	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
+	var pe *PlanError
 	switch {
+	case errors.As(err, &pe):
+		return pe // from a part of the plan that decodes itself (NodeSpecs)
 	case errors.As(err, &syn):
 		line := 1 + bytes.Count(data[:min(int(syn.Offset), len(data))], []byte("\n"))
 		return &PlanError{Err: fmt.Errorf("invalid JSON on line %d: %v", line, syn)}
-	case errors.As(err, &typ) && typ.Type == durationType:
-		return &PlanError{Field: typ.Field, Err: errors.New(typ.Value)}
-	case errors.As(err, &typ):
-		return &PlanError{Field: typ.Field, Err: fmt.Errorf("cannot use a JSON %s here, want %v", typ.Value, typ.Type)}
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return &PlanError{Err: errors.New("invalid JSON: unexpected end of input")}
 	case errors.Is(err, io.EOF):
 		return &PlanError{Err: errors.New("empty plan")}
 	}
-	msg := strings.TrimPrefix(err.Error(), "json: ")
-	if f, ok := strings.CutPrefix(msg, "unknown field "); ok {
-		return &PlanError{Err: fmt.Errorf("unknown field %s", f)}
+	field, msg := decodeProblem(err)
+	return &PlanError{Field: field, Err: errors.New(msg)}
+}
+
+// decodeProblem says where and what a decoding error is, in one line.
+func decodeProblem(err error) (field, msg string) {
+	if typ, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+		// The decoder joins the path with dots, also before an index
+		// that a ZoneSpec reports ("zone.[2].ttl").
+		field = strings.ReplaceAll(typ.Field, ".[", "[")
+		if typ.Type == durationType || typ.Type == zoneSpecType {
+			return field, typ.Value // these carry their own message
+		}
+		return field, fmt.Sprintf("cannot use a JSON %s here, want %v", typ.Value, typ.Type)
 	}
-	return &PlanError{Err: errors.New(strings.ReplaceAll(msg, "\n", " "))}
+	msg = strings.TrimPrefix(err.Error(), "json: ")
+	if f, ok := strings.CutPrefix(msg, "unknown field "); ok {
+		return "", "unknown field " + f
+	}
+	return "", strings.ReplaceAll(msg, "\n", " ")
 }
 
 // Validate checks everything that does not need the world's nodes.
@@ -220,12 +286,25 @@ func (p *Plan) Validate() error {
 			}
 		}
 	}
+	if err := p.Nodes.validate(); err != nil {
+		return err
+	}
+	if p.Resolver != nil {
+		if err := p.Resolver.validate(); err != nil {
+			return err
+		}
+	}
+	if p.Buggify != nil {
+		if err := p.Buggify.validate(); err != nil {
+			return err
+		}
+	}
 	for i := range p.Faults {
 		if err := p.Faults[i].validate("faults[" + strconv.Itoa(i) + "]"); err != nil {
 			return err
 		}
 	}
-	return nil
+	return p.validateHeal()
 }
 
 // params resolves s on top of base.
@@ -304,18 +383,24 @@ func (s *DistSpec) dist(field string) (Dist, error) {
 // faultFields says which optional fields each fault kind takes; required
 // ones are checked in validate.
 var faultFields = map[string][]string{
-	"partition": {"from", "to", "oneway", "for"},
-	"isolate":   {"node", "for"},
-	"heal":      {},
-	"clog":      {"from", "to", "oneway", "for"},
-	"unclog":    {"from", "to", "oneway"},
-	"swizzle":   {"nodes", "span", "step"},
-	"hold":      {"from", "to", "oneway", "for"},
-	"release":   {"from", "to", "oneway"},
-	"loss":      {"p", "from", "to", "oneway"},
-	"link":      {"link", "from", "to", "oneway"},
-	"crash":     {"node", "for"},
-	"restart":   {"node"},
+	"partition":  {"from", "to", "oneway", "for"},
+	"isolate":    {"node", "for"},
+	"heal":       {},
+	"clog":       {"from", "to", "oneway", "for"},
+	"unclog":     {"from", "to", "oneway"},
+	"swizzle":    {"nodes", "span", "step"},
+	"hold":       {"from", "to", "oneway", "for"},
+	"release":    {"from", "to", "oneway"},
+	"loss":       {"p", "from", "to", "oneway"},
+	"link":       {"link", "from", "to", "oneway"},
+	"crash":      {"node", "for"},
+	"restart":    {"node"},
+	"pause":      {"node", "for"},
+	"resume":     {"node"},
+	"disk":       {"node", "disk", "for"},
+	"clock_jump": {"node", "by"},
+	"dns":        {"dns", "for"},
+	"zone":       {"zone"},
 }
 
 // FaultKinds lists the fault kinds a plan may use, sorted.
@@ -346,6 +431,7 @@ func (f *FaultSpec) validate(field string) error {
 		{"node", f.Node != ""}, {"nodes", len(f.Nodes) > 0}, {"from", len(f.From) > 0},
 		{"to", len(f.To) > 0}, {"oneway", f.Oneway}, {"p", f.P != nil}, {"link", f.Link != nil},
 		{"span", f.Span != 0}, {"step", f.Step != 0}, {"for", f.For != 0},
+		{"disk", f.Disk != nil}, {"by", f.By != 0}, {"dns", f.DNS != nil}, {"zone", f.Zone != nil},
 	}
 	for _, s := range set {
 		if s.on && !contains(fields, s.name) {
@@ -360,9 +446,40 @@ func (f *FaultSpec) validate(field string) error {
 		if len(f.To) == 0 {
 			return planErr(field+".to", "missing")
 		}
-	case "isolate", "crash", "restart":
+	case "isolate", "crash", "restart", "pause", "resume":
 		if f.Node == "" {
 			return planErr(field+".node", "missing")
+		}
+	case "disk":
+		if f.Node == "" {
+			return planErr(field+".node", "missing")
+		}
+		if f.Disk == nil {
+			return planErr(field+".disk", "missing")
+		}
+		if err := validateDiskFaults(field+".disk", f.Disk); err != nil {
+			return err
+		}
+	case "clock_jump":
+		if f.Node == "" {
+			return planErr(field+".node", "missing")
+		}
+		if f.By == 0 {
+			return planErr(field+".by", "missing")
+		}
+	case "dns":
+		if f.DNS == nil {
+			return planErr(field+".dns", "missing")
+		}
+		if err := validateDNSFault(field+".dns", f.DNS); err != nil {
+			return err
+		}
+	case "zone":
+		if f.Zone == nil {
+			return planErr(field+".zone", "missing")
+		}
+		if err := f.Zone.validate(field + ".zone"); err != nil {
+			return err
 		}
 	case "loss":
 		if f.P == nil {

@@ -1,17 +1,22 @@
 package sim
 
 // This file puts a validated plan into a simulation: the time limit, link
-// parameters, and each fault as a kernel callback at its virtual time.
+// parameters, node settings, DNS, BUGGIFY, each fault as a kernel callback
+// at its virtual time, and the heal time.
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/edgelab/edgelab/model"
 )
 
-// Apply configures s from p: limit, network, and the fault timeline. Node
-// names are checked against s, so call it after the world has added its
-// nodes. A nil plan changes nothing.
+// Apply configures s from p: limit, network, node settings (adding the
+// node that serves a zone if the world lacks it), resolvers, BUGGIFY, the
+// fault timeline and the heal time. Node names are checked against s, so
+// call it after the world has added its nodes. A nil plan changes nothing.
 func (p *Plan) Apply(s *Sim) error {
 	if p == nil {
 		return nil
@@ -52,6 +57,29 @@ func (p *Plan) Apply(s *Sim) error {
 			}
 		}
 	}
+	if err := p.Nodes.apply(s); err != nil {
+		return err
+	}
+	if r := p.Resolver; r != nil {
+		s.SetResolverConfig(ResolverConfig{Timeout: r.Timeout.D(), Attempts: r.Attempts})
+	}
+	if b := p.Buggify; b != nil && b.Enabled {
+		if err := s.EnableBuggify(BuggifyConfig{EnableProb: b.EnableProb, FireProb: b.FireProb}); err != nil {
+			return &PlanError{Field: "buggify", Err: err}
+		}
+	}
+	if err := p.checkZoneVersions(s); err != nil {
+		return err
+	}
+	// Faults stop when the run heals: a callback due after that does
+	// nothing, undo callbacks included (healing undid everything).
+	unlessHealed := func(fn func()) func() {
+		return func() {
+			if !s.x.heal.done {
+				fn()
+			}
+		}
+	}
 	for i := range p.Faults {
 		f := &p.Faults[i]
 		field := "faults[" + strconv.Itoa(i) + "]"
@@ -59,9 +87,44 @@ func (p *Plan) Apply(s *Sim) error {
 		if err != nil {
 			return err
 		}
-		s.At(f.At.D(), do)
+		s.At(f.At.D(), unlessHealed(do))
 		if undo != nil && f.For > 0 {
-			s.At(f.At.D()+f.For.D(), undo)
+			s.At(f.At.D()+f.For.D(), unlessHealed(undo))
+		}
+	}
+	if p.HealAt > 0 {
+		s.SetHealAt(p.HealAt.D(), p.ConvergeWithin.D())
+	}
+	return nil
+}
+
+// checkZoneVersions checks that every stale DNS fault answers from a zone
+// version that exists when it is injected: the zone's version at Apply
+// plus the zone faults injected before it (at an earlier time, or at the
+// same time and earlier in the list, since that is the order they run in).
+func (p *Plan) checkZoneVersions(s *Sim) error {
+	for i := range p.Faults {
+		f := &p.Faults[i]
+		if f.Kind != "dns" && f.Kind != "zone" {
+			continue
+		}
+		field := "faults[" + strconv.Itoa(i) + "]"
+		_, zone := s.DNS()
+		if zone == nil {
+			return planErr(field+".kind", "fault kind %q needs a DNS zone (declare one under nodes.NAME.zone)", f.Kind)
+		}
+		if f.Kind != "dns" || f.DNS.Kind != DNSStale {
+			continue
+		}
+		have := zone.Version()
+		for j := range p.Faults {
+			g := &p.Faults[j]
+			if g.Kind == "zone" && (g.At < f.At || g.At == f.At && j < i) {
+				have++
+			}
+		}
+		if f.DNS.Version > have {
+			return planErr(field+".dns.version", "version %d does not exist at %v (the zone has versions 0 to %d then)", f.DNS.Version, f.At.D(), have)
 		}
 	}
 	return nil
@@ -191,8 +254,63 @@ func (f *FaultSpec) compile(s *Sim, field string) (do, undo func(), err error) {
 	case "restart":
 		n := s.Node(f.Node)
 		do = func() { n.Restart(nil) }
+	case "pause":
+		n := s.Node(f.Node)
+		do, undo = n.Pause, n.Resume
+	case "resume":
+		do = s.Node(f.Node).Resume
+	case "disk":
+		n := s.Node(f.Node)
+		if n.MemDisk() == nil {
+			return nil, nil, planErr(field+".node", "node %q has a disk that is not a simulated MemDisk", f.Node)
+		}
+		var prev DiskFaults
+		do = func() {
+			prev = n.MemDisk().Faults()
+			_ = n.SetDiskFaults(*f.Disk) // validated
+		}
+		undo = func() { _ = n.SetDiskFaults(prev) }
+	case "clock_jump":
+		n := s.Node(f.Node)
+		do = func() { n.JumpClock(f.By.D()) }
+	case "dns":
+		fault := *f.DNS
+		do = func() {
+			node, zone := s.DNS()
+			s.Log(node, model.Fault, "dns-fault", dnsFaultAttrs(fault))
+			_ = s.setDNSFaults(append([]DNSFault{fault}, zone.Faults()...)) // versions checked
+		}
+		undo = func() {
+			node, zone := s.DNS()
+			cur := zone.Faults()
+			if i := slices.Index(cur, fault); i >= 0 {
+				s.Log(node, model.Fault, "dns-fault-end", dnsFaultAttrs(fault))
+				_ = s.setDNSFaults(slices.Delete(cur, i, i+1))
+			}
+		}
+	case "zone":
+		records := f.Zone.Records
+		do = func() {
+			node, zone := s.DNS()
+			_ = zone.Update(records...) // validated
+			s.Log(node, model.Fault, "zone-update", map[string]string{"version": strconv.Itoa(zone.Version())})
+		}
 	default:
 		return nil, nil, planErr(field+".kind", "unknown fault kind %q", f.Kind)
 	}
 	return do, undo, nil
+}
+
+func dnsFaultAttrs(f DNSFault) map[string]string {
+	a := map[string]string{"kind": string(f.Kind)}
+	if f.Name != "" {
+		a["name"] = f.Name
+	}
+	if f.Type != "" {
+		a["type"] = f.Type
+	}
+	if f.Kind == DNSStale {
+		a["version"] = strconv.Itoa(f.Version)
+	}
+	return a
 }

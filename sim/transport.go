@@ -120,8 +120,11 @@ func (tr *transport) resolve(ctx context.Context, host string) (netip.Addr, erro
 
 // DefaultHostResolver resolves a node name to its IPv4 address and passes
 // IP literals through (an address nobody owns swallows the request, as a
-// real network would, and the client's deadline fires).
-func DefaultHostResolver(_ context.Context, env Env, host string) (netip.Addr, error) {
+// real network would, and the client's deadline fires). Any other host is
+// looked up with the node's resolver when the run serves DNS or the node
+// has a resolver of its own (the first address, IPv4 before IPv6), and is
+// unknown otherwise.
+func DefaultHostResolver(ctx context.Context, env Env, host string) (netip.Addr, error) {
 	ne, ok := env.(*nodeEnv)
 	if !ok {
 		return netip.Addr{}, &HostError{Host: host, Err: errors.New("not a simulated node")}
@@ -131,6 +134,9 @@ func DefaultHostResolver(_ context.Context, env Env, host string) (netip.Addr, e
 	}
 	if n := ne.n.s.byName[host]; n != nil {
 		return n.v4, nil
+	}
+	if ne.n.s.x.dns != nil || ne.n.resolver != nil {
+		return ne.n.lookupHostDNS(ctx, host)
 	}
 	return netip.Addr{}, &HostError{Host: host, Err: &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}}
 }

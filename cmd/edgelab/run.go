@@ -2,7 +2,10 @@ package main
 
 // This file is `edgelab run`: one world, one seed, optionally a plan, with
 // a short summary that ends in the trace's SHA-256 and, on request, the
-// trace itself as NDJSON.
+// trace itself as NDJSON or as a Perfetto timeline. A failing run leaves a
+// replay file behind and prints the command that replays it. It also
+// holds what run, replay, export and sweep share: choosing the world, seed
+// and plan, running them, and writing the files a run produces.
 
 import (
 	"errors"
@@ -10,15 +13,18 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 
 	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/perfetto"
+	"github.com/edgelab/edgelab/sim/replay"
 )
 
 func init() {
 	register(&command{
 		name:    "run",
-		summary: "run one world: --world NAME [--seed N] [--plan FILE] [--trace FILE]",
+		summary: "run one world: --world NAME [--seed N] [--plan FILE] [--trace FILE] [--perfetto FILE] [--out DIR]",
 		run:     runCommand,
 	})
 }
@@ -29,86 +35,180 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 	seedFlag := fs.String("seed", "", "seed (default: the plan's, else the world's)")
 	planFile := fs.String("plan", "", "plan file (JSON)")
 	traceFile := fs.String("trace", "", "write the NDJSON trace to this file")
+	perfettoFile := fs.String("perfetto", "", "write the trace as a Perfetto/Chrome timeline (JSON) to this file")
+	outDir := fs.String("out", ".", "directory for the replay file of a failing run")
 	if err := parseFlags(fs, args); err != nil {
 		return fail(stderr, "run", 2, err)
 	}
 	if fs.NArg() > 0 {
 		return fail(stderr, "run", 2, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
 	}
+	rs, code, err := resolveRun(*worldName, *seedFlag, *planFile)
+	if err != nil {
+		return fail(stderr, "run", code, err)
+	}
+	o, code, err := rs.exec()
+	if err != nil {
+		return fail(stderr, "run", code, err)
+	}
+	if err := rs.writeOutputs(o, *traceFile, *perfettoFile); err != nil {
+		return fail(stderr, "run", 1, err)
+	}
+	rs.printOutcome(stdout, o)
+	if o.pass {
+		return 0
+	}
+	path, err := rs.saveReplay(*outDir, o)
+	if err != nil {
+		return fail(stderr, "run", 1, fmt.Errorf("writing the replay file: %w", err))
+	}
+	fmt.Fprintf(stdout, "replay: %s\n", replay.Command(path))
+	return 1
+}
+
+// runSpec is one run: a world, a seed and a plan. The plan always names
+// the world and the seed, so it can be saved as a replay file as it is.
+type runSpec struct {
+	w    *world
+	seed uint64
+	plan *sim.Plan
+}
+
+func newRunSpec(w *world, seed uint64, plan *sim.Plan) *runSpec {
+	p := &sim.Plan{}
+	if plan != nil {
+		cp := *plan
+		p = &cp
+	}
+	p.World = w.name
+	p.Seed = &seed
+	return &runSpec{w: w, seed: seed, plan: p}
+}
+
+// resolveRun picks the world, seed and plan from run-like flags: the
+// plan file's world and seed unless the flags say otherwise, else the
+// world's defaults. The code is the exit status for the error.
+func resolveRun(worldName, seedFlag, planFile string) (*runSpec, int, error) {
 	var plan *sim.Plan
-	if *planFile != "" {
-		data, err := os.ReadFile(*planFile)
+	if planFile != "" {
+		data, err := os.ReadFile(planFile)
 		if err != nil {
-			return fail(stderr, "run", 2, err)
+			return nil, 2, err
 		}
 		if plan, err = sim.ParsePlan(data); err != nil {
-			return fail(stderr, "run", 2, fmt.Errorf("%s: %w", *planFile, err))
+			return nil, 2, fmt.Errorf("%s: %w", planFile, err)
 		}
 	}
-	name := *worldName
-	if plan != nil && plan.World != "" {
-		if name == "" {
-			name = plan.World
-		} else if name != plan.World {
-			return fail(stderr, "run", 2, fmt.Errorf("--world %s but the plan is for world %s", name, plan.World))
-		}
-	}
-	if name == "" {
-		return fail(stderr, "run", 2, errors.New("missing --world"))
-	}
-	w, err := lookupWorld(name)
+	w, code, err := pickWorld(worldName, plan)
 	if err != nil {
-		return fail(stderr, "run", 2, err)
+		return nil, code, err
 	}
 	seed := w.seed
 	if plan != nil && plan.Seed != nil {
 		seed = *plan.Seed
 	}
-	if *seedFlag != "" {
-		if seed, err = strconv.ParseUint(*seedFlag, 0, 64); err != nil {
-			return fail(stderr, "run", 2, fmt.Errorf("invalid --seed %q: want an unsigned integer", *seedFlag))
+	if seedFlag != "" {
+		if seed, err = strconv.ParseUint(seedFlag, 0, 64); err != nil {
+			return nil, 2, fmt.Errorf("invalid --seed %q: want an unsigned integer", seedFlag)
 		}
 	}
 	if plan == nil {
 		if plan, err = w.plan(); err != nil {
-			return fail(stderr, "run", 1, fmt.Errorf("world %s: default plan: %w", w.name, err))
+			return nil, 1, fmt.Errorf("world %s: default plan: %w", w.name, err)
 		}
 	}
-	o, err := w.run(seed, plan)
+	return newRunSpec(w, seed, plan), 0, nil
+}
+
+// pickWorld reconciles --world with the plan's world.
+func pickWorld(name string, plan *sim.Plan) (*world, int, error) {
+	if plan != nil && plan.World != "" {
+		if name == "" {
+			name = plan.World
+		} else if name != plan.World {
+			return nil, 2, fmt.Errorf("--world %s but the plan is for world %s", name, plan.World)
+		}
+	}
+	if name == "" {
+		return nil, 2, errors.New("missing --world")
+	}
+	w, err := lookupWorld(name)
 	if err != nil {
-		var pe *sim.PlanError
-		if errors.As(err, &pe) {
-			return fail(stderr, "run", 2, err)
-		}
-		return fail(stderr, "run", 1, fmt.Errorf("world %s seed %d: %w", w.name, seed, err))
+		return nil, 2, err
 	}
-	if *traceFile != "" {
-		if err := writeTrace(*traceFile, o); err != nil {
-			return fail(stderr, "run", 1, err)
+	return w, 0, nil
+}
+
+// exec runs the spec. A plan that does not fit the world is a usage
+// error (2); a run that breaks is 1.
+func (rs *runSpec) exec() (*outcome, int, error) {
+	o, err := rs.w.run(rs.seed, rs.plan)
+	if err != nil {
+		if _, ok := errors.AsType[*sim.PlanError](err); ok {
+			return nil, 2, err
 		}
+		return nil, 1, fmt.Errorf("world %s seed %d: %w", rs.w.name, rs.seed, err)
 	}
+	return o, 0, nil
+}
+
+// printOutcome writes the summary that ends in the trace hash.
+func (rs *runSpec) printOutcome(w io.Writer, o *outcome) {
 	verdict := "PASS"
 	if !o.pass {
 		verdict = "FAIL: " + o.why
 	}
-	fmt.Fprintf(stdout, "world %s seed %d: %s\n", w.name, seed, verdict)
-	fmt.Fprintln(stdout, o.figures)
+	fmt.Fprintf(w, "world %s seed %d: %s\n", rs.w.name, rs.seed, verdict)
+	fmt.Fprintln(w, o.figures)
 	for _, d := range o.details {
-		fmt.Fprintln(stdout, d)
+		fmt.Fprintln(w, d)
 	}
-	fmt.Fprintf(stdout, "trace sha256: %s\n", o.trace.HashHex())
-	if !o.pass {
-		return 1
-	}
-	return 0
+	fmt.Fprintf(w, "trace sha256: %s\n", o.trace.HashHex())
 }
 
-func writeTrace(path string, o *outcome) error {
+// writeOutputs writes the NDJSON trace and the Perfetto timeline where
+// asked ("" for neither).
+func (rs *runSpec) writeOutputs(o *outcome, traceFile, perfettoFile string) error {
+	if traceFile != "" {
+		if err := writeFile(traceFile, func(w io.Writer) error { return o.trace.WriteNDJSON(w) }); err != nil {
+			return err
+		}
+	}
+	if perfettoFile != "" {
+		return writeFile(perfettoFile, func(w io.Writer) error {
+			return perfetto.Write(w, o.trace, perfetto.Options{Meta: rs.meta(o)})
+		})
+	}
+	return nil
+}
+
+// meta describes the run in exported files.
+func (rs *runSpec) meta(o *outcome) map[string]string {
+	return map[string]string{
+		"world":        rs.w.name,
+		"seed":         strconv.FormatUint(rs.seed, 10),
+		"trace_sha256": o.trace.HashHex(),
+	}
+}
+
+// saveReplay writes the replay file of a failed run under dir and returns
+// its path.
+func (rs *runSpec) saveReplay(dir string, o *outcome) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, replay.FileName(rs.w.name, rs.seed))
+	rf := &replay.File{Plan: rs.plan, TraceSHA256: o.trace.HashHex(), Failure: o.why}
+	return path, replay.Write(path, rf)
+}
+
+// writeFile creates path and fills it with write.
+func writeFile(path string, write func(io.Writer) error) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	if err := o.trace.WriteNDJSON(f); err != nil {
+	if err := write(f); err != nil {
 		f.Close()
 		return err
 	}

@@ -24,11 +24,19 @@ type world struct {
 	// defaultPlan is used when the command line gives none ("" for none).
 	defaultPlan string
 	// run runs the world. A *sim.PlanError means the plan does not fit the
-	// world; other errors mean the run itself broke.
+	// world; other errors mean the run itself broke. The plan may be nil
+	// (no plan); it may name the world and the seed, which the world
+	// ignores. The run must depend on nothing but (seed, plan), so that a
+	// replay file reproduces it, and run must
+	// be safe to call from several goroutines at once (sweep runs seeds in
+	// parallel, each its own Sim).
 	run func(seed uint64, plan *sim.Plan) (*outcome, error)
 }
 
-// outcome is what a world reports about one run.
+// outcome is what a world reports about one run: whether its properties
+// held (pass, and why not), a summary (figures, details) and the trace.
+// Plans for generated and soak runs come from the world's sim.Shape,
+// registered by the world's package (sim.RegisterShape).
 type outcome struct {
 	pass bool
 	// why explains a failure in one line.

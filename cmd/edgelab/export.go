@@ -1,0 +1,193 @@
+package main
+
+// This file is `edgelab export`: a trace in another format. The trace comes
+// from a run (--world/--seed/--plan, as for run), a replay file (--replay)
+// or an NDJSON trace file (--trace). Formats register themselves in
+// exportFormats, so a new one (Tamarin, say) is one file with an init
+// that calls registerExportFormat.
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/perfetto"
+	"github.com/edgelab/edgelab/sim/replay"
+)
+
+// exportSource is what a format gets: the trace and, when it came from a
+// run, what ran.
+type exportSource struct {
+	// world and seed are "" and nil for a trace read from a file.
+	world string
+	seed  *uint64
+	plan  *sim.Plan
+	trace *model.Trace
+}
+
+// exportFormat is one output format of `edgelab export`.
+type exportFormat struct {
+	name    string
+	summary string
+	write   func(w io.Writer, src *exportSource) error
+}
+
+var exportFormats = map[string]*exportFormat{}
+
+func registerExportFormat(f *exportFormat) {
+	if _, dup := exportFormats[f.name]; dup {
+		panic("edgelab: export format registered twice: " + f.name)
+	}
+	exportFormats[f.name] = f
+}
+
+func exportFormatNames() []string {
+	names := make([]string, 0, len(exportFormats))
+	for n := range exportFormats {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func init() {
+	register(&command{
+		name:    "export",
+		summary: "export a trace: --format FMT [-o FILE] (--world NAME [--seed N] [--plan FILE] | --replay FILE | --trace FILE)",
+		run:     exportCommand,
+	})
+	registerExportFormat(&exportFormat{
+		name:    "perfetto",
+		summary: "Chrome trace-event JSON for ui.perfetto.dev: a track per node, spans for messages and HTTP exchanges",
+		write: func(w io.Writer, src *exportSource) error {
+			return perfetto.Write(w, src.trace, perfetto.Options{Meta: src.meta()})
+		},
+	})
+	registerExportFormat(&exportFormat{name: "json", summary: "one JSON document: world, seed, trace hash and the events", write: writeJSONExport})
+	registerExportFormat(&exportFormat{
+		name:    "ndjson",
+		summary: "the canonical NDJSON trace (what run --trace writes)",
+		write:   func(w io.Writer, src *exportSource) error { return src.trace.WriteNDJSON(w) },
+	})
+}
+
+func (src *exportSource) meta() map[string]string {
+	m := map[string]string{"trace_sha256": src.trace.HashHex()}
+	if src.world != "" {
+		m["world"] = src.world
+	}
+	if src.seed != nil {
+		m["seed"] = fmt.Sprint(*src.seed)
+	}
+	return m
+}
+
+// writeJSONExport writes {"world", "seed", "trace_sha256", "events"}.
+func writeJSONExport(w io.Writer, src *exportSource) error {
+	doc := struct {
+		World       string        `json:"world,omitempty"`
+		Seed        *uint64       `json:"seed,omitempty"`
+		TraceSHA256 string        `json:"trace_sha256"`
+		Events      []model.Event `json:"events"`
+	}{src.world, src.seed, src.trace.HashHex(), src.trace.Events}
+	if doc.Events == nil {
+		doc.Events = []model.Event{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(&doc)
+}
+
+func exportCommand(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	format := fs.String("format", "", "output format: "+strings.Join(exportFormatNames(), ", "))
+	out := fs.String("o", "-", "output file (- for stdout)")
+	worldName := fs.String("world", "", "run this world")
+	seedFlag := fs.String("seed", "", "seed of the run")
+	planFile := fs.String("plan", "", "plan of the run (JSON)")
+	replayFile := fs.String("replay", "", "rerun this replay file")
+	traceFile := fs.String("trace", "", "read this NDJSON trace instead of running")
+	if err := parseFlags(fs, args); err != nil {
+		return fail(stderr, "export", 2, err)
+	}
+	if fs.NArg() > 0 {
+		return fail(stderr, "export", 2, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	}
+	f, ok := exportFormats[*format]
+	if !ok {
+		if *format == "" {
+			return fail(stderr, "export", 2, fmt.Errorf("missing --format (one of %s)", strings.Join(exportFormatNames(), ", ")))
+		}
+		return fail(stderr, "export", 2, fmt.Errorf("unknown format %q (one of %s)", *format, strings.Join(exportFormatNames(), ", ")))
+	}
+	runFlags := *worldName != "" || *seedFlag != "" || *planFile != ""
+	sources := 0
+	for _, on := range []bool{runFlags, *replayFile != "", *traceFile != ""} {
+		if on {
+			sources++
+		}
+	}
+	if sources != 1 {
+		return fail(stderr, "export", 2, errors.New("give one source: --world/--seed/--plan, --replay or --trace"))
+	}
+	src, code, err := exportInput(*worldName, *seedFlag, *planFile, *replayFile, *traceFile)
+	if err != nil {
+		return fail(stderr, "export", code, err)
+	}
+	write := func(w io.Writer) error { return f.write(w, src) }
+	if *out == "-" {
+		err = write(stdout)
+	} else {
+		err = writeFile(*out, write)
+	}
+	if err != nil {
+		return fail(stderr, "export", 1, err)
+	}
+	return 0
+}
+
+// exportInput produces the trace to export from exactly one source.
+func exportInput(worldName, seedFlag, planFile, replayFile, traceFile string) (*exportSource, int, error) {
+	if traceFile != "" {
+		f, err := os.Open(traceFile)
+		if err != nil {
+			return nil, 2, err
+		}
+		defer f.Close()
+		tr, err := model.ReadNDJSON(f)
+		if err != nil {
+			return nil, 2, fmt.Errorf("%s: %w", traceFile, err)
+		}
+		return &exportSource{trace: tr}, 0, nil
+	}
+	var rs *runSpec
+	if replayFile != "" {
+		rf, err := replay.Read(replayFile)
+		if err != nil {
+			return nil, 2, err
+		}
+		w, err := lookupWorld(rf.Plan.World)
+		if err != nil {
+			return nil, 2, fmt.Errorf("%s: %w", replayFile, err)
+		}
+		rs = newRunSpec(w, *rf.Plan.Seed, rf.Plan)
+	} else {
+		var code int
+		var err error
+		if rs, code, err = resolveRun(worldName, seedFlag, planFile); err != nil {
+			return nil, code, err
+		}
+	}
+	o, code, err := rs.exec()
+	if err != nil {
+		return nil, code, err
+	}
+	return &exportSource{world: rs.w.name, seed: &rs.seed, plan: rs.plan, trace: o.trace}, 0, nil
+}

@@ -1,0 +1,260 @@
+package main
+
+// This file is `edgelab sweep`: one world over a range of seeds, in
+// parallel, with results in seed order whatever --jobs is. Each seed runs
+// the world's default plan, a --plan file, or (--soak) the soak plan drawn
+// from the seed alone. Failures print with their replay commands; the last
+// line counts passes and failures; the exit status is 1 if any seed
+// failed.
+//
+// --shard i/n runs only the seeds s with s % n == i, so n machines can
+// split a range (deploy/sweep-job.yaml runs it as a Kubernetes Indexed
+// Job); --json prints a report that `edgelab sweep merge` joins.
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/replay"
+	"github.com/edgelab/edgelab/sim/sweep"
+)
+
+func init() {
+	register(&command{
+		name:    "sweep",
+		summary: "run many seeds: --world NAME --seeds A..B [--jobs K] [--shard i/n] [--soak | --plan FILE] [--json]; sweep merge FILES...",
+		run:     sweepCommand,
+	})
+}
+
+func sweepCommand(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "merge" {
+		return sweepMerge(args[1:], stdout, stderr)
+	}
+	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
+	worldName := fs.String("world", "", "world to sweep")
+	seedsFlag := fs.String("seeds", "", "seeds to run, A..B inclusive (or one seed)")
+	jobs := fs.Int("jobs", 0, "seeds to run at once (default GOMAXPROCS)")
+	shardFlag := fs.String("shard", "", "run only seeds s with s%n == i (i/n)")
+	soak := fs.Bool("soak", false, "run each seed's soak plan (drawn from the seed)")
+	planFile := fs.String("plan", "", "run every seed with this plan (JSON)")
+	outDir := fs.String("out", ".", "directory for replay files of failing seeds")
+	asJSON := fs.Bool("json", false, "print a mergeable JSON report instead of text")
+	verbose := fs.Bool("v", false, "print every seed, not only failures")
+	if err := parseFlags(fs, args); err != nil {
+		return fail(stderr, "sweep", 2, err)
+	}
+	if fs.NArg() > 0 {
+		return fail(stderr, "sweep", 2, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	}
+	cfg, err := sweepConfig(*worldName, *seedsFlag, *shardFlag, *planFile, *soak, *jobs)
+	if err != nil {
+		return fail(stderr, "sweep", 2, err)
+	}
+	if err := os.MkdirAll(*outDir, 0o755); err != nil {
+		return fail(stderr, "sweep", 2, err)
+	}
+	each := func(r sweep.Result) {
+		if !*asJSON {
+			printResult(stdout, r, *verbose)
+		}
+	}
+	results, err := sweep.Run(context.Background(), sweep.Options{Seeds: cfg.seeds, Shard: cfg.shard, Jobs: *jobs, Each: each},
+		func(seed uint64) sweep.Result { return cfg.runSeed(seed, *outDir) })
+	if err != nil {
+		return fail(stderr, "sweep", 2, err)
+	}
+	rep := sweep.NewReport(cfg.w.name, cfg.mode, cfg.seeds, cfg.shard, results)
+	if *asJSON {
+		b, err := rep.Marshal()
+		if err != nil {
+			return fail(stderr, "sweep", 1, err)
+		}
+		stdout.Write(b)
+	} else {
+		printSummary(stdout, rep)
+	}
+	if rep.Failed > 0 {
+		return 1
+	}
+	return 0
+}
+
+// sweepCfg is a sweep after its flags are checked.
+type sweepCfg struct {
+	w     *world
+	seeds sweep.Range
+	shard sweep.Shard
+	mode  string
+	// plan is the plan of every seed, nil for soak (drawn per seed).
+	plan *sim.Plan
+}
+
+func sweepConfig(worldName, seedsFlag, shardFlag, planFile string, soak bool, jobs int) (*sweepCfg, error) {
+	if seedsFlag == "" {
+		return nil, errors.New("missing --seeds (A..B)")
+	}
+	seeds, err := sweep.ParseRange(seedsFlag)
+	if err != nil {
+		return nil, err
+	}
+	cfg := &sweepCfg{seeds: seeds, mode: "default"}
+	if shardFlag != "" {
+		if cfg.shard, err = sweep.ParseShard(shardFlag); err != nil {
+			return nil, err
+		}
+	}
+	if jobs < 0 {
+		return nil, fmt.Errorf("invalid --jobs %d: want 1 or more (0: GOMAXPROCS)", jobs)
+	}
+	if soak && planFile != "" {
+		return nil, errors.New("--soak and --plan exclude each other")
+	}
+	var plan *sim.Plan
+	if planFile != "" {
+		data, err := os.ReadFile(planFile)
+		if err != nil {
+			return nil, err
+		}
+		if plan, err = sim.ParsePlan(data); err != nil {
+			return nil, fmt.Errorf("%s: %w", planFile, err)
+		}
+		sum := sha256.Sum256(data)
+		cfg.mode = "plan:" + hex.EncodeToString(sum[:])
+	}
+	if cfg.w, _, err = pickWorld(worldName, plan); err != nil {
+		return nil, err
+	}
+	switch {
+	case soak:
+		cfg.mode = "soak"
+		if _, err := sim.LookupShape(cfg.w.name); err != nil {
+			return nil, fmt.Errorf("world %s has no plan shape for --soak", cfg.w.name)
+		}
+	case plan == nil:
+		if plan, err = cfg.w.plan(); err != nil {
+			return nil, fmt.Errorf("world %s: default plan: %w", cfg.w.name, err)
+		}
+	}
+	cfg.plan = plan
+	return cfg, nil
+}
+
+// runSeed runs one seed and writes its replay file if it fails.
+func (cfg *sweepCfg) runSeed(seed uint64, outDir string) sweep.Result {
+	plan := cfg.plan
+	if cfg.mode == "soak" {
+		var err error
+		if plan, err = sim.SoakPlan(cfg.w.name, seed); err != nil {
+			return sweep.Result{Error: err.Error()}
+		}
+	}
+	rs := newRunSpec(cfg.w, seed, plan)
+	o, _, err := rs.exec()
+	if err != nil {
+		return sweep.Result{Error: oneLine(err.Error())}
+	}
+	r := sweep.Result{Pass: o.pass, TraceSHA256: o.trace.HashHex(), Summary: o.figures, Failure: o.why}
+	if !o.pass {
+		path, err := rs.saveReplay(outDir, o)
+		if err != nil {
+			r.Error = "writing the replay file: " + err.Error()
+		} else {
+			r.Replay = path
+		}
+	}
+	return r
+}
+
+func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
+
+func printResult(w io.Writer, r sweep.Result, verbose bool) {
+	switch {
+	case r.Error != "":
+		fmt.Fprintf(w, "seed %d: ERROR: %s\n", r.Seed, r.Error)
+	case !r.Pass:
+		fmt.Fprintf(w, "seed %d: FAIL: %s\n", r.Seed, r.Failure)
+	case verbose:
+		fmt.Fprintf(w, "seed %d: PASS  %s  sha256:%s\n", r.Seed, r.Summary, r.TraceSHA256)
+	}
+	if r.Replay != "" {
+		fmt.Fprintf(w, "  replay: %s\n", replay.Command(r.Replay))
+	}
+}
+
+func printSummary(w io.Writer, rep *sweep.Report) {
+	shards := ""
+	if rep.Shards > 1 {
+		shards = fmt.Sprintf(" shards %s of %d", joinUints(rep.Covered), rep.Shards)
+	}
+	fmt.Fprintf(w, "world %s seeds %s%s (%s plans): %d seeds, %d passed, %d failed\n",
+		rep.World, rep.Seeds, shards, rep.Mode, len(rep.Results), rep.Passed, rep.Failed)
+}
+
+func joinUints(xs []uint64) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = strconv.FormatUint(x, 10)
+	}
+	return strings.Join(parts, ",")
+}
+
+// sweepMerge joins the JSON reports of shards: text (failures and the
+// summary) or, with --json, the merged report. Exit status 1 if a seed
+// failed or a shard is missing, 2 for unreadable or mismatched reports.
+func sweepMerge(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("sweep merge", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print the merged JSON report")
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
+		return fail(stderr, "sweep merge", 2, err)
+	}
+	if len(files) == 0 {
+		return fail(stderr, "sweep merge", 2, errors.New("no report files"))
+	}
+	var reps []*sweep.Report
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			return fail(stderr, "sweep merge", 2, err)
+		}
+		rep, err := sweep.ReadReport(f)
+		f.Close()
+		if err != nil {
+			return fail(stderr, "sweep merge", 2, fmt.Errorf("%s: %w", name, err))
+		}
+		reps = append(reps, rep)
+	}
+	m, err := sweep.Merge(reps...)
+	if err != nil {
+		return fail(stderr, "sweep merge", 2, err)
+	}
+	if *asJSON {
+		b, err := m.Marshal()
+		if err != nil {
+			return fail(stderr, "sweep merge", 1, err)
+		}
+		stdout.Write(b)
+	} else {
+		for _, r := range m.Results {
+			printResult(stdout, r, false)
+		}
+		printSummary(stdout, m)
+		if !m.Complete() {
+			fmt.Fprintf(stdout, "incomplete: shards %s of %d missing\n", joinUints(m.Missing()), m.Shards)
+		}
+	}
+	if m.Failed > 0 || !m.Complete() {
+		return 1
+	}
+	return 0
+}

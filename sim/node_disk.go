@@ -1,0 +1,152 @@
+package sim
+
+// This file gives every simulated node a disk. By default it is a MemDisk
+// made on first use, whose modification times come from the node's clock,
+// whose injected faults come from the node's "disk" random stream and are
+// recorded in the trace, and which Node.Crash crashes (tearing writes from
+// the "disk/crash" stream). Env.Disk hands out a nodeDisk, which refuses
+// to work for a machine that is down.
+
+import (
+	"errors"
+	"math/rand/v2"
+	"strconv"
+
+	"github.com/edgelab/edgelab/model"
+)
+
+// ErrNodeDown is returned (in an *fs.PathError) by a simulated node's disk
+// when it is used by code of a crashed machine: deferred functions of a
+// killed task, which run while the task unwinds, must not write to the
+// disk that survived the crash.
+var ErrNodeDown = errors.New("sim: the node is down")
+
+// SetDisk installs d as the node's disk in place of the default MemDisk.
+// Only a *MemDisk loses unsynced writes on Crash.
+func (n *Node) SetDisk(d Disk) { n.disk = d }
+
+// MemDisk returns the node's simulated disk, making the default one if the
+// node has none yet, or nil if SetDisk installed a Disk that is not a
+// *MemDisk. Tests use it to look at what is durable (MemDisk.Durable).
+func (n *Node) MemDisk() *MemDisk {
+	md, _ := n.diskNow().(*MemDisk)
+	return md
+}
+
+// SetDiskFaults sets the fault probabilities of the node's MemDisk: read,
+// write and sync errors from now on, torn writes at the next crash.
+func (n *Node) SetDiskFaults(f DiskFaults) error {
+	md := n.MemDisk()
+	if md == nil {
+		return &UnsupportedError{Op: "disk faults on node " + n.name + "'s non-simulated disk"}
+	}
+	if err := md.SetFaults(f); err != nil {
+		return err
+	}
+	n.s.Log(n, model.Fault, "disk", diskFaultAttrs(f))
+	return nil
+}
+
+func diskFaultAttrs(f DiskFaults) map[string]string {
+	p := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	return map[string]string{
+		"read_error_prob": p(f.ReadErrorProb), "write_error_prob": p(f.WriteErrorProb),
+		"sync_error_prob": p(f.SyncErrorProb), "torn_write_prob": p(f.TornWriteProb),
+	}
+}
+
+// diskNow returns the installed disk, making the default MemDisk first.
+func (n *Node) diskNow() Disk {
+	if n.disk == nil {
+		md, err := NewMemDisk(DiskConfig{
+			Now:  n.env.Now,
+			Rand: n.Rand("disk"),
+			OnFault: func(op, name string) {
+				n.s.Log(n, model.Fault, "disk-"+op, map[string]string{"path": name})
+			},
+		})
+		if err != nil {
+			panic(err) // no faults are configured yet, so this cannot fail
+		}
+		n.disk = md
+	}
+	return n.disk
+}
+
+func (n *Node) diskCrashRand() *rand.Rand {
+	if n.diskCrash == nil {
+		n.diskCrash = n.Rand("disk/crash")
+	}
+	return n.diskCrash
+}
+
+// nodeDisk is Env.Disk of a simulated node. It looks the disk up on every
+// call, so a service that kept it from before SetDisk or a plan's disk
+// settings still reaches the right one.
+type nodeDisk struct{ n *Node }
+
+var _ Disk = nodeDisk{}
+
+// live returns the disk, or the error for a dead machine.
+func (d nodeDisk) live(op, name string) (Disk, error) {
+	if d.n.down || d.n.s.silenced() {
+		return nil, pathErr(op, name, ErrNodeDown)
+	}
+	return d.n.diskNow(), nil
+}
+
+func (d nodeDisk) OpenFile(name string, flag int) (File, error) {
+	disk, err := d.live("open", name)
+	if err != nil {
+		return nil, err
+	}
+	return disk.OpenFile(name, flag)
+}
+
+func (d nodeDisk) ReadFile(name string) ([]byte, error) {
+	disk, err := d.live("open", name)
+	if err != nil {
+		return nil, err
+	}
+	return disk.ReadFile(name)
+}
+
+func (d nodeDisk) Rename(oldname, newname string) error {
+	disk, err := d.live("rename", oldname)
+	if err != nil {
+		return err
+	}
+	return disk.Rename(oldname, newname)
+}
+
+func (d nodeDisk) Remove(name string) error {
+	disk, err := d.live("remove", name)
+	if err != nil {
+		return err
+	}
+	return disk.Remove(name)
+}
+
+func (d nodeDisk) ReadDir(dir string) ([]string, error) {
+	disk, err := d.live("readdir", dir)
+	if err != nil {
+		return nil, err
+	}
+	return disk.ReadDir(dir)
+}
+
+func (d nodeDisk) MkdirAll(dir string) error {
+	disk, err := d.live("mkdir", dir)
+	if err != nil {
+		return err
+	}
+	return disk.MkdirAll(dir)
+}
+
+func (d nodeDisk) SyncDir(dir string) error {
+	disk, err := d.live("sync", dir)
+	if err != nil {
+		return err
+	}
+	return disk.SyncDir(dir)
+}

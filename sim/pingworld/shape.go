@@ -1,0 +1,56 @@
+package pingworld
+
+// This file tells the plan generator what the ping world looks like: the
+// knob ranges to draw, the nodes a plan's knobs produce, and that crashes
+// hit servers only (a crashed client sends fewer pings than its quota, or
+// more after a restart, which Check rightly calls a broken world).
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/edgelab/edgelab/sim"
+)
+
+// Shape is the ping world's plan shape.
+var Shape = sim.Shape{
+	World: Name,
+	Knobs: []sim.KnobRange{
+		{Name: "clients", Min: 1, Max: 3, SoakMax: 8},
+		{Name: "servers", Min: 1, Max: 3, SoakMax: 5},
+		{Name: "pings", Min: 1, Max: 10, SoakMax: 100},
+		{Name: "interval", Unit: time.Millisecond, Min: 50, Max: 300},
+		{Name: "timeout", Unit: time.Millisecond, Min: 200, Max: 1000},
+	},
+	Nodes: func(p *sim.Plan) ([]string, error) {
+		c, err := ConfigFrom(p)
+		if err != nil {
+			return nil, err
+		}
+		var names []string
+		for i := 1; i <= c.Servers; i++ {
+			names = append(names, "server-"+strconv.Itoa(i))
+		}
+		for i := 1; i <= c.Clients; i++ {
+			names = append(names, "client-"+strconv.Itoa(i))
+		}
+		return names, nil
+	},
+	Horizon: func(p *sim.Plan) time.Duration {
+		c, err := ConfigFrom(p)
+		if err != nil {
+			return sim.DefaultHorizon
+		}
+		return time.Duration(c.Pings)*c.Interval + c.Timeout
+	},
+	Targets: func(kind string, nodes []string) []string {
+		if kind != "crash" && kind != "restart" {
+			return nodes
+		}
+		return slices.DeleteFunc(nodes, func(n string) bool { return strings.HasPrefix(n, "client-") })
+	},
+}
+
+func init() { sim.RegisterShape(Shape) }

@@ -1,0 +1,238 @@
+package sim_test
+
+// Tests of the plan generators: determinism, validity, coverage of every
+// fault kind, and shrinking (faults deleted, noise to zero). The rapid
+// adapter lives in sim/simtest; an external test package may import it.
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+
+	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/pingworld"
+	"github.com/edgelab/edgelab/sim/simtest"
+)
+
+func planJSON(t interface {
+	Helper()
+	Fatal(...any)
+}, p *sim.Plan) []byte {
+	t.Helper()
+	b, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestGenSameSeedSamePlan(t *testing.T) {
+	gen := simtest.PlanGen(pingworld.Name, sim.GenOptions{})
+	for seed := range 20 {
+		a, b := planJSON(t, gen.Example(seed)), planJSON(t, gen.Example(seed))
+		if !bytes.Equal(a, b) {
+			t.Fatalf("rapid seed %d: two draws differ:\n%s\n%s", seed, a, b)
+		}
+	}
+	for seed := range uint64(20) {
+		d1 := sim.DrawPlan(sim.SeedDrawer(seed, "x"), pingworld.Shape, sim.GenOptions{})
+		d2 := sim.DrawPlan(sim.SeedDrawer(seed, "x"), pingworld.Shape, sim.GenOptions{})
+		if !bytes.Equal(planJSON(t, d1), planJSON(t, d2)) {
+			t.Fatalf("seed drawer %d: plans differ", seed)
+		}
+	}
+}
+
+func TestGenSoakIsAFunctionOfTheSeed(t *testing.T) {
+	seen := map[string]uint64{}
+	for seed := range uint64(30) {
+		a, err := sim.SoakPlan(pingworld.Name, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := sim.SoakPlan(pingworld.Name, seed)
+		ja := planJSON(t, a)
+		if !bytes.Equal(ja, planJSON(t, b)) {
+			t.Fatalf("soak seed %d: plans differ", seed)
+		}
+		if *a.Seed != seed || a.World != pingworld.Name {
+			t.Fatalf("soak seed %d: plan says world %s seed %d", seed, a.World, *a.Seed)
+		}
+		if prev, dup := seen[string(ja)]; dup {
+			t.Fatalf("soak seeds %d and %d drew the same plan", prev, seed)
+		}
+		seen[string(ja)] = seed
+	}
+	if _, err := sim.SoakPlan("nope", 1); err == nil {
+		t.Fatal("soak plan for an unknown world")
+	}
+}
+
+// TestGenSoakIsBiggerAndNoisier compares averages over many seeds.
+func TestGenSoakIsBiggerAndNoisier(t *testing.T) {
+	gen := simtest.PlanGen(pingworld.Name, sim.GenOptions{})
+	var soakFaults, genFaults, soakNoisy, genNoisy int
+	for seed := range 50 {
+		s, _ := sim.SoakPlan(pingworld.Name, uint64(seed))
+		g := gen.Example(seed)
+		soakFaults += len(s.Faults)
+		genFaults += len(g.Faults)
+		if !sim.IsQuiet(s) {
+			soakNoisy++
+		}
+		if !sim.IsQuiet(g) {
+			genNoisy++
+		}
+	}
+	if soakFaults <= genFaults || soakNoisy < genNoisy || soakNoisy < 45 {
+		t.Fatalf("soak: %d faults, %d noisy; gen: %d faults, %d noisy", soakFaults, soakNoisy, genFaults, genNoisy)
+	}
+}
+
+// TestGenPlansAreValidAndRoundTrip: every drawn plan validates, applies
+// to the ping world, and survives JSON (replay files depend on it).
+func TestGenPlansAreValidAndRoundTrip(t *testing.T) {
+	gen := simtest.PlanGen(pingworld.Name, sim.GenOptions{})
+	rapid.Check(t, func(rt *rapid.T) {
+		p := gen.Draw(rt, "plan")
+		b := planJSON(rt, p)
+		q, err := sim.ParsePlan(b)
+		if err != nil {
+			rt.Fatalf("drawn plan does not parse: %v\n%s", err, b)
+		}
+		if !bytes.Equal(b, planJSON(rt, q)) {
+			rt.Fatalf("plan does not round-trip:\n%s\n%s", b, planJSON(rt, q))
+		}
+		if _, err := pingworld.Run(*p.Seed, q); err != nil {
+			rt.Fatalf("ping world rejects drawn plan: %v\n%s", err, b)
+		}
+	})
+}
+
+// TestGenDrawsEveryFaultKind keeps the generator in step with the plan
+// format: a fault kind added to plans must be drawable (by the generic
+// drawer, or by one registered with sim.RegisterFaultDrawer), and soak
+// plans must actually draw it.
+func TestGenDrawsEveryFaultKind(t *testing.T) {
+	if got, want := sim.DrawableFaultKinds(), sim.FaultKinds(); !slices.Equal(got, want) {
+		t.Fatalf("fault kinds without a generator: plan kinds %v, drawable %v; register one with sim.RegisterFaultDrawer", want, got)
+	}
+	// A world with DNS takes every kind; the ping world has no zone.
+	dnsShape := pingworld.Shape
+	dnsShape.Has = []string{"dns"}
+	dnsShape.Faults = map[string]sim.FaultDrawer{"zone": func(d sim.Drawer, _ *sim.FaultContext, f *sim.FaultSpec) bool {
+		ip := "10.0.0." + strconv.Itoa(d.Int("octet", 1, 9))
+		f.Zone = &sim.ZoneSpec{Records: []sim.Record{{Name: "ping.example.", Type: "A", TTL: 60, Value: ip}}}
+		return true
+	}}
+	seen := map[string]bool{}
+	for seed := range uint64(40) {
+		for _, f := range sim.ShapeSoakPlan(dnsShape, seed).Faults {
+			seen[f.Kind] = true
+		}
+		p, _ := sim.SoakPlan(pingworld.Name, seed)
+		for _, f := range p.Faults {
+			if f.Kind == "dns" || f.Kind == "zone" {
+				t.Fatalf("a DNS fault for the ping world, which serves no zone: %+v", f)
+			}
+		}
+	}
+	for _, k := range sim.FaultKinds() {
+		if !seen[k] {
+			t.Errorf("40 soak plans never drew fault kind %q", k)
+		}
+	}
+}
+
+func TestGenRespectsShapeTargetsAndKinds(t *testing.T) {
+	gen := simtest.PlanGen(pingworld.Name, sim.GenOptions{Kinds: []string{"crash", "restart", "heal"}, MaxFaults: 20})
+	rapid.Check(t, func(rt *rapid.T) {
+		p := gen.Draw(rt, "plan")
+		for _, f := range p.Faults {
+			if !slices.Contains([]string{"crash", "restart", "heal"}, f.Kind) {
+				rt.Fatalf("kind %s drawn", f.Kind)
+			}
+			if f.Node != "" && !strings.HasPrefix(f.Node, "server-") {
+				rt.Fatalf("%s of %s: the ping shape crashes servers only", f.Kind, f.Node)
+			}
+		}
+	})
+	quiet := simtest.PlanGen(pingworld.Name, sim.GenOptions{Quiet: true, MaxFaults: -1})
+	for seed := range 10 {
+		if p := quiet.Example(seed); !sim.IsQuiet(p) || len(p.Faults) != 0 {
+			t.Fatalf("quiet, faultless options drew %s", planJSON(t, p))
+		}
+	}
+}
+
+// planWorld is a world that runs nothing: the property looks at the plan
+// itself, so shrinking can be tested quickly.
+var planWorld = simtest.World[*sim.Plan]{
+	Name: pingworld.Name,
+	Run: func(_ uint64, p *sim.Plan) (*sim.Plan, *model.Trace, error) {
+		return p, &model.Trace{}, nil
+	},
+}
+
+func TestShrinkDeletesFaultsAndQuietsNoise(t *testing.T) {
+	hasPartition := func(p *sim.Plan) error {
+		for _, f := range p.Faults {
+			if f.Kind == "partition" {
+				return fmt.Errorf("partition")
+			}
+		}
+		return nil
+	}
+	f, err := simtest.Minimize(planWorld, simtest.PlanGen(pingworld.Name, sim.GenOptions{MaxFaults: 16}), hasPartition, simtest.MinimizeOptions{})
+	if err != nil || f == nil {
+		t.Fatalf("no minimal plan: %v", err)
+	}
+	got := string(planJSON(t, f.Plan))
+	want := `{"world":"ping","seed":0,"knobs":{"clients":1,"interval":"50ms","pings":1,"servers":1,"timeout":"200ms"},` +
+		`"faults":[{"at":"0s","kind":"partition","from":["server-1"],"to":["client-1"]}]}`
+	if got != want {
+		t.Fatalf("shrunk to\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestShrinkNoiseToItsSmallestStep(t *testing.T) {
+	lossy := func(p *sim.Plan) error {
+		if p.Network != nil && p.Network.Default != nil && p.Network.Default.Loss != nil {
+			return fmt.Errorf("lossy")
+		}
+		return nil
+	}
+	f, err := simtest.Minimize(planWorld, simtest.PlanGen(pingworld.Name, sim.GenOptions{}), lossy, simtest.MinimizeOptions{})
+	if err != nil || f == nil {
+		t.Fatalf("no minimal plan: %v", err)
+	}
+	nw, _ := json.Marshal(f.Plan.Network)
+	if string(nw) != `{"default":{"loss":0.001}}` || len(f.Plan.Faults) != 0 {
+		t.Fatalf("shrunk to %s", planJSON(t, f.Plan))
+	}
+}
+
+func TestGenConvergeHealsAtTheHorizon(t *testing.T) {
+	shape := pingworld.Shape
+	shape.Converge = 5 * time.Second
+	gen := simtest.ShapeGen(shape, sim.GenOptions{})
+	rapid.Check(t, func(rt *rapid.T) {
+		p := gen.Draw(rt, "plan")
+		if p.ConvergeWithin.D() != 5*time.Second || p.HealAt.D() != shape.Horizon(p) {
+			rt.Fatalf("heal_at %v converge_within %v", p.HealAt.D(), p.ConvergeWithin.D())
+		}
+		for _, f := range p.Faults {
+			if f.At > p.HealAt {
+				rt.Fatalf("fault at %v after heal_at %v", f.At.D(), p.HealAt.D())
+			}
+		}
+	})
+}

@@ -1,0 +1,173 @@
+// Package replay reads and writes replay files: a plan that made a world
+// fail, with the SHA-256 of the trace it produced and, optionally, the
+// failure in words. `edgelab replay FILE` reruns the plan and compares the
+// trace hash, so a replay file is both a reproducer and a determinism
+// check.
+//
+// The format is one JSON object:
+//
+//	{
+//	  "plan": { ... a sim.Plan, with "world" and "seed" set ... },
+//	  "trace_sha256": "64 lowercase hex digits",
+//	  "failure": "one line, optional"
+//	}
+package replay
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/edgelab/edgelab/sim"
+)
+
+// File is a replay file's content.
+type File struct {
+	// Plan is what to run; it names the world and the seed.
+	Plan *sim.Plan
+	// TraceSHA256 is the hex SHA-256 of the trace the plan produced.
+	TraceSHA256 string
+	// Failure says what went wrong, if anything was recorded.
+	Failure string
+}
+
+type wire struct {
+	Plan        json.RawMessage `json:"plan"`
+	TraceSHA256 string          `json:"trace_sha256"`
+	Failure     string          `json:"failure,omitempty"`
+}
+
+// Marshal encodes f as indented JSON ending in a newline. The plan must
+// name its world and seed, since a replay needs both.
+func (f *File) Marshal() ([]byte, error) {
+	if err := f.check(); err != nil {
+		return nil, err
+	}
+	plan, err := json.Marshal(f.Plan)
+	if err != nil {
+		return nil, fmt.Errorf("replay: encoding the plan: %w", err)
+	}
+	b, err := json.MarshalIndent(wire{Plan: plan, TraceSHA256: f.TraceSHA256, Failure: f.Failure}, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+func (f *File) check() error {
+	switch {
+	case f.Plan == nil:
+		return errors.New("replay: missing plan")
+	case f.Plan.World == "":
+		return errors.New("replay: plan.world: missing")
+	case f.Plan.Seed == nil:
+		return errors.New("replay: plan.seed: missing")
+	}
+	if b, err := hex.DecodeString(f.TraceSHA256); err != nil || len(b) != 32 || hex.EncodeToString(b) != f.TraceSHA256 {
+		return fmt.Errorf("replay: trace_sha256: want 64 lowercase hex digits, got %q", f.TraceSHA256)
+	}
+	return nil
+}
+
+// Parse decodes a replay file strictly: unknown fields, trailing data, an
+// invalid plan or a malformed hash are errors, each in one line.
+func Parse(data []byte) (*File, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var w wire
+	if err := dec.Decode(&w); err != nil {
+		return nil, fmt.Errorf("replay: %v", oneLine(err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("replay: trailing data after the object")
+	}
+	if len(w.Plan) == 0 || string(w.Plan) == "null" {
+		return nil, errors.New("replay: missing plan")
+	}
+	p, err := sim.ParsePlan(w.Plan)
+	if err != nil {
+		return nil, fmt.Errorf("replay: %w", err)
+	}
+	f := &File{Plan: p, TraceSHA256: w.TraceSHA256, Failure: w.Failure}
+	if err := f.check(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func oneLine(err error) string {
+	b := []byte(err.Error())
+	return string(bytes.ReplaceAll(b, []byte("\n"), []byte(" ")))
+}
+
+// Read reads and parses the replay file at path.
+func Read(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return f, nil
+}
+
+// Write writes f to path atomically (a temporary file renamed into place),
+// so a sweep interrupted mid-write leaves no half file behind.
+func Write(path string, f *File) error {
+	b, err := f.Marshal()
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".replay-*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	// CreateTemp makes the file private; a replay file is for sharing.
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// FileName is the conventional name of the replay file for a failing run
+// of world with seed: edgelab-fail-<world>-<seed>.json.
+func FileName(world string, seed uint64) string {
+	return "edgelab-fail-" + world + "-" + strconv.FormatUint(seed, 10) + ".json"
+}
+
+// Command is the command line that replays the file at path.
+func Command(path string) string {
+	return "edgelab replay " + shellQuote(path)
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	safe := s != ""
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || bytes.ContainsRune([]byte("-_./+,:=@%"), r)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + string(bytes.ReplaceAll([]byte(s), []byte("'"), []byte(`'\''`))) + "'"
+}

@@ -1,0 +1,53 @@
+// Package simtest is the bridge between the simulator and property tests
+// with pgregory.net/rapid: generators that draw plans (and shrink them by
+// deleting faults and operations and quieting the network), Check, which
+// runs a property over drawn plans and saves the minimal failing plan as a
+// replay file, and Minimize, which does the same search without failing
+// the calling test and returns the minimal plan for inspection.
+//
+// It lives apart from package sim because rapid imports "testing" and
+// registers command-line flags: service binaries that import sim for its
+// Env must not pull those in.
+package simtest
+
+import (
+	"pgregory.net/rapid"
+
+	"github.com/edgelab/edgelab/sim"
+)
+
+// PlanGen draws plans for a world whose shape is registered with
+// sim.RegisterShape. It panics if the world has none (a bug in the test).
+func PlanGen(world string, opts sim.GenOptions) *rapid.Generator[*sim.Plan] {
+	shape, err := sim.LookupShape(world)
+	if err != nil {
+		panic(err)
+	}
+	return ShapeGen(shape, opts)
+}
+
+// ShapeGen draws plans for shape, registered or not.
+func ShapeGen(shape sim.Shape, opts sim.GenOptions) *rapid.Generator[*sim.Plan] {
+	return rapid.Custom(func(t *rapid.T) *sim.Plan {
+		return sim.DrawPlan(Drawer(t), shape, opts)
+	})
+}
+
+// Drawer adapts a rapid.T to sim.Drawer: integers are rapid.IntRange
+// (which shrinks toward the lower bound) and lists are rapid.SliceOfN
+// (which shrinks by deleting elements).
+func Drawer(t *rapid.T) sim.Drawer { return rapidDrawer{t} }
+
+type rapidDrawer struct{ t *rapid.T }
+
+func (r rapidDrawer) Int(label string, min, max int) int {
+	if max <= min {
+		return min
+	}
+	return rapid.IntRange(min, max).Draw(r.t, label)
+}
+
+func (r rapidDrawer) List(label string, min, max int, elem func(sim.Drawer) any) []any {
+	g := rapid.Custom(func(t *rapid.T) any { return elem(rapidDrawer{t}) })
+	return rapid.SliceOfN(g, min, max).Draw(r.t, label)
+}
