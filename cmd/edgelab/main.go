@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 )
 
 // command is one subcommand. Each lives in its own file and registers itself
@@ -96,4 +97,27 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 func fail(stderr io.Writer, cmd string, code int, err error) int {
 	fmt.Fprintf(stderr, "edgelab %s: %v\n", cmd, err)
 	return code
+}
+
+// runFunc is the signature of a command or subcommand body.
+type runFunc func(args []string, stdout, stderr io.Writer) int
+
+// dispatch runs the subcommand named by args[0] from subs, for commands
+// such as `serve ohttp` whose first argument picks what to do. A missing
+// or unknown subcommand is a usage error.
+func dispatch(cmd, usage string, subs map[string]runFunc, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: edgelab "+cmd+" "+usage)
+		return 2
+	}
+	if run, ok := subs[args[0]]; ok {
+		return run(args[1:], stdout, stderr)
+	}
+	names := make([]string, 0, len(subs))
+	for n := range subs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	fmt.Fprintf(stderr, "edgelab %s: unknown subcommand %q (want %s)\n", cmd, args[0], strings.Join(names, ", "))
+	return 2
 }

@@ -24,16 +24,8 @@ func init() {
 }
 
 func runOHTTP(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: edgelab ohttp get --relay URL --keys URL TARGET")
-		return 2
-	}
-	switch args[0] {
-	case "get":
-		return runOHTTPGet(args[1:], stdout, stderr)
-	}
-	fmt.Fprintf(stderr, "edgelab ohttp: unknown subcommand %q (want get)\n", args[0])
-	return 2
+	return dispatch("ohttp", "get --relay URL --keys URL TARGET",
+		map[string]runFunc{"get": runOHTTPGet}, args, stdout, stderr)
 }
 
 // runOHTTPGet fetches TARGET through the relay and prints the response:

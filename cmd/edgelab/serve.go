@@ -29,16 +29,8 @@ func init() {
 }
 
 func runServe(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: edgelab serve ohttp [flags]")
-		return 2
-	}
-	switch args[0] {
-	case "ohttp":
-		return runServeOHTTP(args[1:], stdout, stderr)
-	}
-	fmt.Fprintf(stderr, "edgelab serve: unknown service %q (want ohttp)\n", args[0])
-	return 2
+	return dispatch("serve", "ohttp [flags]",
+		map[string]runFunc{"ohttp": runServeOHTTP}, args, stdout, stderr)
 }
 
 // interrupted returns a context that ends when the process is asked to
