@@ -27,6 +27,12 @@ type Client struct {
 	// Name and GatewayName identify the client and the gateway in action
 	// facts.
 	Name, GatewayName string
+	// Identity is the client's network address as the relay will see it;
+	// the client identity term ~cid (ClientIdentity) is bound to it. Empty
+	// means Name.
+	Identity string
+	// Bugs switches on seeded bugs (bugs.go); nil is correct behaviour.
+	Bugs Bugs
 	// RelayURL is where encapsulated requests are posted. Required.
 	RelayURL string
 	// KeysURL is where FetchKeys gets the key configurations (the
@@ -48,6 +54,7 @@ type Client struct {
 	Recorder model.Recorder
 
 	mu      sync.Mutex
+	reuse   []byte // BugClientReuseContext: the randomness replayed
 	pinned  []byte // application/ohttp-keys encoding of the pinned list
 	configs []KeyConfig
 	enc     *Encapsulator
@@ -249,13 +256,17 @@ func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 		ereq, cctx = buf.Bytes(), w.Context()
-	} else if ereq, cctx, err = e.Encapsulate(c.Rand, plain); err != nil {
+	} else if ereq, cctx, err = e.Encapsulate(c.encapRand(), plain); err != nil {
 		return nil, err
 	}
 
 	var cname, gname, reqTerm model.Term
 	if c.Recorder != nil {
-		cname, gname, reqTerm = model.NewPub(c.Name), model.NewPub(c.GatewayName), requestTerm(plain)
+		id := c.Identity
+		if id == "" {
+			id = c.Name
+		}
+		cname, gname, reqTerm = ClientIdentity(id), model.NewPub(c.GatewayName), requestTerm(plain)
 		c.Recorder.Record(FactClientSend, cname, gname, reqTerm,
 			encRequestTerm(e.pkBytes(), cctx.enc, reqTerm, ereq))
 	}

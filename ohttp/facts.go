@@ -67,6 +67,17 @@ var FactArity = map[string]int{
 	FactClientRecv:   4,
 }
 
+// ClientIdentity is the client identity term ~cid of the theory: a fresh
+// secret name, not a public $C, because "the adversary never learns who
+// asked" is only meaningful for a value that is not public from the start.
+// Its digest is over the client's network address as the relay sees it
+// (the host part of RemoteAddr), so the client's own record (ClientSend,
+// ClientRecv) and the relay's (RelayForward, RelayReturn) bind to the
+// same value, and so does any copy of the address that leaks elsewhere.
+func ClientIdentity(addr string) model.Term {
+	return model.NewFresh("cid").WithDigest([]byte(addr))
+}
+
 func keyIDTerm(id uint8) model.Term { return model.NewConst(strconv.Itoa(int(id))) }
 
 func publicKeyTerm(pk []byte) model.Term {

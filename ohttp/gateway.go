@@ -56,6 +56,10 @@ type Gateway struct {
 	WithTimeout   func(context.Context, time.Duration) (context.Context, context.CancelFunc)
 	// Recorder, if set, receives GatewayRecv, TargetServe and GatewayReply.
 	Recorder model.Recorder
+	// Bugs switches on seeded bugs (bugs.go); nil is correct behaviour.
+	Bugs Bugs
+
+	bug gatewayBugState
 }
 
 // Header values shared by every response; net/http only reads them.
@@ -75,6 +79,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case http.MethodPost:
 		g.serveRequest(w, r)
 	case http.MethodGet, http.MethodHead:
+		if g.Bugs.Has(BugGatewayKeyPartition) {
+			g.servePartitionedKeys(w, r)
+			return
+		}
 		serveKeys(w, r, g.Keys)
 	default:
 		w.Header().Set("Allow", "GET, HEAD, POST")
@@ -185,7 +193,7 @@ func (g *Gateway) serveRequest(w http.ResponseWriter, r *http.Request) {
 		rec.Record(FactGatewayRecv, gname, reqTerm, ereqTerm)
 	}
 
-	resp, target := g.forward(r.Context(), plain)
+	resp, target := g.forward(r, plain)
 	if chunked {
 		resp.Framing = bhttp.IndeterminateLength
 	}
@@ -230,14 +238,15 @@ func (g *Gateway) serveRequest(w http.ResponseWriter, r *http.Request) {
 		w.Write(buf.Bytes())
 		return
 	}
-	eresp, err := gctx.EncapsulateResponse(g.Rand, out)
+	rctx, rterm := g.responseContext(gctx, ereqTerm)
+	eresp, err := rctx.EncapsulateResponse(g.Rand, out)
 	if err != nil {
 		writeProblem(w, http.StatusInternalServerError, "", "could not encapsulate response", err.Error())
 		return
 	}
 	if rec != nil {
 		rec.Record(FactGatewayReply, gname, reqTerm, respTerm,
-			encResponseTerm(ereqTerm, eresp[:gctx.hdr.AEAD.responseNonceSize()], respTerm, eresp))
+			encResponseTerm(rterm, eresp[:rctx.hdr.AEAD.responseNonceSize()], respTerm, eresp))
 	}
 	h["Content-Type"] = hdrResponse
 	h["Content-Length"] = []string{strconv.Itoa(len(eresp))}
@@ -273,7 +282,8 @@ func gatewayError(status int, title, detail string) *bhttp.Response {
 // forward decodes the inner request, checks and sends it, and returns the
 // response to encapsulate: the target's, with the target's authority, or
 // the gateway's own error with target "".
-func (g *Gateway) forward(ctx context.Context, plain []byte) (*bhttp.Response, string) {
+func (g *Gateway) forward(outer *http.Request, plain []byte) (*bhttp.Response, string) {
+	ctx := outer.Context()
 	breq, err := bhttp.ParseRequest(plain)
 	if err != nil {
 		return gatewayError(http.StatusBadRequest, "malformed binary HTTP request", err.Error()), ""
@@ -295,6 +305,7 @@ func (g *Gateway) forward(ctx context.Context, plain []byte) (*bhttp.Response, s
 	if err != nil {
 		return gatewayError(http.StatusBadRequest, "request cannot be sent", err.Error()), ""
 	}
+	g.echoHeaders(hreq, outer)
 	if g.TargetTimeout > 0 && g.WithTimeout != nil {
 		var cancel context.CancelFunc
 		ctx, cancel = g.WithTimeout(ctx, g.TargetTimeout)

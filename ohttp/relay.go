@@ -3,6 +3,7 @@ package ohttp
 import (
 	"bytes"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"strconv"
@@ -32,6 +33,11 @@ type Relay struct {
 	MaxResponseSize int64
 	// Recorder, if set, receives RelayForward and RelayReturn.
 	Recorder model.Recorder
+	// Bugs switches on seeded bugs (bugs.go); nil is correct behaviour.
+	Bugs Bugs
+	// DebugKeys is key material a misconfigured relay was given "for
+	// debugging"; only BugRelayLogsBody uses it.
+	DebugKeys KeySource
 }
 
 func (rl *Relay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -74,10 +80,11 @@ func (rl *Relay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The whole outgoing header: the media type and nothing else. The
 	// empty User-Agent stops net/http adding its default one.
 	out.Header = http.Header{"Content-Type": {mt}, "User-Agent": {""}}
+	rl.seedOutgoing(out, r, body)
 
 	var client, gw model.Term
 	if rl.Recorder != nil {
-		client, gw = model.NewPub(remoteHost(r.RemoteAddr)), model.NewPub(rl.GatewayName)
+		client, gw = ClientIdentity(remoteHost(r.RemoteAddr)), model.NewPub(rl.GatewayName)
 		rl.Recorder.Record(FactRelayForward, client, gw, blobTerm(body))
 	}
 	resp, err := rl.Transport.RoundTrip(out)
@@ -95,7 +102,10 @@ func (rl *Relay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusBadGateway, "", "bad response from gateway", "")
 		return
 	}
-	if rl.Recorder != nil {
+	if rl.Recorder != nil && isEncapsulatedResponse(resp.Header.Get("Content-Type")) {
+		// Only an encapsulated response is the eresp of the theory's
+		// RelayReturn; the gateway's plaintext problem reports (RFC 9458
+		// §5.2, before decryption) are no message of the protocol run.
 		rl.Recorder.Record(FactRelayReturn, client, gw, blobTerm(rbody))
 	}
 	h := w.Header()
@@ -106,6 +116,11 @@ func (rl *Relay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(resp.StatusCode)
 	w.Write(rbody)
+}
+
+func isEncapsulatedResponse(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && (mt == MediaTypeResponse || mt == MediaTypeChunkedRes)
 }
 
 // remoteHost is the host part of a RemoteAddr, or all of it if it has no

@@ -200,8 +200,8 @@ func checkFactsBind(t *testing.T, rec *recorder) {
 	eq("eresp gateway/relay", reply[3], ret[2])
 	eq("resp gateway/client", reply[2], got[3])
 	eq("req client recv", send[2], got[2])
-	if a := rec.named(FactRelayForward)[0].Args[0].String(); a != "$198.51.100.23" {
-		t.Errorf("relay recorded client %s, want its address", a)
+	if a := rec.named(FactRelayForward)[0].Args[0]; !a.Equal(ClientIdentity("198.51.100.23")) {
+		t.Errorf("relay recorded client %s (digest %s), want ~cid of its address", a, a.Digest)
 	}
 	if a := rec.named(FactTargetServe)[0].Args[0].String(); a != "$"+targetHost {
 		t.Errorf("target recorded as %s", a)

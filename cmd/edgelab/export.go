@@ -30,6 +30,8 @@ type exportSource struct {
 	seed  *uint64
 	plan  *sim.Plan
 	trace *model.Trace
+	// theory names the embedded Tamarin theory formats such as spthy use.
+	theory string
 }
 
 // exportFormat is one output format of `edgelab export`.
@@ -60,7 +62,7 @@ func exportFormatNames() []string {
 func init() {
 	register(&command{
 		name:    "export",
-		summary: "export a trace: --format FMT [-o FILE] (--world NAME [--seed N] [--plan FILE] | --replay FILE | --trace FILE)",
+		summary: "export a trace: --format FMT [-o FILE] (--world NAME [--seed N] [--plan FILE] | --replay FILE | TRACE)",
 		run:     exportCommand,
 	})
 	registerExportFormat(&exportFormat{
@@ -113,12 +115,15 @@ func exportCommand(args []string, stdout, stderr io.Writer) int {
 	seedFlag := fs.String("seed", "", "seed of the run")
 	planFile := fs.String("plan", "", "plan of the run (JSON)")
 	replayFile := fs.String("replay", "", "rerun this replay file")
-	traceFile := fs.String("trace", "", "read this NDJSON trace instead of running")
+	traceFile := fs.String("trace", "", "read this NDJSON trace instead of running (or give it as the argument)")
+	theory := fs.String("theory", "ohttp", "embedded Tamarin theory, for --format spthy")
 	if err := parseFlags(fs, args); err != nil {
 		return fail(stderr, "export", 2, err)
 	}
-	if fs.NArg() > 0 {
-		return fail(stderr, "export", 2, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	if fs.NArg() == 1 && *traceFile == "" {
+		*traceFile = fs.Arg(0)
+	} else if fs.NArg() > 0 {
+		return fail(stderr, "export", 2, fmt.Errorf("unexpected argument %q", fs.Arg(fs.NArg()-1)))
 	}
 	f, ok := exportFormats[*format]
 	if !ok {
@@ -141,6 +146,7 @@ func exportCommand(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "export", code, err)
 	}
+	src.theory = *theory
 	write := func(w io.Writer) error { return f.write(w, src) }
 	if *out == "-" {
 		err = write(stdout)

@@ -92,14 +92,15 @@ func TestExportUsageErrorsAreOneLineExit2(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"export", "--world", "ping"}, "missing --format (one of json, ndjson, perfetto)"},
-		{[]string{"export", "--format", "spthy", "--world", "ping"}, `unknown format "spthy"`},
+		{[]string{"export", "--world", "ping"}, "missing --format (one of json, ndjson, perfetto, spthy)"},
+		{[]string{"export", "--format", "tla", "--world", "ping"}, `unknown format "tla"`},
 		{[]string{"export", "--format", "json"}, "give one source"},
 		{[]string{"export", "--format", "json", "--world", "ping", "--trace", nd}, "give one source"},
 		{[]string{"export", "--format", "json", "--trace", nd}, "trace line 1"},
 		{[]string{"export", "--format", "json", "--world", "nope"}, `unknown world "nope"`},
 		{[]string{"export", "--format", "json", "--replay", "missing.json"}, "no such file"},
-		{[]string{"export", "--format", "json", "--world", "ping", "x"}, `unexpected argument "x"`},
+		{[]string{"export", "--format", "json", "--world", "ping", "x"}, "give one source"},
+		{[]string{"export", "--format", "json", "a.ndjson", "b.ndjson"}, `unexpected argument "b.ndjson"`},
 	} {
 		code, out, errs := edgelab(c.args...)
 		if code != 2 || out != "" || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, c.want) {

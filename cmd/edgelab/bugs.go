@@ -1,0 +1,146 @@
+package main
+
+// This file is the OHTTP world's place on the command line: it registers
+// the world (as worlds.go asks service worlds to, from their own file),
+// `edgelab bugs` — for a world with a catalog of seeded bugs, switch each
+// on in turn, search drawn plans until a property fails, shrink the
+// failing plan and print a table of detection power — and `edgelab
+// linkability`, the world's timing-adversary curve (CSV and SVG), the
+// same kind of measurement: how much a property's adversary wins.
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/edgelab/edgelab/ohttp"
+	"github.com/edgelab/edgelab/ohttp/ohttpsim"
+	"github.com/edgelab/edgelab/sim"
+)
+
+func init() {
+	registerWorld(&world{
+		name:        ohttpsim.Name,
+		summary:     "Oblivious HTTP: clients, relay, gateway, target; unlinkability checked three ways",
+		seed:        ohttpsim.DefaultSeed,
+		defaultPlan: ohttpsim.DefaultPlan,
+		run:         runOHTTPWorld,
+	})
+	register(&command{
+		name:    "bugs",
+		summary: "seeded bugs and the properties that catch them: --world ohttp [--plans N]",
+		run:     bugsCommand,
+	})
+	register(&command{
+		name:    "linkability",
+		summary: "timing adversary vs relay batching (OHTTP): [--out DIR] [--seeds N] [--requests N]",
+		run:     linkabilityCommand,
+	})
+}
+
+// runOHTTPWorld runs the correct code and checks properties 1 and 2.
+func runOHTTPWorld(seed uint64, plan *sim.Plan) (*outcome, error) {
+	r, err := ohttpsim.Evaluate(seed, plan, ohttpsim.Options{})
+	if err != nil {
+		return nil, err
+	}
+	o := &outcome{pass: true, figures: r.Figures(), trace: r.Trace}
+	for _, v := range r.Verdicts {
+		o.details = append(o.details, v.String())
+	}
+	o.details = append(o.details, fmt.Sprintf("virtual time %v, %d kernel events, %d trace events",
+		r.Report.End, r.Report.Events, len(r.Trace.Events)))
+	if err := r.Err(); err != nil {
+		o.pass, o.why = false, err.Error()
+	}
+	return o, nil
+}
+
+func bugsCommand(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("bugs", flag.ContinueOnError)
+	worldName := fs.String("world", "", "world whose seeded bugs to measure (ohttp)")
+	plans := fs.Int("plans", 50, "plans to try per bug before calling it missed")
+	if err := parseFlags(fs, args); err != nil {
+		return fail(stderr, "bugs", 2, err)
+	}
+	switch {
+	case fs.NArg() > 0:
+		return fail(stderr, "bugs", 2, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	case *worldName == "":
+		return fail(stderr, "bugs", 2, errors.New("missing --world"))
+	case *worldName != ohttpsim.Name:
+		return fail(stderr, "bugs", 2, fmt.Errorf("world %q has no seeded-bug catalog here (known: %s)", *worldName, ohttpsim.Name))
+	case *plans < 1:
+		return fail(stderr, "bugs", 2, errors.New("--plans must be at least 1"))
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "BUG\tCAUGHT\tPROPERTY\tPLANS\tWALL\tSHRUNK FAULTS\tSHRUNK OPS\tSHRINK RUNS")
+	missed := 0
+	for _, bug := range ohttp.AllBugs() {
+		d, err := ohttpsim.Detect(bug, *plans)
+		if err != nil {
+			return fail(stderr, "bugs", 1, fmt.Errorf("%s: %w", bug, err))
+		}
+		if !d.Caught {
+			missed++
+			fmt.Fprintf(tw, "%s\tno\t-\t%d\t%v\t-\t-\t-\n", bug, d.Plans, d.Wall.Round(time.Millisecond))
+			continue
+		}
+		fmt.Fprintf(tw, "%s\tyes\t%s\t%d\t%v\t%d\t%d\t%d\n", bug, strings.Join(d.Properties, "+"), d.Plans,
+			d.Wall.Round(time.Millisecond), d.Faults, d.Ops, d.ShrinkRuns)
+	}
+	tw.Flush()
+	if missed > 0 {
+		fmt.Fprintf(stdout, "%d of %d bugs missed\n", missed, len(ohttp.AllBugs()))
+		return 1
+	}
+	fmt.Fprintf(stdout, "all %d bugs caught\n", len(ohttp.AllBugs()))
+	return 0
+}
+
+func linkabilityCommand(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("linkability", flag.ContinueOnError)
+	worldName := fs.String("world", ohttpsim.Name, "world (only ohttp has the experiment)")
+	out := fs.String("out", ".", "directory for linkability.csv and linkability.svg")
+	seeds := fs.Int("seeds", 3, "seeds per point")
+	requests := fs.Int("requests", 20, "requests per client")
+	if err := parseFlags(fs, args); err != nil {
+		return fail(stderr, "linkability", 2, err)
+	}
+	switch {
+	case fs.NArg() > 0:
+		return fail(stderr, "linkability", 2, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	case *worldName != ohttpsim.Name:
+		return fail(stderr, "linkability", 2, fmt.Errorf("world %q has no linkability experiment (known: %s)", *worldName, ohttpsim.Name))
+	case *seeds < 1 || *requests < 1:
+		return fail(stderr, "linkability", 2, errors.New("--seeds and --requests must be at least 1"))
+	}
+	cc := ohttpsim.DefaultCurve()
+	cc.Requests = *requests
+	cc.Seeds = nil
+	for i := 1; i <= *seeds; i++ {
+		cc.Seeds = append(cc.Seeds, uint64(i))
+	}
+	pts, err := ohttpsim.Curve(cc)
+	if err != nil {
+		return fail(stderr, "linkability", 1, err)
+	}
+	csv := ohttpsim.CurveCSV(pts)
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return fail(stderr, "linkability", 1, err)
+	}
+	for name, body := range map[string]string{"linkability.csv": csv, "linkability.svg": ohttpsim.CurveSVG(pts)} {
+		if err := os.WriteFile(filepath.Join(*out, name), []byte(body), 0o644); err != nil {
+			return fail(stderr, "linkability", 1, err)
+		}
+	}
+	io.WriteString(stdout, csv)
+	fmt.Fprintf(stdout, "wrote %s and %s\n", filepath.Join(*out, "linkability.csv"), filepath.Join(*out, "linkability.svg"))
+	return 0
+}

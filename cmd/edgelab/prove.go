@@ -1,0 +1,113 @@
+package main
+
+// This file is `edgelab prove`: run tamarin-prover on every embedded
+// theory and compare each lemma with its "// expect:" annotation. Without
+// tamarin-prover it says so in one line and runs the Go checks only.
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"time"
+
+	"github.com/edgelab/edgelab/tamarin"
+	"github.com/edgelab/edgelab/tamarin/prove"
+	"github.com/edgelab/edgelab/tamarin/spthy"
+)
+
+func init() {
+	register(&command{
+		name:    "prove",
+		summary: "prove the theories with tamarin-prover: [--timeout 5m] [--lemma NAME] [--theory NAME]",
+		run:     proveCommand,
+	})
+}
+
+func proveCommand(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("prove", flag.ContinueOnError)
+	timeout := fs.Duration("timeout", 5*time.Minute, "time limit per lemma")
+	lemma := fs.String("lemma", "", "prove only this lemma")
+	theory := fs.String("theory", "", "prove only this embedded theory")
+	if err := parseFlags(fs, args); err != nil {
+		return fail(stderr, "prove", 2, err)
+	}
+	if fs.NArg() > 0 {
+		return fail(stderr, "prove", 2, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	}
+	if *timeout <= 0 {
+		return fail(stderr, "prove", 2, errors.New("--timeout must be positive"))
+	}
+	theories := tamarin.Theories()
+	if *theory != "" {
+		t, err := tamarin.Lookup(*theory)
+		if err != nil {
+			return fail(stderr, "prove", 2, err)
+		}
+		theories = []tamarin.Theory{t}
+	}
+	if *lemma != "" && !hasLemma(theories, *lemma) {
+		return fail(stderr, "prove", 2, fmt.Errorf("no lemma %q in the theories", *lemma))
+	}
+
+	status := 0
+	for _, p := range prove.Check() {
+		fmt.Fprintf(stdout, "edgelab prove: %s\n", p)
+		status = 1
+	}
+	prover, err := prove.Find()
+	if errors.Is(err, prove.ErrNotFound) {
+		fmt.Fprintf(stdout, "edgelab prove: %v; ran the Go checks only\n", err)
+		return status
+	}
+	if err != nil {
+		return fail(stderr, "prove", 2, err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	opts := prove.Options{Prover: prover, Timeout: *timeout, Lemma: *lemma, Progress: func(r prove.Result) {
+		verdict := "ok"
+		if !r.OK() {
+			verdict = "MISMATCH"
+			status = 1
+		}
+		expected := string(r.Expected)
+		if expected == "" {
+			expected = "(none)"
+		}
+		steps := "-"
+		if r.Steps > 0 {
+			steps = strconv.Itoa(r.Steps)
+		}
+		line := fmt.Sprintf("%s  %s  expected=%s  got=%s  steps=%s  time=%s  %s", r.Theory, r.Lemma, expected, r.Got, steps, r.Time.Round(10*time.Millisecond), verdict)
+		if r.Detail != "" && !r.OK() {
+			line += ": " + r.Detail
+		}
+		fmt.Fprintln(stdout, line)
+	}}
+	for _, t := range theories {
+		if _, err := prove.Theory(ctx, t.Name, t.Source, opts); err != nil {
+			return fail(stderr, "prove", 1, err)
+		}
+	}
+	return status
+}
+
+func hasLemma(theories []tamarin.Theory, name string) bool {
+	for _, t := range theories {
+		th, err := spthy.Parse(t.Source, spthy.Options{File: t.File})
+		if err != nil {
+			continue
+		}
+		for _, l := range th.Lemmas {
+			if l.Name == name {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,52 @@
+// Package ohttpsim is the Oblivious HTTP world in the simulator: the real
+// ohttp.Client, Relay and Gateway and a real target http.Handler, each on
+// its own simulated node, under a workload and faults taken from a
+// sim.Plan; the views each party had of the run; and the properties that
+// say the relay learns who but not what, the gateway what but not who.
+//
+// Topology. Nodes client-1 … client-N (each its own IPv4/IPv6 address:
+// the client identity), relays (relay, relay-2, …: client i uses relay
+// (i-1) mod R + 1), gateways (gateway, gateway-2, …: relay j forwards to
+// gateway (j-1) mod G + 1) and one target. The relay node hosts
+// the Oblivious Relay Resource on port 80 and a key-configuration proxy
+// on port 8080: clients fetch and pin the gateway's keys (RFC 9540)
+// through the relay rather than from the gateway directly, because a
+// direct fetch would show the gateway every client's address next to the
+// moment it starts sending (RFC 9540 §6 recommends fetching through a
+// proxy). The gateway's keyring rotates on a virtual-time task
+// (MaybeRotate); retiring keys keep decrypting for a grace period and a
+// client whose key is refused refetches and retries once.
+//
+// Views. Every handler and every client transport is wrapped so that what
+// a party receives — method or status, path, header values (split into
+// tokens), the body's digest and the source address — is recorded on its
+// node as an Observe record (a Note event with terms in the final trace,
+// so the trace still replays as a run of the Tamarin theory). A party's
+// view, model.Observe(trace, PartyLens(node)), therefore holds exactly
+// what that party saw; WireTap views cover the network between pairs.
+//
+// Properties (properties.go, swap.go, linkability.go):
+//
+//  1. symbolic: no non-client party's Dolev–Yao knowledge links a client
+//     to its request; the relay derives no request or response; the
+//     gateway no client identity; the target no address but the
+//     gateway's; every response is sealed under its own request's
+//     context, contexts are never shared between requests, and every
+//     response a client accepts is the one the gateway made for it.
+//  2. swap equivalence: swapping two clients' requests leaves the
+//     gateway's and the target's views identical.
+//  3. quantitative: a timing adversary on both sides of the relay links
+//     requests to clients; its advantage is measured against relay
+//     batching and random delay.
+//
+// Seeded bugs (ohttp/bugs.go) are switched on through Options.Bugs;
+// Detect searches plans for one that catches a bug and shrinks it. On the
+// command line: `edgelab run --world ohttp` (properties 1 and 2),
+// `edgelab bugs --world ohttp` (detection table) and `edgelab
+// linkability --out DIR` (property 3's curve as CSV and SVG).
+//
+// Randomness. Every node's randomness is its Env.Rand(), except each
+// request's HPKE randomness and the workload itself, which are derived
+// from the seed and the slot number (workload.go) so that property 2 can
+// move a request from one client to another and change nothing else.
+package ohttpsim

@@ -1,0 +1,83 @@
+package ohttpsim
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/ohttp"
+	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/simtest"
+)
+
+// simWorld is the world as simtest runs it, with bugs switched on.
+func simWorld(bugs ohttp.Bugs) simtest.World[*Result] {
+	return simtest.World[*Result]{
+		Name: Name,
+		Run: func(seed uint64, plan *sim.Plan) (*Result, *model.Trace, error) {
+			r, err := Evaluate(seed, plan, Options{Bugs: bugs})
+			if err != nil {
+				return nil, nil, err
+			}
+			return r, r.Trace, nil
+		},
+	}
+}
+
+func holds(r *Result) error { return r.Err() }
+
+// Properties 1 and 2 hold on the correct code over drawn plans (faults
+// as a list, so a failure shrinks by deleting them).
+func TestPropertiesHoldOnCorrectCode(t *testing.T) {
+	simtest.Check(t, simWorld(nil), simtest.PlanGen(Name, GenOptions), holds)
+}
+
+// Every seeded bug is caught by some property, found and shrunk by rapid.
+func TestEverySeededBugIsCaught(t *testing.T) {
+	for _, bug := range ohttp.AllBugs() {
+		t.Run(string(bug), func(t *testing.T) {
+			f, err := simtest.Minimize(simWorld(ohttp.NewBugs(bug)), simtest.PlanGen(Name, GenOptions), holds,
+				simtest.MinimizeOptions{Checks: 50})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f == nil {
+				t.Fatalf("bug %s not caught in 50 plans", bug)
+			}
+			faults, ops := PlanSize(f.Plan)
+			t.Logf("caught: %s (shrunk to %d faults, %d requests)", f.Failure, faults, ops)
+		})
+	}
+}
+
+// The command line's search (no rapid) catches every bug too.
+func TestDetectCatchesEveryBug(t *testing.T) {
+	for _, bug := range ohttp.AllBugs() {
+		d, err := Detect(bug, 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !d.Caught {
+			t.Errorf("%s: not caught in %d plans", bug, d.Plans)
+			continue
+		}
+		t.Logf("%-24s %v after %d plans, %v; shrunk to %d faults %d requests in %d runs", bug, d.Properties, d.Plans, d.Wall.Round(1e6), d.Faults, d.Ops, d.ShrinkRuns)
+	}
+}
+
+func TestPlanErrors(t *testing.T) {
+	for plan, want := range map[string]string{
+		`{"knobs": {"client": 1}}`: "plan: knobs.client: unknown knob",
+		`{"knobs": {"size": 3}}`:   "plan: knobs.size: want 16 to 65536",
+		`{"faults": [{"at": "1s", "kind": "crash", "node": "client-9"}]}`: `plan: faults[0].node: unknown node "client-9"`,
+	} {
+		p, err := sim.ParsePlan([]byte(plan))
+		if err == nil {
+			_, err = Run(p)
+		}
+		var pe *sim.PlanError
+		if err == nil || !errors.As(err, &pe) || len(err.Error()) < len(want) || err.Error()[:len(want)] != want {
+			t.Errorf("%s: err = %v, want prefix %s", plan, err, want)
+		}
+	}
+}

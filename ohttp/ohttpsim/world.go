@@ -1,0 +1,226 @@
+package ohttpsim
+
+// This file builds and runs the world: nodes, the real ohttp roles on
+// them, the workload scheduled at its virtual times, the plan's faults.
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/ohttp"
+	"github.com/edgelab/edgelab/sim"
+)
+
+// Options vary a run beyond its plan.
+type Options struct {
+	// Bugs switches seeded bugs on in every role.
+	Bugs ohttp.Bugs
+	// Workload replaces the one drawn from the seed (a swapped one).
+	Workload Workload
+	// Symmetric gives every client the same fixed link to and from the
+	// relay, so which client sends a request cannot change when it
+	// arrives. Swap equivalence runs with it.
+	Symmetric bool
+}
+
+// Stats counts what the clients and the gateway did.
+type Stats struct {
+	// Slots is the workload's size; Sent counts requests a live client
+	// started. Each sent request ends Answered, TimedOut, Mismatched
+	// (an answer that was not for it) or Failed.
+	Slots, Sent, Answered, TimedOut, Mismatched, Failed int
+	// KeyFetches counts key-configuration fetches, Retries requests
+	// resent after a key problem, Rotations key rotations.
+	KeyFetches, Retries, Rotations int
+}
+
+// Result is one run.
+type Result struct {
+	Seed     uint64
+	Config   Config
+	Bugs     ohttp.Bugs
+	Workload Workload
+	Stats    Stats
+	Report   *sim.Report
+	Trace    *model.Trace
+	// Addrs maps node names to their IPv4 addresses.
+	Addrs map[string]string
+	// KeyFetchFailed is set if some client could not get keys at boot.
+	KeyFetchFailed bool
+	// Verdicts are filled by Evaluate (and Run).
+	Verdicts []Verdict
+}
+
+// symmetricLink is the client<->relay link of a Symmetric run.
+var symmetricLink = sim.LinkParams{Latency: sim.Fixed(2 * time.Millisecond)}
+
+// Simulate runs the world once with seed under plan (nil: defaults, no
+// faults) and returns the run without judging it.
+func Simulate(seed uint64, plan *sim.Plan, opts Options) (*Result, error) {
+	cfg, err := ConfigFrom(plan)
+	if err != nil {
+		return nil, err
+	}
+	wl := opts.Workload
+	if wl == nil {
+		wl = NewWorkload(seed, cfg)
+	}
+	for _, s := range wl {
+		if s.Client < 1 || s.Client > cfg.Clients {
+			return nil, fmt.Errorf("ohttpsim: workload slot %d names client %d of %d", s.Index, s.Client, cfg.Clients)
+		}
+	}
+	end := cfg.Timeout
+	if len(wl) > 0 {
+		end += wl[len(wl)-1].At
+	}
+	s := sim.New(sim.Config{Seed: seed, Limit: end + 3*cfg.Timeout + 5*time.Second})
+	w := &world{s: s, cfg: cfg, seed: seed, bugs: opts.Bugs, res: &Result{
+		Seed: seed, Config: cfg, Bugs: opts.Bugs, Workload: wl, Addrs: map[string]string{},
+	}}
+	// Nodes first, then the plan (which sets their clocks), then the
+	// services: the gateway's first key is published on its clock as
+	// the plan sets it, not before an offset is applied.
+	for _, name := range nodeNames(cfg) {
+		n := s.AddNode(name)
+		w.res.Addrs[name] = n.Addr4().String()
+	}
+	if err := plan.Apply(s); err != nil {
+		return nil, err
+	}
+	if err := w.build(end); err != nil {
+		return nil, err
+	}
+	if opts.Symmetric {
+		for _, c := range w.clients {
+			s.Net().SetLink(c.n.Name(), c.relay, symmetricLink)
+			s.Net().SetLink(c.relay, c.n.Name(), symmetricLink)
+		}
+	}
+	w.res.Stats.Slots = len(wl)
+	w.workload, w.symmetric = wl, opts.Symmetric
+	if !opts.Symmetric {
+		w.schedule()
+	}
+	rep, err := s.Run()
+	if err != nil {
+		return nil, err
+	}
+	w.res.Report = rep
+	w.res.Trace = observationsAsNotes(s.Trace())
+	return w.res, nil
+}
+
+// world is a run under construction.
+type world struct {
+	s       *sim.Sim
+	cfg     Config
+	seed    uint64
+	bugs    ohttp.Bugs
+	res     *Result
+	clients []*clientNode
+	rings   map[string]*ohttp.Keyring // by gateway
+
+	workload  Workload
+	symmetric bool
+	booted    int // clients whose first key fetch has ended
+}
+
+// schedule starts each request of the workload at its time (or now, if
+// that has passed), in slot order.
+func (w *world) schedule() {
+	for _, slot := range w.workload {
+		c := w.clients[slot.Client-1]
+		w.s.At(slot.At, func() { c.n.Go("request", func() { c.send(slot) }) })
+	}
+}
+
+// firstFetchDone notes that a client's first key fetch ended. In a
+// symmetric run the workload waits for every client's: otherwise a
+// request would wait for its client's own fetch, whose timing depends on
+// which client it is, and swap equivalence would compare that instead.
+func (w *world) firstFetchDone(ok bool) {
+	if !ok {
+		w.res.KeyFetchFailed = true
+	}
+	w.booted++
+	if w.symmetric && w.booted == len(w.clients) {
+		w.schedule()
+	}
+}
+
+func (w *world) build(end time.Duration) error {
+	target := w.s.Node(TargetNode)
+	targetAddr := target.Addr4().String()
+	w.rings = map[string]*ohttp.Keyring{}
+	for _, name := range w.cfg.gateways() {
+		if err := w.buildGateway(w.s.Node(name), targetAddr, end); err != nil {
+			return err
+		}
+	}
+	target.HostHTTP(80, observeHandler(target.Env(), targetHandler(target.Env().Rand())))
+	for _, name := range w.cfg.relays() {
+		w.buildRelay(w.s.Node(name))
+	}
+	for i := 1; i <= w.cfg.Clients; i++ {
+		n := w.s.Node(ClientNode(i))
+		relay := w.cfg.relayOf(i)
+		c := &clientNode{w: w, n: n, addr: n.Addr4().String(), relay: relay,
+			gateway: w.cfg.gatewayOf(relay), target: "http://" + targetAddr}
+		w.clients = append(w.clients, c)
+		n.Start(c.boot)
+	}
+	return nil
+}
+
+// buildGateway puts a gateway on gw: a keyring on the node's clock,
+// rotated by a task, and the Oblivious Gateway Resource.
+func (w *world) buildGateway(gw *sim.Node, targetAddr string, end time.Duration) error {
+	genv := gw.Env()
+	key, err := ohttp.GenerateKey(genv.Rand(), 1, ohttp.KEMX25519HKDFSHA256,
+		[]ohttp.SymmetricSuite{{KDF: ohttp.KDFHKDFSHA256, AEAD: ohttp.AEADAES128GCM}})
+	if err != nil {
+		return err
+	}
+	ring, err := ohttp.NewKeyring(ohttp.KeyringConfig{
+		Now: genv.Now, Grace: w.cfg.Grace, RotateEvery: w.cfg.RotateEvery,
+		Recorder: genv, Gateway: gw.Name(),
+	}, key)
+	if err != nil {
+		return err
+	}
+	w.rings[gw.Name()] = ring
+	gateway := &ohttp.Gateway{
+		Name: gw.Name(), Keys: ring,
+		Transport: &observeTransport{env: genv, rt: genv.Transport()},
+		Rand:      genv.Rand(),
+		Policy: &ohttp.TargetPolicy{
+			Allow: []string{targetAddr}, Schemes: []string{"http"},
+			AllowedPrefixes: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")},
+		},
+		TargetTimeout: time.Second, WithTimeout: withTimeout(genv),
+		Recorder: genv, Bugs: w.bugs,
+	}
+	gw.HostHTTP(80, observeHandler(genv, gateway))
+	gw.Start(func(env sim.Env) { rotate(env, ring, w.cfg.RotateEvery, end, &w.res.Stats.Rotations) })
+	return nil
+}
+
+// buildRelay puts the Oblivious Relay Resource, behind the mixer, and the
+// key proxy on a relay node; both talk to the relay's gateway.
+func (w *world) buildRelay(relay *sim.Node) {
+	renv := relay.Env()
+	mix := newMixer(renv, w.cfg)
+	relay.OnCrash(mix.reset)
+	gw := w.cfg.gatewayOf(relay.Name())
+	rl := &ohttp.Relay{
+		GatewayURL:  "http://" + gw + ohttp.WellKnownPath,
+		GatewayName: gw,
+		Transport:   &observeTransport{env: renv, rt: renv.Transport()},
+		Recorder:    renv, Bugs: w.bugs, DebugKeys: w.rings[gw],
+	}
+	relay.HostHTTP(80, observeHandler(renv, deadline(renv, relayDeadline, mix.wrap(rl))))
+	relay.HostHTTP(8080, observeHandler(renv, keyProxy(renv, "http://"+gw+ohttp.WellKnownPath)))
+}

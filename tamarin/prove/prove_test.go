@@ -1,0 +1,235 @@
+package prove
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/edgelab/edgelab/tamarin/spthy"
+)
+
+func read(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// The samples were captured from tamarin-prover 1.8.0 (maude 3.2):
+// prove_all.out is `--prove tiny.spthy`, prove_one.out `--prove=secrecy
+// tiny.spthy`, wellformedness.out the precomputation of the checker's
+// OHTTP fixture, whose rules bind variables by pattern matching.
+func TestParseOutputOfCapturedRuns(t *testing.T) {
+	o, err := ParseOutput(read(t, "prove_all.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Summary{
+		{Lemma: "secrecy", Traces: "all-traces", Status: Verified, Steps: 5},
+		{Lemma: "secrecy_without_reveal", Traces: "all-traces", Status: Falsified, Detail: "found trace", Steps: 5},
+		{Lemma: "can_send", Traces: "exists-trace", Status: Verified, Steps: 3},
+		{Lemma: "sent_twice", Traces: "exists-trace", Status: Falsified, Detail: "no trace found", Steps: 2},
+	}
+	if len(o.Lemmas) != len(want) {
+		t.Fatalf("lemmas %+v", o.Lemmas)
+	}
+	for i := range want {
+		if o.Lemmas[i] != want[i] {
+			t.Errorf("lemma %d: %+v, want %+v", i, o.Lemmas[i], want[i])
+		}
+	}
+	if len(o.Warnings) != 0 {
+		t.Errorf("warnings %q", o.Warnings)
+	}
+
+	o, err = ParseOutput(read(t, "prove_one.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := o.Lookup("secrecy"); s.Status != Verified || s.Steps != 5 {
+		t.Errorf("secrecy %+v", s)
+	}
+	if s, _ := o.Lookup("can_send"); s.Status != Incomplete || s.Steps != 1 {
+		t.Errorf("can_send %+v", s)
+	}
+	if _, ok := o.Lookup("nope"); ok {
+		t.Error("found a lemma that is not there")
+	}
+
+	o, err = ParseOutput(read(t, "wellformedness.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(o.Warnings) != 1 || o.Warnings[0] != "WARNING: 1 wellformedness check failed!" {
+		t.Errorf("warnings %q", o.Warnings)
+	}
+	if len(o.Lemmas) != 5 || o.Lemmas[0].Status != Incomplete {
+		t.Errorf("lemmas %+v", o.Lemmas)
+	}
+
+	// Rules, lemmas and comments printed before the summary never count.
+	if _, err := ParseOutput([]byte("lemma x (all-traces): verified (3 steps)\n")); err == nil {
+		t.Error("output without a summary parsed")
+	}
+	if _, err := ParseOutput(nil); err == nil {
+		t.Error("empty output parsed")
+	}
+}
+
+func TestExpectation(t *testing.T) {
+	src := read(t, "tiny.spthy")
+	th, err := spthy.Parse(src, spthy.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]Status{"secrecy": Verified, "secrecy_without_reveal": Falsified, "can_send": Verified, "sent_twice": Falsified}
+	for _, l := range th.Lemmas {
+		if got := Expectation(src, l); got != want[l.Name] {
+			t.Errorf("%s: %q, want %q", l.Name, got, want[l.Name])
+		}
+	}
+	inside := []byte(`theory T
+begin
+rule R: [ Fr(~x) ] --[ A(~x) ]-> [ ]
+lemma a:
+  // expect: falsified
+  "All x #i. A(x) @ #i ==> F"
+lemma b: /* expect: verified */
+  exists-trace "Ex x #i. A(x) @ #i"
+lemma c:
+  "All x #i. A(x) @ #i ==> T"
+// expect: verified
+lemma d:
+  "All x #i. A(x) @ #i ==> T"
+end
+`)
+	th, err = spthy.Parse(inside, spthy.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = map[string]Status{"a": Falsified, "b": Verified, "c": None, "d": Verified}
+	for _, l := range th.Lemmas {
+		if got := Expectation(inside, l); got != want[l.Name] {
+			t.Errorf("inside %s: %q, want %q", l.Name, got, want[l.Name])
+		}
+	}
+}
+
+func TestFind(t *testing.T) {
+	empty := t.TempDir()
+	t.Setenv("PATH", empty)
+	t.Setenv("TAMARIN", "")
+	os.Unsetenv("TAMARIN")
+	if _, err := Find(); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Find with an empty PATH: %v", err)
+	}
+	fake := fakeProver(t, "true")
+	t.Setenv("TAMARIN", fake)
+	if p, err := Find(); err != nil || p != fake {
+		t.Fatalf("Find with TAMARIN: %q %v", p, err)
+	}
+	t.Setenv("TAMARIN", filepath.Join(empty, "missing"))
+	if _, err := Find(); err == nil || !strings.Contains(err.Error(), "TAMARIN=") {
+		t.Fatalf("Find with a bad TAMARIN: %v", err)
+	}
+}
+
+// fakeProver writes an executable shell script with the given body.
+func fakeProver(t *testing.T, body string) string {
+	t.Helper()
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("no sh")
+	}
+	p := filepath.Join(t.TempDir(), "fake-tamarin")
+	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestTheoryWithAFakeProver(t *testing.T) {
+	src := read(t, "tiny.spthy")
+	out, err := filepath.Abs(filepath.Join("testdata", "prove_all.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := fakeProver(t, "cat '"+out+"'")
+	var seen []string
+	rs, err := Theory(context.Background(), "tiny", src, Options{Prover: fake, Progress: func(r Result) { seen = append(seen, r.Lemma) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 4 || len(seen) != 4 {
+		t.Fatalf("results %+v", rs)
+	}
+	for _, r := range rs {
+		if !r.OK() {
+			t.Errorf("%+v", r)
+		}
+	}
+	rs, err = Theory(context.Background(), "tiny", src, Options{Prover: fake, Lemma: "can_send"})
+	if err != nil || len(rs) != 1 || rs[0].Got != Verified || rs[0].Steps != 3 || rs[0].Traces != "exists-trace" {
+		t.Fatalf("one lemma: %+v %v", rs, err)
+	}
+	// A prover that fails, or prints no summary.
+	rs, _ = Theory(context.Background(), "tiny", src, Options{Prover: fakeProver(t, "echo boom >&2; exit 3"), Lemma: "secrecy"})
+	if len(rs) != 1 || rs[0].Got != Failed || !strings.Contains(rs[0].Detail, "boom") || rs[0].OK() {
+		t.Fatalf("failing prover: %+v", rs)
+	}
+}
+
+func TestTimeoutKillsTheProcessGroup(t *testing.T) {
+	src := read(t, "tiny.spthy")
+	// The child sleep keeps stdout open: only killing the group ends it.
+	fake := fakeProver(t, "sleep 30 & wait")
+	start := time.Now()
+	rs, err := Theory(context.Background(), "tiny", src, Options{Prover: fake, Lemma: "secrecy", Timeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 1 || rs[0].Got != Timeout || rs[0].OK() {
+		t.Fatalf("%+v", rs)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("took %s", d)
+	}
+}
+
+func TestRealProverOnTinyTheory(t *testing.T) {
+	prover, err := Find()
+	if err != nil {
+		t.Skip(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	rs, err := Theory(ctx, "tiny", read(t, "tiny.spthy"), Options{Prover: prover, Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 4 {
+		t.Fatalf("%+v", rs)
+	}
+	for _, r := range rs {
+		if !r.OK() {
+			t.Errorf("%+v", r)
+		}
+	}
+}
+
+func TestGoChecksOnEmbeddedTheories(t *testing.T) {
+	for _, p := range Check() {
+		t.Error(p)
+	}
+	bad := []byte("theory B\nbegin\nbuiltins: xor\nrule R: [ Fr(~x) ] --[ A(~x) ]-> [ ]\nlemma l: \"All x #i. A(x) @ #i ==> T\"\nend\n")
+	ps := checkTheory("b", bad)
+	if len(ps) != 2 || !strings.Contains(ps[0].Msg, "annotation") || !strings.Contains(ps[1].Msg, "builtin xor") {
+		t.Fatalf("%v", ps)
+	}
+}
