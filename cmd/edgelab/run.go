@@ -30,6 +30,13 @@ func init() {
 }
 
 func runCommand(args []string, stdout, stderr io.Writer) int {
+	// `run --world ohttp --linkability` is the linkability experiment: many
+	// runs, not one, so it takes its own flags (--out, --seeds, --requests).
+	for i, a := range args {
+		if a == "--linkability" || a == "-linkability" {
+			return linkabilityCommand(append(args[:i:i], args[i+1:]...), stdout, stderr)
+		}
+	}
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	worldName := fs.String("world", "", "world to run (default: the plan's world)")
 	seedFlag := fs.String("seed", "", "seed (default: the plan's, else the world's)")

@@ -156,8 +156,12 @@ func (g globLens) match(node string) bool {
 
 func (g globLens) See(e *model.Event) ([]model.Term, bool) {
 	switch e.Kind {
-	case model.Fact:
-		return e.Args, g.match(e.Node)
+	case model.Fact, model.Note:
+		// A Note with terms is what a party recorded having observed
+		// (the OHTTP world's Observe records: headers and bodies it
+		// received) without being an action fact of the theory; it is
+		// part of that party's knowledge all the same.
+		return e.Args, g.match(e.Node) && len(e.Args) > 0
 	case model.Send, model.Deliver:
 		from, to := model.Endpoints(e)
 		if (e.Kind == model.Send && g.match(from)) || (e.Kind == model.Deliver && g.match(to)) {
