@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/edgelab/edgelab/model"
 )
@@ -28,14 +29,22 @@ func (srv *httpServer) receive(m *message) {
 }
 
 func (srv *httpServer) serve(m *message) {
-	req, err := http.ReadRequest(newReader(m.data))
+	wr := getWireReader(m.data)
+	req, err := http.ReadRequest(wr.br)
 	if err != nil {
+		putWireReader(wr)
 		srv.n.send("http-response", srv.port, m.src, badRequest)
 		return
 	}
 	req.RemoteAddr = m.src.String()
 	w := &responseWriter{n: srv.n, req: req, header: make(http.Header)}
-	if !srv.call(w, req) {
+	body := req.Body
+	ok := srv.call(w, req)
+	// As net/http does when a handler returns, close the request body:
+	// later reads fail instead of reaching the reader, which is reused.
+	body.Close()
+	putWireReader(wr)
+	if !ok {
 		return
 	}
 	srv.n.send("http-response", srv.port, m.src, w.serialize())
@@ -71,14 +80,46 @@ var badRequest = []byte("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; c
 
 var internalError = []byte("HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n")
 
-// newReader wraps data for the standard library's parsers with a buffer no
-// bigger than the message, since everything is already in memory.
-func newReader(data []byte) *bufio.Reader {
-	size := len(data)
-	if size > 4096 {
-		size = 4096
+// wireReader wraps a message's bytes for the standard library's parsers.
+// Readers are pooled: everything is already in memory, and a parser's
+// buffer is free again once the message has been read.
+type wireReader struct {
+	br *bufio.Reader
+	r  bytes.Reader
+}
+
+var wireReaders = sync.Pool{New: func() any {
+	return &wireReader{br: bufio.NewReaderSize(nil, 4096)}
+}}
+
+func getWireReader(data []byte) *wireReader {
+	wr := wireReaders.Get().(*wireReader)
+	wr.r.Reset(data)
+	wr.br.Reset(&wr.r)
+	return wr
+}
+
+func putWireReader(wr *wireReader) {
+	wr.r.Reset(nil)
+	wr.br.Reset(nil)
+	wireReaders.Put(wr)
+}
+
+// wireBody is a response body read from a pooled reader, returned to the
+// pool when the body is closed (reads after Close fail before they reach
+// the reader).
+type wireBody struct {
+	io.ReadCloser
+	wr *wireReader
+}
+
+func (b *wireBody) Close() error {
+	err := b.ReadCloser.Close()
+	if b.wr != nil {
+		putWireReader(b.wr)
+		b.wr = nil
 	}
-	return bufio.NewReaderSize(bytes.NewReader(data), size)
+	return err
 }
 
 // responseWriter buffers a handler's response. Flush is accepted and does
@@ -158,10 +199,13 @@ func (w *responseWriter) serialize() []byte {
 	if w.body.Len() > 0 && w.req.Method != http.MethodHead {
 		resp.Body = io.NopCloser(bytes.NewReader(w.body.Bytes()))
 	}
-	var out bytes.Buffer
-	out.Grow(256 + w.body.Len())
-	if err := resp.Write(&out); err != nil {
+	out := getWireBuf()
+	defer putWireBuf(out)
+	if n := w.body.Len(); n < maxPooledWire {
+		out.Grow(1024 + n)
+	}
+	if err := resp.Write(out); err != nil {
 		return internalError
 	}
-	return out.Bytes()
+	return bytes.Clone(out.Bytes())
 }

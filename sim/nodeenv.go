@@ -106,6 +106,20 @@ func (e *nodeEnv) Record(name string, args ...model.Term) {
 	s.recordFact(e.n, name, args)
 }
 
+// RecordOwned is Record for a caller that hands its args slice over: the
+// trace keeps it instead of a copy, so the caller must not change it
+// afterwards. What is recorded is the same as Record's.
+func (e *nodeEnv) RecordOwned(name string, args []model.Term) {
+	s := e.n.s
+	if e.n.down || s.silenced() {
+		return
+	}
+	if len(args) == 0 {
+		args = nil
+	}
+	s.logRec(rec{kind: model.Fact, node: e.n, name: name, args: args})
+}
+
 // silenced reports that the running task has been killed and is only
 // unwinding (running deferred functions): its side effects are suppressed.
 func (s *Sim) silenced() bool { return s.cur != nil && s.cur.state == taskKilled }

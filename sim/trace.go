@@ -92,17 +92,24 @@ func (s *Sim) TraceLen() int { return s.log.n }
 // Trace returns the events recorded so far as a model.Trace. Each call
 // builds a new Trace.
 func (s *Sim) Trace() *model.Trace {
-	t := &model.Trace{Events: make([]model.Event, 0, s.log.n)}
+	// As t.Append would number and add them, but each event is built in
+	// its place in the slice rather than copied there.
+	t := &model.Trace{Events: make([]model.Event, s.log.n)}
+	k := 0
 	for _, c := range s.log.chunks {
 		for i := range c {
-			t.Append(c[i].event())
+			e := &t.Events[k]
+			c[i].fill(e)
+			e.Seq = uint64(k)
+			k++
 		}
 	}
 	return t
 }
 
-func (r *rec) event() model.Event {
-	e := model.Event{At: r.at, Kind: r.kind, Name: r.name, Args: r.args}
+// fill sets e, a zero Event, to r's event.
+func (r *rec) fill(e *model.Event) {
+	e.At, e.Kind, e.Name, e.Args = r.at, r.kind, r.name, r.args
 	if r.node != nil {
 		e.Node = r.node.name
 	}
@@ -113,13 +120,24 @@ func (r *rec) event() model.Event {
 		if m.v6 {
 			src, dst = m.from.v6, m.to.v6
 		}
+		// The four formatted values share one string: one allocation
+		// instead of four.
+		var b [128]byte
+		buf := strconv.AppendUint(b[:0], m.id, 10)
+		i1 := len(buf)
+		buf = appendAddrPort(buf, netip.AddrPortFrom(src, m.sport))
+		i2 := len(buf)
+		buf = appendAddrPort(buf, netip.AddrPortFrom(dst, m.dport))
+		i3 := len(buf)
+		buf = strconv.AppendInt(buf, int64(m.size), 10)
+		vals := string(buf)
 		e.Attrs = map[string]string{
-			"msg":   strconv.FormatUint(m.id, 10),
+			"msg":   vals[:i1],
 			"from":  m.from.name,
 			"to":    m.to.name,
-			"src":   netip.AddrPortFrom(src, m.sport).String(),
-			"dst":   netip.AddrPortFrom(dst, m.dport).String(),
-			"bytes": strconv.Itoa(int(m.size)),
+			"src":   vals[i1:i2],
+			"dst":   vals[i2:i3],
+			"bytes": vals[i3:],
 		}
 		if m.unroutable {
 			e.Attrs["dst"] = r.attrs["dst"]
@@ -135,5 +153,12 @@ func (r *rec) event() model.Event {
 			}
 		}
 	}
-	return e
+}
+
+// appendAddrPort appends exactly what p.String() returns.
+func appendAddrPort(b []byte, p netip.AddrPort) []byte {
+	if !p.Addr().IsValid() {
+		return append(b, p.String()...)
+	}
+	return p.AppendTo(b)
 }

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
+	"sync"
 )
 
 type transport struct {
@@ -79,8 +80,8 @@ func (tr *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, err
 	}
-	var buf bytes.Buffer
-	if err := req.Write(&buf); err != nil {
+	data, err := writeRequest(req)
+	if err != nil {
 		return nil, err
 	}
 	if err := ctxErr(ctx); err != nil {
@@ -92,7 +93,7 @@ func (tr *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	defer n.unbind(local, x)
-	n.send("http-request", local, netip.AddrPortFrom(addr, port), buf.Bytes())
+	n.send("http-request", local, netip.AddrPortFrom(addr, port), data)
 	for x.resp == nil {
 		if err := ctxErr(ctx); err != nil {
 			return nil, err
@@ -100,7 +101,49 @@ func (tr *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		s.watch(ctx, t)
 		t.park("http response")
 	}
-	return http.ReadResponse(newReader(x.resp), req)
+	wr := getWireReader(x.resp)
+	resp, err := http.ReadResponse(wr.br, req)
+	switch {
+	case err != nil:
+		putWireReader(wr)
+		return nil, err
+	case resp.Body == http.NoBody:
+		putWireReader(wr)
+	default:
+		resp.Body = &wireBody{ReadCloser: resp.Body, wr: wr}
+	}
+	return resp, nil
+}
+
+// writeRequest returns req's wire bytes, written by http.Request.Write into
+// a pooled buffer and copied out once at their exact size.
+func writeRequest(req *http.Request) ([]byte, error) {
+	buf := getWireBuf()
+	defer putWireBuf(buf)
+	if req.ContentLength > 0 && req.ContentLength < maxPooledWire {
+		buf.Grow(1024 + int(req.ContentLength))
+	}
+	if err := req.Write(buf); err != nil {
+		return nil, err
+	}
+	return bytes.Clone(buf.Bytes()), nil
+}
+
+// Wire buffers hold a message while the standard library writes it; what
+// crosses the network is an exact-size copy, so a buffer is free again as
+// soon as the message is sent.
+var wireBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledWire = 1 << 16
+
+func getWireBuf() *bytes.Buffer { return wireBufs.Get().(*bytes.Buffer) }
+
+func putWireBuf(b *bytes.Buffer) {
+	if b.Cap() > maxPooledWire {
+		return
+	}
+	b.Reset()
+	wireBufs.Put(b)
 }
 
 func closeBody(req *http.Request) {

@@ -15,10 +15,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/edgelab/edgelab/model"
 )
@@ -29,28 +29,59 @@ const FactObserve = "Observe"
 
 // obsAtom is a concrete string as a party saw it.
 func obsAtom(s string) model.Term {
-	if t, ok := atoms.Load(s); ok {
-		return t.(model.Term)
+	if t, ok := atoms.get(s); ok {
+		return t
 	}
-	t := model.NewFresh("obs").WithDigest([]byte(s))
 	// The same few strings (addresses, media types, lengths, dates) are
 	// observed again and again; hashing each once saves a tenth of a
 	// run. A digest is a pure function of the string, so sharing the
-	// cache between concurrent runs changes nothing they record; it
-	// stops growing at maxAtoms.
-	if atomCount.Load() < maxAtoms {
-		atomCount.Add(1)
-		atoms.Store(s, t)
-	}
+	// cache between concurrent runs changes nothing they record.
+	t := model.NewFresh("obs").WithDigest([]byte(s))
+	atoms.put(s, t)
 	return t
 }
 
-const maxAtoms = 1 << 16
+var atoms termCache[string]
 
-var (
-	atoms     sync.Map // string -> model.Term
-	atomCount atomic.Int64
-)
+// termCache remembers terms built from concrete values, in two
+// generations of at most cacheGen entries: when the current one fills up
+// it becomes the old one and the oldest is dropped, and a hit in the old
+// generation moves the entry back to the current one. Values seen again
+// and again stay; values seen once (request ids, nonces) pass through
+// without piling up in the heap the collector scans.
+type termCache[K comparable] struct {
+	mu       sync.Mutex
+	cur, old map[K]model.Term
+}
+
+const cacheGen = 4096
+
+func (c *termCache[K]) get(k K) (model.Term, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t, ok := c.cur[k]; ok {
+		return t, true
+	}
+	if t, ok := c.old[k]; ok {
+		delete(c.old, k)
+		c.putLocked(k, t)
+		return t, true
+	}
+	return model.Term{}, false
+}
+
+func (c *termCache[K]) put(k K, t model.Term) {
+	c.mu.Lock()
+	c.putLocked(k, t)
+	c.mu.Unlock()
+}
+
+func (c *termCache[K]) putLocked(k K, t model.Term) {
+	if c.cur == nil || len(c.cur) >= cacheGen {
+		c.old, c.cur = c.cur, make(map[K]model.Term, cacheGen)
+	}
+	c.cur[k] = t
+}
 
 // bodyTerm is a body as a party saw it; the same digest as ContentTerm.
 func bodyTerm(b []byte) model.Term { return model.NewFresh("body").WithDigest(b) }
@@ -74,24 +105,68 @@ func tokens(v string) []string {
 	return out
 }
 
-func headerTerms(h http.Header) []model.Term {
-	names := make([]string, 0, len(h))
-	for k := range h {
+// appendHeaderTerms appends h's lines, by name, to out.
+func appendHeaderTerms(out []model.Term, h http.Header) []model.Term {
+	var buf [16]string
+	names := buf[:0]
+	n := 0
+	for k, vs := range h {
 		names = append(names, k)
+		n += len(vs)
 	}
 	sort.Strings(names)
-	var out []model.Term
+	out = slices.Grow(out, n)
 	for _, k := range names {
 		for _, v := range h[k] {
-			parts := []model.Term{model.NewConst(strings.ToLower(k))}
-			for _, t := range tokens(v) {
-				parts = append(parts, obsAtom(t))
-			}
-			out = append(out, model.Pair(parts...))
+			out = append(out, headerTerm(k, v))
 		}
 	}
 	return out
 }
+
+// headerTerm is one header line as a party saw it: <name, value,
+// tokens...>. Lines repeat across requests (media types, lengths, dates,
+// cookies), so built terms are shared like atoms; a Term's Args are never
+// modified in place, so sharing them changes nothing a run records.
+func headerTerm(k, v string) model.Term {
+	key := headerKey{k, v}
+	if t, ok := headerLines.get(key); ok {
+		return t
+	}
+	toks := tokens(v)
+	// model.Pair(parts...) nests to the right, one two-element slice per
+	// level; build the same terms with one backing array.
+	parts := make([]model.Term, 1+len(toks))
+	parts[0] = model.NewConst(strings.ToLower(k))
+	for i, tk := range toks {
+		parts[1+i] = obsAtom(tk)
+	}
+	t := pairAll(parts)
+	headerLines.put(key, t)
+	return t
+}
+
+// pairAll is model.Pair(ts...) with all the nested pairs' arguments in one
+// allocation.
+func pairAll(ts []model.Term) model.Term {
+	if len(ts) < 2 {
+		return model.Pair(ts...)
+	}
+	levels := len(ts) - 1
+	back := make([]model.Term, 2*levels)
+	// Fill from the innermost pair outwards.
+	last := ts[len(ts)-1]
+	for i := len(ts) - 2; i >= 0; i-- {
+		a := back[2*i : 2*i+2 : 2*i+2]
+		a[0], a[1] = ts[i], last
+		last = model.Apply("pair", a...)
+	}
+	return last
+}
+
+type headerKey struct{ k, v string }
+
+var headerLines termCache[headerKey]
 
 func hostOf(addr string) string {
 	if h, _, err := net.SplitHostPort(addr); err == nil {
@@ -100,16 +175,39 @@ func hostOf(addr string) string {
 	return addr
 }
 
+// observation is an Observe fact's terms: what, from where, method or
+// status, path, the headers and the body.
+func observation(what, src, verb, path model.Term, h http.Header, body []byte) []model.Term {
+	n := 0
+	for _, vs := range h {
+		n += len(vs)
+	}
+	args := make([]model.Term, 0, 5+n)
+	args = append(args, what, src, verb, path)
+	args = appendHeaderTerms(args, h)
+	return append(args, bodyTerm(body))
+}
+
+// record records an observation with env, handing the freshly built args
+// over to a simulated node's Env (which then need not copy them).
+func record(env model.Recorder, args []model.Term) {
+	if o, ok := env.(interface {
+		RecordOwned(string, []model.Term)
+	}); ok {
+		o.RecordOwned(FactObserve, args)
+		return
+	}
+	env.Record(FactObserve, args...)
+}
+
 // observeHandler records each request h receives with env (a node's
 // Env, which records on that node).
 func observeHandler(env model.Recorder, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		args := []model.Term{model.NewConst("req"), obsAtom(hostOf(r.RemoteAddr)), model.NewConst(r.Method), model.NewConst(r.URL.Path)}
-		args = append(args, headerTerms(r.Header)...)
-		args = append(args, bodyTerm(body))
-		env.Record(FactObserve, args...)
+		args := observation(model.NewConst("req"), obsAtom(hostOf(r.RemoteAddr)), model.NewConst(r.Method), model.NewConst(r.URL.Path), r.Header, body)
+		record(env, args)
 		h.ServeHTTP(w, r)
 	})
 }
@@ -137,9 +235,7 @@ func (t *observeTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		return nil, err
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
-	args := []model.Term{model.NewConst("resp"), obsAtom(req.URL.Hostname()), model.NewConst(resp.Status), model.NewConst(req.URL.Path)}
-	args = append(args, headerTerms(resp.Header)...)
-	args = append(args, bodyTerm(body))
-	t.env.Record(FactObserve, args...)
+	args := observation(model.NewConst("resp"), obsAtom(req.URL.Hostname()), model.NewConst(resp.Status), model.NewConst(req.URL.Path), resp.Header, body)
+	record(t.env, args)
 	return resp, nil
 }
