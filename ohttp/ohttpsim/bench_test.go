@@ -1,6 +1,6 @@
 package ohttpsim
 
-// The benchmark compares the simulated world with the same workload sent
+// The benchmarks compare the simulated world with the same workload sent
 // through the same handlers directly in process: the real ohttp.Client,
 // the observing wrappers, ohttp.Relay, ohttp.Gateway and the target, joined
 // by an http.RoundTripper that calls the next handler (as httptest does),
@@ -14,7 +14,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"os"
+	"runtime"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -141,38 +142,95 @@ func BenchmarkDirect(b *testing.B) {
 	b.ReportMetric(float64(reqs)/b.Elapsed().Seconds(), "req/s")
 }
 
-// TestSimOverhead alternates the two benchmarks' runs and compares the
-// fastest of each (the least disturbed by other load on a shared
-// machine), in wall time and in process CPU time. Run it with
-// OHTTPSIM_BENCH=1.
-func TestSimOverhead(t *testing.T) {
-	if os.Getenv("OHTTPSIM_BENCH") == "" {
-		t.Skip("set OHTTPSIM_BENCH=1")
+// BenchmarkWorldVsDirect measures what the simulator adds: each iteration
+// runs the world and the direct baseline once each on the same seed and
+// workload, alternating which goes first, and times them separately. It
+// reports
+//
+//	overhead-%     the world's wall time over the direct run's, minus one:
+//	               the median over the iterations' pairs
+//	cpu-overhead-% the same in process CPU time (less disturbed than wall
+//	               time when other processes share the CPUs)
+//	simsec/s       simulated seconds per wall second of the world (the
+//	               acceleration at the plan's 100 requests per second)
+//	req/s          requests answered per wall second, in the world
+//	direct-req/s   the same, sent directly
+//
+// Both sides of a ratio are measured in the same run, close together in
+// time, so load from other processes moves them alike; the median drops
+// the pairs it disturbed anyway. Use -benchtime=10x or more.
+func BenchmarkWorldVsDirect(b *testing.B) {
+	p, err := sim.ParsePlan([]byte(benchPlan))
+	if err != nil {
+		b.Fatal(err)
 	}
-	p, _ := sim.ParsePlan([]byte(benchPlan))
-	cfg, _ := ConfigFrom(p)
-	b := &testing.B{}
-	bestW, bestD := time.Duration(1<<62), time.Duration(1<<62)
-	cpuW, cpuD := time.Duration(1<<62), time.Duration(1<<62)
-	var virt time.Duration
-	for i := range 6 {
+	cfg, err := ConfigFrom(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	type cost struct{ wall, cpu time.Duration }
+	measure := func(f func()) cost {
+		// Each run starts from a collected heap, so neither pays for the
+		// other's garbage.
+		b.StopTimer()
+		runtime.GC()
+		b.StartTimer()
 		c0, t0 := cpuTime(), time.Now()
-		r, err := Simulate(uint64(i+1), p, Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		bestW, cpuW = min(bestW, time.Since(t0)), min(cpuW, cpuTime()-c0)
-		virt = r.Report.End
-		c0, t0 = cpuTime(), time.Now()
-		directRun(b, uint64(i+1), cfg)
-		bestD, cpuD = min(bestD, time.Since(t0)), min(cpuD, cpuTime()-c0)
+		f()
+		return cost{time.Since(t0), cpuTime() - c0}
 	}
-	n := float64(cfg.Clients * cfg.Requests)
-	t.Logf("world:  best %v wall (%.0f req/s, %.1f simulated s per wall s), %v CPU", bestW, n/bestW.Seconds(), virt.Seconds()/bestW.Seconds(), cpuW)
-	t.Logf("direct: best %v wall (%.0f req/s), %v CPU", bestD, n/bestD.Seconds(), cpuD)
-	t.Logf("simulator overhead: %+.0f%% wall, %+.0f%% CPU", 100*(bestW.Seconds()/bestD.Seconds()-1), 100*(cpuW.Seconds()/cpuD.Seconds()-1))
+	var wallW, wallD, virt time.Duration
+	var ratios, cpuRatios []float64
+	reqs := 0
+	for i := 0; i < b.N; i++ {
+		seed := uint64(i + 1)
+		world := func() {
+			r, err := Simulate(seed, p, Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if r.Stats.Answered != r.Stats.Slots {
+				b.Fatalf("healthy run lost requests: %s", r.Figures())
+			}
+			virt += r.Report.End
+			reqs += r.Stats.Answered
+		}
+		direct := func() {
+			if n := directRun(b, seed, cfg); n != cfg.Clients*cfg.Requests {
+				b.Fatalf("answered %d", n)
+			}
+		}
+		var w, d cost
+		if i%2 == 0 {
+			w = measure(world)
+			d = measure(direct)
+		} else {
+			d = measure(direct)
+			w = measure(world)
+		}
+		wallW += w.wall
+		wallD += d.wall
+		ratios = append(ratios, w.wall.Seconds()/d.wall.Seconds())
+		cpuRatios = append(cpuRatios, w.cpu.Seconds()/d.cpu.Seconds())
+	}
+	b.ReportMetric(100*(median(ratios)-1), "overhead-%")
+	b.ReportMetric(100*(median(cpuRatios)-1), "cpu-overhead-%")
+	b.ReportMetric(virt.Seconds()/wallW.Seconds(), "simsec/s")
+	b.ReportMetric(float64(reqs)/wallW.Seconds(), "req/s")
+	b.ReportMetric(float64(b.N*cfg.Clients*cfg.Requests)/wallD.Seconds(), "direct-req/s")
 }
 
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if n := len(s); n%2 == 1 {
+		return s[n/2]
+	} else {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
+}
+
+// cpuTime is the process's CPU time so far, user and system.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
