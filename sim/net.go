@@ -57,6 +57,7 @@ type message struct {
 	fromInc  uint64
 	toInc    uint64
 	l        *link
+	sent     int32 // the trace index of its Send record plus one (trace.go)
 }
 
 func (m *message) fire(s *Sim, _ uint64) { s.net.arrive(m) }

@@ -5,6 +5,7 @@ package sim
 // string Attrs only when asked, so recording stays cheap on the hot path.
 
 import (
+	"math"
 	"net/netip"
 	"strconv"
 	"time"
@@ -35,6 +36,9 @@ type msgInfo struct {
 	dport      uint16
 	v6         bool
 	unroutable bool // the destination address belongs to no node
+	// sent is the log index of the message's Send record plus one (0:
+	// none), so its Deliver can share the Send's attributes.
+	sent int32
 }
 
 // traceLog stores records in fixed-size chunks, so a long run's trace
@@ -79,9 +83,16 @@ func (s *Sim) recordMsg(kind model.EventKind, at *Node, m *message, reason strin
 		id: m.id, from: m.from, to: m.to, size: int32(len(m.data)),
 		sport: m.src.Port(), dport: m.dst.Port(), v6: m.src.Addr().Is6(),
 	}}
-	if reason == ReasonNoRoute {
+	switch {
+	case reason == ReasonNoRoute:
 		r.msg.unroutable = true
 		r.attrs = map[string]string{"dst": m.dst.String()}
+	case kind == model.Send:
+		if s.log.n < math.MaxInt32 {
+			m.sent = int32(s.log.n) + 1
+		}
+	case kind == model.Deliver:
+		r.msg.sent = m.sent
 	}
 	s.logRec(r)
 }
@@ -90,25 +101,50 @@ func (s *Sim) recordMsg(kind model.EventKind, at *Node, m *message, reason strin
 func (s *Sim) TraceLen() int { return s.log.n }
 
 // Trace returns the events recorded so far as a model.Trace. Each call
-// builds a new Trace.
+// builds a new Trace. A message's Deliver event shares its Send event's
+// Attrs map (they hold the same attributes): treat Attrs as read-only.
 func (s *Sim) Trace() *model.Trace {
 	// As t.Append would number and add them, but each event is built in
 	// its place in the slice rather than copied there.
 	t := &model.Trace{Events: make([]model.Event, s.log.n)}
+	f := filler{log: &s.log}
 	k := 0
 	for _, c := range s.log.chunks {
 		for i := range c {
 			e := &t.Events[k]
-			c[i].fill(e)
+			f.fill(&c[i], e, t.Events)
 			e.Seq = uint64(k)
 			k++
 		}
 	}
+	f.flush()
 	return t
 }
 
-// fill sets e, a zero Event, to r's event.
-func (r *rec) fill(e *model.Event) {
+// filler turns records into events. The formatted attribute values of
+// many events share one string: a message event's values are written to
+// buf, and the strings are cut from it once a batch is complete.
+type filler struct {
+	log     *traceLog
+	buf     []byte
+	pending []pendingAttrs
+}
+
+// pendingAttrs is a message event whose values are in buf, from off: the
+// ends of the msg, src, dst and bytes values.
+type pendingAttrs struct {
+	e              *model.Event
+	r              *rec
+	off            int
+	i1, i2, i3, i4 int
+}
+
+// fillBatch bounds how many events' values share one string.
+const fillBatch = 256
+
+// fill sets e, a zero Event, to r's event. events holds the events
+// before e, already filled.
+func (f *filler) fill(r *rec, e *model.Event, events []model.Event) {
 	e.At, e.Kind, e.Name, e.Args = r.at, r.kind, r.name, r.args
 	if r.node != nil {
 		e.Node = r.node.name
@@ -116,34 +152,34 @@ func (r *rec) fill(e *model.Event) {
 	switch r.kind {
 	case model.Send, model.Deliver, model.Drop, model.Dup, model.Hold:
 		m := &r.msg
+		if m.sent > 0 && r.reason == "" {
+			// A Deliver whose Send has the very same attributes.
+			i := int(m.sent - 1)
+			sr := &f.log.chunks[i/traceChunk][i%traceChunk]
+			mi := *m
+			mi.sent = 0
+			if sr.kind == model.Send && sr.reason == "" && sr.msg == mi {
+				e.Attrs = events[i].Attrs
+				return
+			}
+		}
 		src, dst := m.from.v4, m.to.v4
 		if m.v6 {
 			src, dst = m.from.v6, m.to.v6
 		}
-		// The four formatted values share one string: one allocation
-		// instead of four.
-		var b [128]byte
-		buf := strconv.AppendUint(b[:0], m.id, 10)
-		i1 := len(buf)
-		buf = appendAddrPort(buf, netip.AddrPortFrom(src, m.sport))
-		i2 := len(buf)
-		buf = appendAddrPort(buf, netip.AddrPortFrom(dst, m.dport))
-		i3 := len(buf)
-		buf = strconv.AppendInt(buf, int64(m.size), 10)
-		vals := string(buf)
-		e.Attrs = map[string]string{
-			"msg":   vals[:i1],
-			"from":  m.from.name,
-			"to":    m.to.name,
-			"src":   vals[i1:i2],
-			"dst":   vals[i2:i3],
-			"bytes": vals[i3:],
-		}
-		if m.unroutable {
-			e.Attrs["dst"] = r.attrs["dst"]
-		}
-		if r.reason != "" {
-			e.Attrs["reason"] = r.reason
+		p := pendingAttrs{e: e, r: r, off: len(f.buf)}
+		f.buf = strconv.AppendUint(f.buf, m.id, 10)
+		p.i1 = len(f.buf)
+		f.buf = appendAddrPort(f.buf, netip.AddrPortFrom(src, m.sport))
+		p.i2 = len(f.buf)
+		f.buf = appendAddrPort(f.buf, netip.AddrPortFrom(dst, m.dport))
+		p.i3 = len(f.buf)
+		f.buf = strconv.AppendInt(f.buf, int64(m.size), 10)
+		p.i4 = len(f.buf)
+		e.Attrs = make(map[string]string, 7)
+		f.pending = append(f.pending, p)
+		if len(f.pending) == fillBatch {
+			f.flush()
 		}
 	default:
 		if len(r.attrs) > 0 {
@@ -153,6 +189,34 @@ func (r *rec) fill(e *model.Event) {
 			}
 		}
 	}
+}
+
+// flush cuts the pending events' values from one string and sets their
+// attributes.
+func (f *filler) flush() {
+	if len(f.pending) == 0 {
+		return
+	}
+	vals := string(f.buf)
+	for _, p := range f.pending {
+		m := &p.r.msg
+		a := p.e.Attrs
+		a["msg"] = vals[p.off:p.i1]
+		a["from"] = m.from.name
+		a["to"] = m.to.name
+		a["src"] = vals[p.i1:p.i2]
+		a["dst"] = vals[p.i2:p.i3]
+		a["bytes"] = vals[p.i3:p.i4]
+		if m.unroutable {
+			a["dst"] = p.r.attrs["dst"]
+		}
+		if p.r.reason != "" {
+			a["reason"] = p.r.reason
+		}
+	}
+	clear(f.pending)
+	f.pending = f.pending[:0]
+	f.buf = f.buf[:0]
 }
 
 // appendAddrPort appends exactly what p.String() returns.
