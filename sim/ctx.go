@@ -25,6 +25,8 @@ type simCtx struct {
 	foreign     bool
 	deadline    time.Duration
 	hasDeadline bool
+	// timer is set while the deadline's entry is queued and live.
+	timer bool
 
 	done     chan struct{}
 	err      error
@@ -75,6 +77,7 @@ func (s *Sim) withTimeout(parent context.Context, d time.Duration) (context.Cont
 			c.cancel(context.DeadlineExceeded)
 		} else {
 			s.push(c.deadline, c, 0)
+			c.timer = true
 		}
 	}
 	return c, c.cancelFunc
@@ -83,7 +86,10 @@ func (s *Sim) withTimeout(parent context.Context, d time.Duration) (context.Cont
 func (c *simCtx) cancelFunc() { c.cancel(context.Canceled) }
 
 // fire is the deadline timer.
-func (c *simCtx) fire(*Sim, uint64) { c.cancel(context.DeadlineExceeded) }
+func (c *simCtx) fire(*Sim, uint64) {
+	c.timer = false
+	c.cancel(context.DeadlineExceeded)
+}
 
 // dead: a cancelled context's timer is discarded without moving time.
 func (c *simCtx) dead(uint64) bool { return c.err != nil }
@@ -93,6 +99,11 @@ func (c *simCtx) cancel(err error) {
 		return
 	}
 	c.err = err
+	if c.timer {
+		// Cancelled before its deadline: the timer's entry is dead.
+		c.timer = false
+		c.s.deadTimer()
+	}
 	if c.done != nil {
 		close(c.done)
 	} else {

@@ -130,6 +130,25 @@ type responseWriter struct {
 	header http.Header
 	status int
 	body   bytes.Buffer
+	// bodyReader reads body back when the response is serialized.
+	bodyReader bodyReader
+}
+
+// bodyReader is a bytes.Reader that closes.
+type bodyReader struct{ bytes.Reader }
+
+func (*bodyReader) Close() error { return nil }
+
+// httpDate is the Date header a response served now gets: the node's
+// clock in http.TimeFormat. It changes once a second, so the string is
+// kept for the second it reads.
+func (n *Node) httpDate() string {
+	now := n.env.Now()
+	sec := now.Unix()
+	if n.dateSec != sec || n.date == "" {
+		n.dateSec, n.date = sec, now.UTC().Format(http.TimeFormat)
+	}
+	return n.date
 }
 
 var _ http.Flusher = (*responseWriter)(nil)
@@ -183,7 +202,7 @@ func (w *responseWriter) serialize() []byte {
 	}
 	h := w.header
 	if _, ok := h["Date"]; !ok {
-		h["Date"] = []string{w.n.env.Now().UTC().Format(http.TimeFormat)}
+		h["Date"] = []string{w.n.httpDate()}
 	}
 	if _, ok := h["Content-Type"]; !ok && w.body.Len() > 0 && h.Get("Transfer-Encoding") == "" {
 		h["Content-Type"] = []string{http.DetectContentType(w.body.Bytes())}
@@ -197,7 +216,8 @@ func (w *responseWriter) serialize() []byte {
 		ContentLength: int64(w.body.Len()),
 	}
 	if w.body.Len() > 0 && w.req.Method != http.MethodHead {
-		resp.Body = io.NopCloser(bytes.NewReader(w.body.Bytes()))
+		w.bodyReader.Reset(w.body.Bytes())
+		resp.Body = &w.bodyReader
 	}
 	out := getWireBuf()
 	defer putWireBuf(out)

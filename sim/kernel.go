@@ -36,6 +36,9 @@ type Sim struct {
 	now   time.Duration
 	seq   uint64
 	q     queue
+	// deadTimers counts queued deadline entries whose context was
+	// cancelled first (see deadTimer).
+	deadTimers int
 
 	cur     *task   // the task running now, nil in kernel context
 	reap    []*task // killed tasks whose coroutines still need unwinding
@@ -89,6 +92,31 @@ func (s *Sim) push(at time.Duration, a action, n uint64) {
 	}
 	s.seq++
 	s.q.push(entry{at: at, seq: s.seq, a: a, n: n})
+}
+
+// deadTimer notes that a queued deadline entry died. Requests cancel
+// their contexts long before the deadlines (a relay's 10s request timeout
+// outlives its request a thousandfold), so dead entries would make up
+// most of the queue, and every push and pop would sift through them.
+// Once they are the majority they are dropped all at once. Entries are
+// ordered by (time, sequence), both unique, so which entries the heap
+// holds changes nothing about the order in which live ones run; and a
+// dead entry never becomes live again.
+func (s *Sim) deadTimer() {
+	s.deadTimers++
+	if s.deadTimers < 256 || 2*s.deadTimers < len(s.q) {
+		return
+	}
+	live := s.q[:0]
+	for _, e := range s.q {
+		if !e.a.dead(e.n) {
+			live = append(live, e)
+		}
+	}
+	clear(s.q[len(live):])
+	s.q = live
+	s.q.init()
+	s.deadTimers = 0
 }
 
 // callback adapts a function to an action; a func value is pointer-shaped,

@@ -59,6 +59,10 @@ type Node struct {
 	heldMsgs  []*message
 
 	out []*link // outgoing links, indexed by destination node index
+
+	// date is the HTTP Date of the second dateSec (http.go).
+	dateSec int64
+	date    string
 }
 
 // binding is what listens on a port.

@@ -47,6 +47,33 @@ func (q *queue) push(e entry) {
 	*q = h
 }
 
+// init restores the heap order of q after entries were removed.
+func (q queue) init() {
+	for i := len(q)/2 - 1; i >= 0; i-- {
+		q.down(i)
+	}
+}
+
+// down moves the entry at i down to its place.
+func (q queue) down(i int) {
+	n := len(q)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			return
+		}
+		c := l
+		if r := l + 1; r < n && q[r].before(&q[l]) {
+			c = r
+		}
+		if !q[c].before(&q[i]) {
+			return
+		}
+		q[i], q[c] = q[c], q[i]
+		i = c
+	}
+}
+
 // pop removes and returns the earliest entry; the queue must not be empty.
 func (q *queue) pop() entry {
 	h := *q
@@ -55,22 +82,7 @@ func (q *queue) pop() entry {
 	h[0] = h[n]
 	h[n] = entry{} // drop references held by the vacated slot
 	h = h[:n]
-	i := 0
-	for {
-		l := 2*i + 1
-		if l >= n {
-			break
-		}
-		c := l
-		if r := l + 1; r < n && h[r].before(&h[l]) {
-			c = r
-		}
-		if !h[c].before(&h[i]) {
-			break
-		}
-		h[i], h[c] = h[c], h[i]
-		i = c
-	}
+	h.down(0)
 	*q = h
 	return top
 }
