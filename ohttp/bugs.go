@@ -6,6 +6,7 @@ package ohttp
 // measures that its properties catch every one of them.
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"sort"
@@ -31,8 +32,9 @@ const (
 	// records what it decoded.
 	BugRelayLogsBody Bug = "relay-logs-body"
 	// BugGatewayKeyPartition: the gateway answers every key fetch with a
-	// key configuration of its own, so each requester holds a distinct
-	// key and its requests are recognisable by key ID.
+	// key configuration of its own, kept out of the published one, so
+	// each requester holds a distinct key and its requests are
+	// recognisable by key ID.
 	BugGatewayKeyPartition Bug = "gateway-key-partition"
 	// BugClientReuseContext: the client replays its first HPKE randomness,
 	// so every request shares one encapsulated key and context.
@@ -180,7 +182,7 @@ func (g *Gateway) echoHeaders(target, outer *http.Request) {
 	target.Header.Set("X-Forwarded-For", remoteHost(outer.RemoteAddr))
 }
 
-// servePartitionedKeys is BugGatewayKeyPartition: a fresh key, published
+// servePartitionedKeys is BugGatewayKeyPartition: a fresh key, installed
 // for decryption, and offered to this requester alone.
 func (g *Gateway) servePartitionedKeys(w http.ResponseWriter, r *http.Request) {
 	cur := g.Keys.Published()
@@ -188,7 +190,7 @@ func (g *Gateway) servePartitionedKeys(w http.ResponseWriter, r *http.Request) {
 		serveKeys(w, r, g.Keys)
 		return
 	}
-	k, err := g.Keys.publishNextFree(g.Rand, cur[0])
+	k, err := g.Keys.installNextFree(g.Rand, cur[0])
 	if err != nil {
 		writeProblem(w, http.StatusServiceUnavailable, "", "no key", err.Error())
 		return
@@ -203,9 +205,10 @@ func (g *Gateway) servePartitionedKeys(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// publishNextFree generates a key like tmpl under the next free key ID and
-// publishes it beside the others.
-func (r *Keyring) publishNextFree(rand io.Reader, tmpl KeyConfig) (*PrivateKey, error) {
+// installNextFree generates a key like tmpl under the next free key ID and
+// installs it for decryption without publishing it: it is in no
+// configuration other clients get, and no KeyPublish records it.
+func (r *Keyring) installNextFree(rand io.Reader, tmpl KeyConfig) (*PrivateKey, error) {
 	r.mu.Lock()
 	used := map[uint8]bool{}
 	for _, e := range r.keys {
@@ -223,5 +226,13 @@ func (r *Keyring) publishNextFree(rand io.Reader, tmpl KeyConfig) (*PrivateKey, 
 	if err != nil {
 		return nil, err
 	}
-	return k, r.Publish(k)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range r.keys {
+		if e.key.KeyID() == id {
+			return nil, fmt.Errorf("%w: %d", ErrKeyIDInUse, id)
+		}
+	}
+	r.keys = append(r.keys, &ringKey{key: k, published: r.now(), unlisted: true})
+	return k, nil
 }

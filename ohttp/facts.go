@@ -25,13 +25,18 @@ import (
 //	                              digest: encapsulated response bytes;
 //	                              ~rn's digest is the response nonce
 //	m     = ~blob                 digest: bytes a relay carried unopened
+//	R     = ~rid                  digest: the relay's network address
 //
 // Chunked messages use the same facts; the digests are over the whole
 // chunked body.
 const (
-	// KeyPublish(G, kid, pk): 3 — gateway G publishes key kid; recorded
-	// by the Keyring when the key is published.
+	// KeyPublish(G, kid, pk): 3 — gateway G publishes key kid in the key
+	// configuration every client gets; recorded by the Keyring when the
+	// key is published.
 	FactKeyPublish = "KeyPublish"
+	// RelayUp(R): 1 — a relay starts serving at network address R;
+	// recorded once, before the relay's first RelayForward.
+	FactRelayUp = "RelayUp"
 	// ClientSend(C, G, req, ereq): 4 — client C sends req to gateway G,
 	// encapsulated as ereq, towards its relay.
 	FactClientSend = "ClientSend"
@@ -58,6 +63,7 @@ const (
 // FactArity maps each fact name to its number of arguments.
 var FactArity = map[string]int{
 	FactKeyPublish:   3,
+	FactRelayUp:      1,
 	FactClientSend:   4,
 	FactRelayForward: 3,
 	FactGatewayRecv:  3,
@@ -76,6 +82,15 @@ var FactArity = map[string]int{
 // same value, and so does any copy of the address that leaks elsewhere.
 func ClientIdentity(addr string) model.Term {
 	return model.NewFresh("cid").WithDigest([]byte(addr))
+}
+
+// RelayIdentity is the relay identity term ~rid of the theory, a fresh
+// secret name for the reason ClientIdentity is one: the gateway sees the
+// relay's address as its peer, and a copy of it reaching the target tells
+// the target which relay (and so which population of clients) a request
+// came through. Its digest is over the relay's network address.
+func RelayIdentity(addr string) model.Term {
+	return model.NewFresh("rid").WithDigest([]byte(addr))
 }
 
 func keyIDTerm(id uint8) model.Term { return model.NewConst(strconv.Itoa(int(id))) }

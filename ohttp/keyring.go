@@ -26,7 +26,7 @@ type Keyring struct {
 	name        string
 
 	mu        sync.Mutex
-	keys      []*ringKey // published first, in publication order, then retiring
+	keys      []*ringKey // published first, in publication order, then retiring and unlisted
 	rotations uint64     // counts rotations, so MaybeRotate can tell it raced
 }
 
@@ -34,7 +34,13 @@ type ringKey struct {
 	key       *PrivateKey
 	published time.Time // when it was published
 	retireAt  time.Time // zero while published; else when it stops decrypting
+	// unlisted keys decrypt but are in no published configuration; only
+	// a seeded bug (BugGatewayKeyPartition) installs them.
+	unlisted bool
 }
+
+// listed reports whether e is in the configuration every client gets.
+func (e *ringKey) listed() bool { return e.retireAt.IsZero() && !e.unlisted }
 
 // KeyringConfig configures a Keyring.
 type KeyringConfig struct {
@@ -107,7 +113,7 @@ func (r *Keyring) publishLocked(k *PrivateKey, now time.Time) error {
 	}
 	// Published keys stay ahead of retiring ones.
 	i := 0
-	for i < len(r.keys) && r.keys[i].retireAt.IsZero() {
+	for i < len(r.keys) && r.keys[i].listed() {
 		i++
 	}
 	r.keys = append(r.keys, nil)
@@ -193,7 +199,7 @@ func (r *Keyring) MaybeRotate(rand io.Reader) (bool, error) {
 func (r *Keyring) newestPublishedLocked() *ringKey {
 	var cur *ringKey
 	for _, e := range r.keys {
-		if e.retireAt.IsZero() && (cur == nil || !e.published.Before(cur.published)) {
+		if e.listed() && (cur == nil || !e.published.Before(cur.published)) {
 			cur = e
 		}
 	}
@@ -208,7 +214,7 @@ func (r *Keyring) Published() []KeyConfig {
 	r.expire(r.now())
 	var out []KeyConfig
 	for _, e := range r.keys {
-		if e.retireAt.IsZero() {
+		if e.listed() {
 			out = append(out, e.key.Config())
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/edgelab/edgelab/model"
 )
@@ -31,13 +32,19 @@ type Relay struct {
 	MaxRequestSize int64
 	// MaxResponseSize bounds the gateway's response (default 8 MiB).
 	MaxResponseSize int64
-	// Recorder, if set, receives RelayForward and RelayReturn.
+	// Recorder, if set, receives RelayUp (once), RelayForward and
+	// RelayReturn.
 	Recorder model.Recorder
+	// Identity is the relay's own network address, for RelayUp; the
+	// gateway sees it as the peer of every forwarded request.
+	Identity string
 	// Bugs switches on seeded bugs (bugs.go); nil is correct behaviour.
 	Bugs Bugs
 	// DebugKeys is key material a misconfigured relay was given "for
 	// debugging"; only BugRelayLogsBody uses it.
 	DebugKeys KeySource
+
+	up sync.Once
 }
 
 func (rl *Relay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -84,6 +91,7 @@ func (rl *Relay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	var client, gw model.Term
 	if rl.Recorder != nil {
+		rl.up.Do(func() { rl.Recorder.Record(FactRelayUp, RelayIdentity(rl.Identity)) })
 		client, gw = ClientIdentity(remoteHost(r.RemoteAddr)), model.NewPub(rl.GatewayName)
 		rl.Recorder.Record(FactRelayForward, client, gw, blobTerm(body))
 	}

@@ -220,6 +220,7 @@ func (w *world) buildRelay(relay *sim.Node) {
 		GatewayName: gw,
 		Transport:   &observeTransport{env: renv, rt: renv.Transport()},
 		Recorder:    renv, Bugs: w.bugs, DebugKeys: w.rings[gw],
+		Identity: relay.Addr4().String(),
 	}
 	relay.HostHTTP(80, observeHandler(renv, deadline(renv, relayDeadline, mix.wrap(rl))))
 	relay.HostHTTP(8080, observeHandler(renv, keyProxy(renv, "http://"+gw+ohttp.WellKnownPath)))

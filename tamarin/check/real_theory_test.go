@@ -50,6 +50,7 @@ func TestOHTTPTheoryReplaysATraceInItsShapes(t *testing.T) {
 	}
 	b := checktest.New()
 	k := b.Publish(1, "pk-1")
+	b.Fact("relay", "RelayUp", model.NewFresh("rid").WithDigest([]byte("relay")))
 	for i := 0; i < 2; i++ {
 		c := model.NewFresh("cid").WithDigest([]byte(fmt.Sprint("client", i)))
 		req := checktest.Request(fmt.Sprint("GET /", i))

@@ -194,6 +194,7 @@ func TestTamarinConfirmsARunOfTheOHTTPTheory(t *testing.T) {
 	ereq := model.Apply("hpke", k.PK, ek, req).WithDigest([]byte("ereq"))
 	eresp := model.Apply("aead", model.Apply("rkey", ek, model.NewFresh("rn").WithDigest([]byte("rn"))), resp).WithDigest([]byte("eresp"))
 	g := model.NewPub(b.GatewayName)
+	b.Fact("relay", "RelayUp", model.NewFresh("rid").WithDigest([]byte("relay")))
 	b.Fact("client", "ClientSend", c, g, req, ereq)
 	b.Fact("relay", "RelayForward", c, g, checktest.Blob("ereq"))
 	b.Fact("gateway", "GatewayRecv", g, req, ereq)
