@@ -10,15 +10,22 @@ import (
 // every term helper renders in Tamarin syntax with a digest where a
 // concrete value stands behind it.
 func TestFactVocabulary(t *testing.T) {
-	names := []string{FactKeyPublish, FactClientSend, FactRelayForward, FactGatewayRecv,
+	names := []string{FactKeyPublish, FactRelayUp, FactClientSend, FactRelayForward, FactGatewayRecv,
 		FactTargetServe, FactGatewayReply, FactRelayReturn, FactClientRecv}
 	if len(FactArity) != len(names) {
 		t.Fatalf("FactArity has %d entries, %d facts are defined", len(FactArity), len(names))
 	}
 	for _, n := range names {
-		if FactArity[n] < 3 {
+		least := 3 // a role, then what it handled
+		if n == FactRelayUp {
+			least = 1
+		}
+		if FactArity[n] < least {
 			t.Errorf("%s: arity %d", n, FactArity[n])
 		}
+	}
+	if rid := RelayIdentity("10.0.0.2"); rid.String() != "~rid" || rid.Digest == "" {
+		t.Errorf("relay identity %s, digest %q", rid, rid.Digest)
 	}
 	req := requestTerm([]byte("r"))
 	ereq := encRequestTerm([]byte("pk"), []byte("enc"), req, []byte("ereq"))
