@@ -52,6 +52,7 @@ type Sim struct {
 	byName map[string]*Node
 	net    *Network
 	log    traceLog
+	words  []string // event kinds and reasons beyond fixedWords (trace.go)
 
 	x simExt // DNS, BUGGIFY and healing (simext.go)
 }

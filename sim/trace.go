@@ -15,30 +15,79 @@ import (
 
 // rec is one trace entry before materialization.
 type rec struct {
-	at     time.Duration
-	kind   model.EventKind
-	node   *Node
-	name   string
-	args   []model.Term
-	msg    msgInfo
-	reason string
-	attrs  map[string]string
+	at    time.Duration
+	node  *Node
+	name  string
+	args  []model.Term
+	attrs map[string]string
+	msg   msgInfo
 }
 
 // msgInfo is what the trace keeps of a message: not its bytes, and the
 // addresses only as ports and a family bit (the nodes give the rest), so a
 // record stays small and holds few pointers for the collector to scan.
+// The record's kind and drop reason, as codes, share its last word.
 type msgInfo struct {
-	id         uint64
-	from, to   *Node
-	size       int32
-	sport      uint16
-	dport      uint16
-	v6         bool
-	unroutable bool // the destination address belongs to no node
+	id       uint64
+	from, to *Node
+	size     int32
+	sport    uint16
+	dport    uint16
 	// sent is the log index of the message's Send record plus one (0:
 	// none), so its Deliver can share the Send's attributes.
-	sent int32
+	sent       int32
+	v6         bool
+	unroutable bool // the destination address belongs to no node
+	kind       word
+	reason     word
+}
+
+// word is a code for one of the few strings a record's kind and reason
+// take: the event kinds and drop reasons below, or one the Sim met first
+// in a Log call (Sim.words).
+type word uint8
+
+var fixedWords = [...]string{"", string(model.Fact), string(model.Send), string(model.Deliver),
+	string(model.Drop), string(model.Dup), string(model.Hold), string(model.Crash),
+	string(model.Restart), string(model.Fault), string(model.Buggify), string(model.Span),
+	string(model.Note), ReasonLoss, ReasonPartition, ReasonUnbound, ReasonNoRoute,
+	"clog", "paused"}
+
+const (
+	wNone word = iota
+	wFact
+	wSend
+	wDeliver
+	wDrop
+	wDup
+	wHold
+)
+
+// word returns v's code.
+func (s *Sim) word(v string) word {
+	for i := range fixedWords {
+		if fixedWords[i] == v {
+			return word(i)
+		}
+	}
+	for i, w := range s.words {
+		if w == v {
+			return word(len(fixedWords) + i)
+		}
+	}
+	if len(fixedWords)+len(s.words) > 255 {
+		panic("sim: more than 255 distinct event kinds and reasons")
+	}
+	s.words = append(s.words, v)
+	return word(len(fixedWords) + len(s.words) - 1)
+}
+
+// wordString returns the string w codes.
+func (s *Sim) wordString(w word) string {
+	if int(w) < len(fixedWords) {
+		return fixedWords[w]
+	}
+	return s.words[int(w)-len(fixedWords)]
 }
 
 // traceLog stores records in fixed-size chunks, so a long run's trace
@@ -65,7 +114,7 @@ func (s *Sim) logRec(r rec) {
 // to the trace at the current virtual time. n may be nil for events that
 // belong to no node. Subsystems outside this file record through it.
 func (s *Sim) Log(n *Node, kind model.EventKind, name string, attrs map[string]string) {
-	s.logRec(rec{kind: kind, node: n, name: name, attrs: attrs})
+	s.logRec(rec{node: n, name: name, attrs: attrs, msg: msgInfo{kind: s.word(string(kind))}})
 }
 
 // recordFact appends a service's action fact.
@@ -74,15 +123,19 @@ func (s *Sim) recordFact(n *Node, name string, args []model.Term) {
 	if len(args) > 0 {
 		cp = append(cp, args...)
 	}
-	s.logRec(rec{kind: model.Fact, node: n, name: name, args: cp})
+	s.logRec(rec{node: n, name: name, args: cp, msg: msgInfo{kind: wFact}})
 }
 
 // recordMsg appends a network event about m, located at node at.
 func (s *Sim) recordMsg(kind model.EventKind, at *Node, m *message, reason string) {
-	r := rec{kind: kind, node: at, name: m.label, reason: reason, msg: msgInfo{
+	r := rec{node: at, name: m.label, msg: msgInfo{
 		id: m.id, from: m.from, to: m.to, size: int32(len(m.data)),
 		sport: m.src.Port(), dport: m.dst.Port(), v6: m.src.Addr().Is6(),
+		kind: s.word(string(kind)),
 	}}
+	if reason != "" {
+		r.msg.reason = s.word(reason)
+	}
 	switch {
 	case reason == ReasonNoRoute:
 		r.msg.unroutable = true
@@ -107,7 +160,7 @@ func (s *Sim) Trace() *model.Trace {
 	// As t.Append would number and add them, but each event is built in
 	// its place in the slice rather than copied there.
 	t := &model.Trace{Events: make([]model.Event, s.log.n)}
-	f := filler{log: &s.log}
+	f := filler{s: s}
 	k := 0
 	for _, c := range s.log.chunks {
 		for i := range c {
@@ -125,7 +178,7 @@ func (s *Sim) Trace() *model.Trace {
 // many events share one string: a message event's values are written to
 // buf, and the strings are cut from it once a batch is complete.
 type filler struct {
-	log     *traceLog
+	s       *Sim
 	buf     []byte
 	pending []pendingAttrs
 }
@@ -145,20 +198,20 @@ const fillBatch = 256
 // fill sets e, a zero Event, to r's event. events holds the events
 // before e, already filled.
 func (f *filler) fill(r *rec, e *model.Event, events []model.Event) {
-	e.At, e.Kind, e.Name, e.Args = r.at, r.kind, r.name, r.args
+	e.At, e.Kind, e.Name, e.Args = r.at, model.EventKind(f.s.wordString(r.msg.kind)), r.name, r.args
 	if r.node != nil {
 		e.Node = r.node.name
 	}
-	switch r.kind {
-	case model.Send, model.Deliver, model.Drop, model.Dup, model.Hold:
+	switch r.msg.kind {
+	case wSend, wDeliver, wDrop, wDup, wHold:
 		m := &r.msg
-		if m.sent > 0 && r.reason == "" {
+		if m.sent > 0 && m.reason == wNone {
 			// A Deliver whose Send has the very same attributes.
 			i := int(m.sent - 1)
-			sr := &f.log.chunks[i/traceChunk][i%traceChunk]
+			sr := &f.s.log.chunks[i/traceChunk][i%traceChunk]
 			mi := *m
-			mi.sent = 0
-			if sr.kind == model.Send && sr.reason == "" && sr.msg == mi {
+			mi.sent, mi.kind = 0, wSend
+			if sr.msg == mi {
 				e.Attrs = events[i].Attrs
 				return
 			}
@@ -210,8 +263,8 @@ func (f *filler) flush() {
 		if m.unroutable {
 			a["dst"] = p.r.attrs["dst"]
 		}
-		if p.r.reason != "" {
-			a["reason"] = p.r.reason
+		if m.reason != wNone {
+			a["reason"] = f.s.wordString(m.reason)
 		}
 	}
 	clear(f.pending)
