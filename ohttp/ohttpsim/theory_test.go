@@ -6,6 +6,7 @@ package ohttpsim
 // every party, and each seeded bug yields a trace that violates a lemma.
 
 import (
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -102,8 +103,21 @@ func checkAll(t *testing.T, th *spthy.Theory, tr *model.Trace) []*check.Report {
 
 func TestWorldTracesPassTheChecker(t *testing.T) {
 	th := parseTheory(t, "ohttp")
-	for _, seed := range []uint64{1, 2} {
-		plan, err := sim.ParsePlan([]byte(DefaultPlan))
+	allFaults, err := os.ReadFile("testdata/allfaults.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, run := range []struct {
+		seed uint64
+		plan string
+	}{
+		{1, DefaultPlan}, {2, DefaultPlan},
+		// Two relays (two RelayUp facts) each in front of its own gateway.
+		{1, `{"knobs": {"clients": 4, "relays": 2, "gateways": 2}}`},
+		{3, string(allFaults)},
+	} {
+		seed := run.seed
+		plan, err := sim.ParsePlan([]byte(run.plan))
 		if err != nil {
 			t.Fatal(err)
 		}
