@@ -6,7 +6,10 @@ package main
 // on in turn, search drawn plans until a property fails, shrink the
 // failing plan and print a table of detection power — and `edgelab
 // linkability`, the world's timing-adversary curve (CSV and SVG), the
-// same kind of measurement: how much a property's adversary wins.
+// same kind of measurement: how much a property's adversary wins. The
+// bugs table also names the lemmas of tamarin/theories/ohttp.spthy the
+// shrunk failing run violates, and for which parties: the formal side of
+// each catch.
 
 import (
 	"errors"
@@ -22,6 +25,9 @@ import (
 	"github.com/edgelab/edgelab/ohttp"
 	"github.com/edgelab/edgelab/ohttp/ohttpsim"
 	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/tamarin"
+	"github.com/edgelab/edgelab/tamarin/check"
+	"github.com/edgelab/edgelab/tamarin/spthy"
 )
 
 func init() {
@@ -80,7 +86,11 @@ func bugsCommand(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "bugs", 2, errors.New("--plans must be at least 1"))
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "BUG\tCAUGHT\tPROPERTY\tPLANS\tWALL\tSHRUNK FAULTS\tSHRUNK OPS\tSHRINK RUNS")
+	th, err := tamarin.Parse("ohttp")
+	if err != nil {
+		return fail(stderr, "bugs", 1, err)
+	}
+	fmt.Fprintln(tw, "BUG\tCAUGHT\tPROPERTY\tPLANS\tWALL\tSHRUNK FAULTS\tSHRUNK OPS\tSHRINK RUNS\tLEMMAS VIOLATED")
 	missed := 0
 	for _, bug := range ohttp.AllBugs() {
 		d, err := ohttpsim.Detect(bug, *plans)
@@ -89,11 +99,15 @@ func bugsCommand(args []string, stdout, stderr io.Writer) int {
 		}
 		if !d.Caught {
 			missed++
-			fmt.Fprintf(tw, "%s\tno\t-\t%d\t%v\t-\t-\t-\n", bug, d.Plans, d.Wall.Round(time.Millisecond))
+			fmt.Fprintf(tw, "%s\tno\t-\t%d\t%v\t-\t-\t-\t-\n", bug, d.Plans, d.Wall.Round(time.Millisecond))
 			continue
 		}
-		fmt.Fprintf(tw, "%s\tyes\t%s\t%d\t%v\t%d\t%d\t%d\n", bug, strings.Join(d.Properties, "+"), d.Plans,
-			d.Wall.Round(time.Millisecond), d.Faults, d.Ops, d.ShrinkRuns)
+		lemmas, err := violatedLemmas(th, bug, d.Plan)
+		if err != nil {
+			return fail(stderr, "bugs", 1, fmt.Errorf("%s: %w", bug, err))
+		}
+		fmt.Fprintf(tw, "%s\tyes\t%s\t%d\t%v\t%d\t%d\t%d\t%s\n", bug, strings.Join(d.Properties, "+"), d.Plans,
+			d.Wall.Round(time.Millisecond), d.Faults, d.Ops, d.ShrinkRuns, lemmas)
 	}
 	tw.Flush()
 	if missed > 0 {
@@ -102,6 +116,58 @@ func bugsCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "all %d bugs caught\n", len(ohttp.AllBugs()))
 	return 0
+}
+
+// lemmaParties are the single parties whose Dolev–Yao knowledge the bugs
+// table evaluates the lemmas with.
+var lemmaParties = []string{"relay", "gateway", "target", "network"}
+
+// violatedLemmas reruns plan with bug switched on and evaluates th's
+// lemmas on the trace for each single party. It renders them as
+// "lemma (party,party)", or "lemma (every party)" for a lemma about the
+// honest roles' own facts; "-" if none is violated.
+func violatedLemmas(th *spthy.Theory, bug ohttp.Bug, plan *sim.Plan) (string, error) {
+	seed := uint64(0)
+	if plan.Seed != nil {
+		seed = *plan.Seed
+	}
+	res, err := ohttpsim.Simulate(seed, plan, ohttpsim.Options{Bugs: ohttp.NewBugs(bug)})
+	if err != nil {
+		return "", err
+	}
+	run, err := check.New(th, res.Trace, check.Options{})
+	if err != nil {
+		return "", err
+	}
+	var names []string
+	by := map[string][]string{}
+	for _, party := range lemmaParties {
+		rep, err := run.Evaluate([]string{party})
+		if err != nil {
+			return "", err
+		}
+		for _, l := range rep.Lemmas {
+			if l.Verdict != check.Violated {
+				continue
+			}
+			if by[l.Name] == nil {
+				names = append(names, l.Name)
+			}
+			by[l.Name] = append(by[l.Name], party)
+		}
+	}
+	if len(names) == 0 {
+		return "-", nil
+	}
+	out := make([]string, len(names))
+	for i, n := range names {
+		who := strings.Join(by[n], ",")
+		if len(by[n]) == len(lemmaParties) {
+			who = "every party"
+		}
+		out[i] = n + " (" + who + ")"
+	}
+	return strings.Join(out, "; "), nil
 }
 
 func linkabilityCommand(args []string, stdout, stderr io.Writer) int {
