@@ -78,8 +78,6 @@ func (srv *httpServer) call(w *responseWriter, req *http.Request) (ok bool) {
 
 var badRequest = []byte("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request")
 
-var internalError = []byte("HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n")
-
 // wireReader wraps a message's bytes for the standard library's parsers.
 // Readers are pooled: everything is already in memory, and a parser's
 // buffer is free again once the message has been read.
@@ -130,14 +128,7 @@ type responseWriter struct {
 	header http.Header
 	status int
 	body   bytes.Buffer
-	// bodyReader reads body back when the response is serialized.
-	bodyReader bodyReader
 }
-
-// bodyReader is a bytes.Reader that closes.
-type bodyReader struct{ bytes.Reader }
-
-func (*bodyReader) Close() error { return nil }
 
 // httpDate is the Date header a response served now gets: the node's
 // clock in http.TimeFormat. It changes once a second, so the string is
@@ -195,7 +186,8 @@ func bodyAllowed(status int) bool {
 
 // serialize turns the buffered response into wire bytes, adding what
 // net/http's server adds: Date (from the node's clock) and a sniffed
-// Content-Type.
+// Content-Type. The bytes are those http.Response.Write writes
+// (appendResponse, wire.go).
 func (w *responseWriter) serialize() []byte {
 	if w.status == 0 {
 		w.status = http.StatusOK
@@ -207,25 +199,5 @@ func (w *responseWriter) serialize() []byte {
 	if _, ok := h["Content-Type"]; !ok && w.body.Len() > 0 && h.Get("Transfer-Encoding") == "" {
 		h["Content-Type"] = []string{http.DetectContentType(w.body.Bytes())}
 	}
-	resp := http.Response{
-		StatusCode:    w.status,
-		ProtoMajor:    1,
-		ProtoMinor:    1,
-		Header:        h,
-		Request:       w.req,
-		ContentLength: int64(w.body.Len()),
-	}
-	if w.body.Len() > 0 && w.req.Method != http.MethodHead {
-		w.bodyReader.Reset(w.body.Bytes())
-		resp.Body = &w.bodyReader
-	}
-	out := getWireBuf()
-	defer putWireBuf(out)
-	if n := w.body.Len(); n < maxPooledWire {
-		out.Grow(1024 + n)
-	}
-	if err := resp.Write(out); err != nil {
-		return internalError
-	}
-	return bytes.Clone(out.Bytes())
+	return appendResponse(w.status, h, w.req.Method, w.body.Bytes())
 }

@@ -115,9 +115,14 @@ func (tr *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// writeRequest returns req's wire bytes, written by http.Request.Write into
-// a pooled buffer and copied out once at their exact size.
+// writeRequest returns req's wire bytes: those http.Request.Write writes,
+// built directly for the plain cases (wire.go), else written by
+// http.Request.Write into a pooled buffer and copied out once at their
+// exact size.
 func writeRequest(req *http.Request) ([]byte, error) {
+	if data, ok, err := leanRequest(req); ok {
+		return data, err
+	}
 	buf := getWireBuf()
 	defer putWireBuf(buf)
 	if req.ContentLength > 0 && req.ContentLength < maxPooledWire {
