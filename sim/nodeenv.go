@@ -117,7 +117,7 @@ func (e *nodeEnv) RecordOwned(name string, args []model.Term) {
 	if len(args) == 0 {
 		args = nil
 	}
-	s.logRec(rec{node: e.n, name: name, args: args, msg: msgInfo{kind: wFact}})
+	s.recordOwnedFact(e.n, name, args)
 }
 
 // silenced reports that the running task has been killed and is only

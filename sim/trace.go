@@ -13,23 +13,29 @@ import (
 	"github.com/edgelab/edgelab/model"
 )
 
-// rec is one trace entry before materialization.
+// rec is one trace entry before materialization. It holds no pointers —
+// nodes, names, fact arguments and attributes are indexes into the
+// traceLog's tables — so the collector never scans the log, however long
+// the run.
 type rec struct {
-	at    time.Duration
-	node  *Node
-	name  string
-	args  []model.Term
-	attrs map[string]string
-	msg   msgInfo
+	at time.Duration
+	// name indexes traceLog.names.
+	name int32
+	// node is the node's index plus one (0: none).
+	node int32
+	// args and attrs are, plus one (0: none), indexes into traceLog.args
+	// and traceLog.attrs.
+	args, attrs int32
+	msg         msgInfo
 }
 
 // msgInfo is what the trace keeps of a message: not its bytes, and the
-// addresses only as ports and a family bit (the nodes give the rest), so a
-// record stays small and holds few pointers for the collector to scan.
-// The record's kind and drop reason, as codes, share its last word.
+// addresses only as ports and a family bit (the nodes, by index, give the
+// rest), so a record stays small. The record's kind and drop reason, as
+// codes, share its last word.
 type msgInfo struct {
 	id       uint64
-	from, to *Node
+	from, to int32 // node indexes
 	size     int32
 	sport    uint16
 	dport    uint16
@@ -91,10 +97,42 @@ func (s *Sim) wordString(w word) string {
 }
 
 // traceLog stores records in fixed-size chunks, so a long run's trace
-// grows without ever copying what it already holds.
+// grows without ever copying what it already holds, and the tables the
+// records index.
 type traceLog struct {
 	chunks [][]rec
 	n      int
+	// names are the distinct event names, numbered by nameIdx.
+	names   []string
+	nameIdx map[string]int32
+	// args are the facts' arguments; attrs the other records' attributes.
+	args  chunked[[]model.Term]
+	attrs chunked[map[string]string]
+}
+
+// chunked is a table that grows in fixed-size chunks, never copying what
+// it holds.
+type chunked[T any] struct {
+	chunks [][]T
+	n      int
+}
+
+const tableChunk = 4096
+
+// add appends v and returns its index plus one.
+func (c *chunked[T]) add(v T) int32 {
+	if len(c.chunks) == 0 || len(c.chunks[len(c.chunks)-1]) == tableChunk {
+		c.chunks = append(c.chunks, make([]T, 0, tableChunk))
+	}
+	last := &c.chunks[len(c.chunks)-1]
+	*last = append(*last, v)
+	c.n++
+	return int32(c.n)
+}
+
+// get returns the value add numbered i.
+func (c *chunked[T]) get(i int32) T {
+	return c.chunks[(i-1)/tableChunk][(i-1)%tableChunk]
 }
 
 const traceChunk = 4096
@@ -110,11 +148,37 @@ func (s *Sim) logRec(r rec) {
 	l.n++
 }
 
+// name returns name's index in the log's names.
+func (l *traceLog) name(name string) int32 {
+	if i, ok := l.nameIdx[name]; ok {
+		return i
+	}
+	if l.nameIdx == nil {
+		l.nameIdx = make(map[string]int32)
+	}
+	i := int32(len(l.names))
+	l.names = append(l.names, name)
+	l.nameIdx[name] = i
+	return i
+}
+
+// nodeRef is n's index plus one, or 0 for nil.
+func nodeRef(n *Node) int32 {
+	if n == nil {
+		return 0
+	}
+	return int32(n.idx) + 1
+}
+
 // Log appends a kernel event of any kind (Fault, Crash, Buggify, Note...)
 // to the trace at the current virtual time. n may be nil for events that
 // belong to no node. Subsystems outside this file record through it.
 func (s *Sim) Log(n *Node, kind model.EventKind, name string, attrs map[string]string) {
-	s.logRec(rec{node: n, name: name, attrs: attrs, msg: msgInfo{kind: s.word(string(kind))}})
+	r := rec{node: nodeRef(n), name: s.log.name(name), msg: msgInfo{kind: s.word(string(kind))}}
+	if attrs != nil {
+		r.attrs = s.log.attrs.add(attrs)
+	}
+	s.logRec(r)
 }
 
 // recordFact appends a service's action fact.
@@ -123,13 +187,22 @@ func (s *Sim) recordFact(n *Node, name string, args []model.Term) {
 	if len(args) > 0 {
 		cp = append(cp, args...)
 	}
-	s.logRec(rec{node: n, name: name, args: cp, msg: msgInfo{kind: wFact}})
+	s.recordOwnedFact(n, name, cp)
+}
+
+// recordOwnedFact appends a fact whose args the trace may keep.
+func (s *Sim) recordOwnedFact(n *Node, name string, args []model.Term) {
+	r := rec{node: nodeRef(n), name: s.log.name(name), msg: msgInfo{kind: wFact}}
+	if args != nil {
+		r.args = s.log.args.add(args)
+	}
+	s.logRec(r)
 }
 
 // recordMsg appends a network event about m, located at node at.
 func (s *Sim) recordMsg(kind model.EventKind, at *Node, m *message, reason string) {
-	r := rec{node: at, name: m.label, msg: msgInfo{
-		id: m.id, from: m.from, to: m.to, size: int32(len(m.data)),
+	r := rec{node: nodeRef(at), name: s.log.name(m.label), msg: msgInfo{
+		id: m.id, from: int32(m.from.idx), to: int32(m.to.idx), size: int32(len(m.data)),
 		sport: m.src.Port(), dport: m.dst.Port(), v6: m.src.Addr().Is6(),
 		kind: s.word(string(kind)),
 	}}
@@ -139,7 +212,7 @@ func (s *Sim) recordMsg(kind model.EventKind, at *Node, m *message, reason strin
 	switch {
 	case reason == ReasonNoRoute:
 		r.msg.unroutable = true
-		r.attrs = map[string]string{"dst": m.dst.String()}
+		r.attrs = s.log.attrs.add(map[string]string{"dst": m.dst.String()})
 	case kind == model.Send:
 		if s.log.n < math.MaxInt32 {
 			m.sent = int32(s.log.n) + 1
@@ -198,9 +271,13 @@ const fillBatch = 256
 // fill sets e, a zero Event, to r's event. events holds the events
 // before e, already filled.
 func (f *filler) fill(r *rec, e *model.Event, events []model.Event) {
-	e.At, e.Kind, e.Name, e.Args = r.at, model.EventKind(f.s.wordString(r.msg.kind)), r.name, r.args
-	if r.node != nil {
-		e.Node = r.node.name
+	l := &f.s.log
+	e.At, e.Kind, e.Name = r.at, model.EventKind(f.s.wordString(r.msg.kind)), l.names[r.name]
+	if r.node != 0 {
+		e.Node = f.s.nodes[r.node-1].name
+	}
+	if r.args != 0 {
+		e.Args = l.args.get(r.args)
 	}
 	switch r.msg.kind {
 	case wSend, wDeliver, wDrop, wDup, wHold:
@@ -216,9 +293,10 @@ func (f *filler) fill(r *rec, e *model.Event, events []model.Event) {
 				return
 			}
 		}
-		src, dst := m.from.v4, m.to.v4
+		from, to := f.s.nodes[m.from], f.s.nodes[m.to]
+		src, dst := from.v4, to.v4
 		if m.v6 {
-			src, dst = m.from.v6, m.to.v6
+			src, dst = from.v6, to.v6
 		}
 		p := pendingAttrs{e: e, r: r, off: len(f.buf)}
 		f.buf = strconv.AppendUint(f.buf, m.id, 10)
@@ -235,10 +313,12 @@ func (f *filler) fill(r *rec, e *model.Event, events []model.Event) {
 			f.flush()
 		}
 	default:
-		if len(r.attrs) > 0 {
-			e.Attrs = make(map[string]string, len(r.attrs))
-			for k, v := range r.attrs {
-				e.Attrs[k] = v
+		if r.attrs != 0 {
+			if attrs := l.attrs.get(r.attrs); len(attrs) > 0 {
+				e.Attrs = make(map[string]string, len(attrs))
+				for k, v := range attrs {
+					e.Attrs[k] = v
+				}
 			}
 		}
 	}
@@ -255,13 +335,13 @@ func (f *filler) flush() {
 		m := &p.r.msg
 		a := p.e.Attrs
 		a["msg"] = vals[p.off:p.i1]
-		a["from"] = m.from.name
-		a["to"] = m.to.name
+		a["from"] = f.s.nodes[m.from].name
+		a["to"] = f.s.nodes[m.to].name
 		a["src"] = vals[p.i1:p.i2]
 		a["dst"] = vals[p.i2:p.i3]
 		a["bytes"] = vals[p.i3:p.i4]
 		if m.unroutable {
-			a["dst"] = p.r.attrs["dst"]
+			a["dst"] = f.s.log.attrs.get(p.r.attrs)["dst"]
 		}
 		if m.reason != wNone {
 			a["reason"] = f.s.wordString(m.reason)
