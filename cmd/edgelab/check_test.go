@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"bytes"
 	"strings"
 	"testing"
 
@@ -92,6 +93,19 @@ func TestCheckBadInput(t *testing.T) {
 		code, out, errs := edgelab(args...)
 		if code != 2 || out != "" || strings.Count(errs, "\n") != 1 || !strings.HasPrefix(errs, "edgelab check: ") {
 			t.Errorf("%v: code %d stdout %q stderr %q", args, code, out, errs)
+		}
+	}
+}
+
+// -h names the command's flags, not just the command.
+func TestHelpListsFlags(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"check", "-h"}, &out, &errb); code != 2 {
+		t.Fatalf("exit %d, want 2", code)
+	}
+	for _, flag := range []string{"-theory", "-adversary", "usage: edgelab check"} {
+		if !strings.Contains(errb.String(), flag) {
+			t.Errorf("help lacks %q:\n%s", flag, errb.String())
 		}
 	}
 }

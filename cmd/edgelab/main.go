@@ -86,7 +86,10 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return &usageError{msg: fmt.Sprintf("usage: edgelab %s [flags]", fs.Name())}
+			var flags strings.Builder
+			fs.SetOutput(&flags)
+			fs.PrintDefaults()
+			return &usageError{msg: fmt.Sprintf("usage: edgelab %s [flags]\n%s", fs.Name(), strings.TrimRight(flags.String(), "\n"))}
 		}
 		return &usageError{msg: err.Error()}
 	}
