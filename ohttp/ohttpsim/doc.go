@@ -25,7 +25,7 @@
 // view, model.Observe(trace, PartyLens(node)), therefore holds exactly
 // what that party saw; WireTap views cover the network between pairs.
 //
-// Properties (properties.go, swap.go, linkability.go):
+// Properties (symbolic.go, swap.go, linkability.go):
 //
 //  1. symbolic: no non-client party's Dolev–Yao knowledge links a client
 //     to its request; the relay derives no request or response; the
@@ -44,6 +44,11 @@
 // command line: `edgelab run --world ohttp` (properties 1 and 2),
 // `edgelab bugs --world ohttp` (detection table) and `edgelab
 // linkability --out DIR` (property 3's curve as CSV and SVG).
+//
+// Theory. The roles record the action facts of tamarin/theories/ohttp.spthy
+// (ohttp/facts.go); the tests replay every world trace as a run of that
+// theory for every party and show that each seeded bug violates one of
+// its lemmas (theory_test.go), and `edgelab bugs` names those lemmas.
 //
 // Randomness. Every node's randomness is its Env.Rand(), except each
 // request's HPKE randomness and the workload itself, which are derived
