@@ -136,26 +136,10 @@ func (c *checker) compileFormula(f spthy.Formula, sc *scope) (*fnode, error) {
 		}
 		return n, nil
 	case spthy.Less:
-		a, err := timeSlot(f.L, sc)
-		if err != nil {
-			return nil, err
-		}
-		b, err := timeSlot(f.R, sc)
-		if err != nil {
-			return nil, err
-		}
-		return &fnode{op: fLess, at: a, at2: b, free: union([]int{a}, []int{b})}, nil
+		return timeRelation(fLess, f.L, f.R, sc)
 	case spthy.Equal:
 		if f.L.Kind == spthy.Var && f.L.Sort == spthy.SortTemporal || f.R.Kind == spthy.Var && f.R.Sort == spthy.SortTemporal {
-			a, err := timeSlot(f.L, sc)
-			if err != nil {
-				return nil, err
-			}
-			b, err := timeSlot(f.R, sc)
-			if err != nil {
-				return nil, err
-			}
-			return &fnode{op: fEqT, at: a, at2: b, free: union([]int{a}, []int{b})}, nil
+			return timeRelation(fEqT, f.L, f.R, sc)
 		}
 		return c.termRelation(fEqM, f.L, f.R, sc)
 	case spthy.Subterm:
@@ -180,6 +164,19 @@ func (c *checker) termRelation(op fop, l, r spthy.Term, sc *scope) (*fnode, erro
 		return nil, &naError{err.Error()}
 	}
 	return &fnode{op: op, l: lp, r: rp, free: union(lp.vars, rp.vars)}, nil
+}
+
+// timeRelation compiles op between the time points l and r.
+func timeRelation(op fop, l, r spthy.Term, sc *scope) (*fnode, error) {
+	a, err := timeSlot(l, sc)
+	if err != nil {
+		return nil, err
+	}
+	b, err := timeSlot(r, sc)
+	if err != nil {
+		return nil, err
+	}
+	return &fnode{op: op, at: a, at2: b, free: union([]int{a}, []int{b})}, nil
 }
 
 func timeSlot(t spthy.Term, sc *scope) (int, error) {
