@@ -2,7 +2,7 @@ package check
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 
 	"github.com/edgelab/edgelab/tamarin/spthy"
@@ -201,26 +201,18 @@ func mk(op fop, kids ...*fnode) *fnode {
 func union(a, b []int) []int {
 	out := append([]int(nil), a...)
 	for _, x := range b {
-		found := false
-		for _, y := range out {
-			found = found || x == y
-		}
-		if !found {
+		if !slices.Contains(out, x) {
 			out = append(out, x)
 		}
 	}
-	sort.Ints(out)
+	slices.Sort(out)
 	return out
 }
 
 func minus(a, b []int) []int {
 	var out []int
 	for _, x := range a {
-		found := false
-		for _, y := range b {
-			found = found || x == y
-		}
-		if !found {
+		if !slices.Contains(b, x) {
 			out = append(out, x)
 		}
 	}
