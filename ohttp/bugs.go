@@ -6,7 +6,6 @@ package ohttp
 // measures that its properties catch every one of them.
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 	"sort"
@@ -210,28 +209,17 @@ func (g *Gateway) servePartitionedKeys(w http.ResponseWriter, r *http.Request) {
 // configuration other clients get, and no KeyPublish records it.
 func (r *Keyring) installNextFree(rand io.Reader, tmpl KeyConfig) (*PrivateKey, error) {
 	r.mu.Lock()
-	used := map[uint8]bool{}
-	for _, e := range r.keys {
-		used[e.key.KeyID()] = true
-	}
+	id := r.nextFreeLocked(tmpl.KeyID)
 	r.mu.Unlock()
-	id := tmpl.KeyID
-	for range 256 {
-		id++
-		if !used[id] {
-			break
-		}
-	}
+	// Key generation runs unlocked: it reads from rand, which may block.
 	k, err := GenerateKey(rand, id, tmpl.KEM, tmpl.Suites)
 	if err != nil {
 		return nil, err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, e := range r.keys {
-		if e.key.KeyID() == id {
-			return nil, fmt.Errorf("%w: %d", ErrKeyIDInUse, id)
-		}
+	if err := r.checkFreeLocked(id); err != nil {
+		return nil, err
 	}
 	r.keys = append(r.keys, &ringKey{key: k, published: r.now(), unlisted: true})
 	return k, nil

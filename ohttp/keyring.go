@@ -106,10 +106,8 @@ func (r *Keyring) Publish(k *PrivateKey) error {
 
 func (r *Keyring) publishLocked(k *PrivateKey, now time.Time) error {
 	r.expire(now)
-	for _, e := range r.keys {
-		if e.key.KeyID() == k.KeyID() {
-			return fmt.Errorf("%w: %d", ErrKeyIDInUse, k.KeyID())
-		}
+	if err := r.checkFreeLocked(k.KeyID()); err != nil {
+		return err
 	}
 	// Published keys stay ahead of retiring ones.
 	i := 0
@@ -136,10 +134,8 @@ func (r *Keyring) Rotate(k *PrivateKey) error {
 
 func (r *Keyring) rotateLocked(k *PrivateKey, now time.Time) error {
 	r.expire(now)
-	for _, e := range r.keys {
-		if e.key.KeyID() == k.KeyID() {
-			return fmt.Errorf("%w: %d", ErrKeyIDInUse, k.KeyID())
-		}
+	if err := r.checkFreeLocked(k.KeyID()); err != nil {
+		return err
 	}
 	for _, e := range r.keys {
 		if e.retireAt.IsZero() {
@@ -167,18 +163,7 @@ func (r *Keyring) MaybeRotate(rand io.Reader) (bool, error) {
 		r.mu.Unlock()
 		return false, nil
 	}
-	used := map[uint8]bool{}
-	for _, e := range r.keys {
-		used[e.key.KeyID()] = true
-	}
-	id := cur.key.KeyID()
-	for i := 0; i < 256; i++ {
-		id++
-		if !used[id] {
-			break
-		}
-	}
-	c, gen := cur.key.config, r.rotations
+	id, c, gen := r.nextFreeLocked(cur.key.KeyID()), cur.key.config, r.rotations
 	r.mu.Unlock()
 	// Key generation runs unlocked: it reads from rand, which may block.
 	k, err := GenerateKey(rand, id, c.KEM, c.Suites)
@@ -194,6 +179,29 @@ func (r *Keyring) MaybeRotate(rand io.Reader) (bool, error) {
 		return false, err
 	}
 	return true, nil
+}
+
+// checkFreeLocked returns ErrKeyIDInUse if a key in the ring holds id.
+func (r *Keyring) checkFreeLocked(id uint8) error {
+	for _, e := range r.keys {
+		if e.key.KeyID() == id {
+			return fmt.Errorf("%w: %d", ErrKeyIDInUse, id)
+		}
+	}
+	return nil
+}
+
+// nextFreeLocked returns the first key ID after id, wrapping past 255, that
+// no key in the ring holds; if every ID is held it returns id itself, which
+// checkFreeLocked then refuses.
+func (r *Keyring) nextFreeLocked(id uint8) uint8 {
+	for range 256 {
+		id++
+		if r.checkFreeLocked(id) == nil {
+			break
+		}
+	}
+	return id
 }
 
 func (r *Keyring) newestPublishedLocked() *ringKey {
