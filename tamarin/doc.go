@@ -18,6 +18,7 @@
 //     the "// expect: verified" or "// expect: falsified" annotation in its
 //     comment.
 //
-// The sub-packages import model and tamarin/spthy only; nothing here
-// imports a service.
+// Outside the standard library, these packages import model and each
+// other only (tamarin and check on spthy, export on check, prove on
+// tamarin and check); nothing here imports a service.
 package tamarin
