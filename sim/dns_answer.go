@@ -35,17 +35,23 @@ func BuildQuery(id uint16, name string, qtype dnsmessage.Type) ([]byte, error) {
 	if err := b.Question(dnsmessage.Question{Name: n, Type: qtype, Class: dnsmessage.ClassINET}); err != nil {
 		return nil, err
 	}
-	if err := b.StartAdditionals(); err != nil {
-		return nil, err
-	}
-	var opt dnsmessage.ResourceHeader
-	if err := opt.SetEDNS0(ednsPayload, dnsmessage.RCodeSuccess, false); err != nil {
-		return nil, err
-	}
-	if err := b.OPTResource(opt, dnsmessage.OPTResource{}); err != nil {
+	if err := addEDNS0(&b); err != nil {
 		return nil, err
 	}
 	return b.Finish()
+}
+
+// addEDNS0 adds the additional section with the EDNS0 OPT record that
+// net.Resolver sends and the simulated servers answer with.
+func addEDNS0(b *dnsmessage.Builder) error {
+	if err := b.StartAdditionals(); err != nil {
+		return err
+	}
+	var opt dnsmessage.ResourceHeader
+	if err := opt.SetEDNS0(ednsPayload, dnsmessage.RCodeSuccess, false); err != nil {
+		return err
+	}
+	return b.OPTResource(opt, dnsmessage.OPTResource{})
 }
 
 // DNSAnswer is a response that ParseAnswer accepted: the answer records

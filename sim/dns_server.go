@@ -164,14 +164,7 @@ func build(b *dnsmessage.Builder, q dnsmessage.Question, records []rr, edns bool
 		}
 	}
 	if edns {
-		if err := b.StartAdditionals(); err != nil {
-			return nil, err
-		}
-		var opt dnsmessage.ResourceHeader
-		if err := opt.SetEDNS0(ednsPayload, dnsmessage.RCodeSuccess, false); err != nil {
-			return nil, err
-		}
-		if err := b.OPTResource(opt, dnsmessage.OPTResource{}); err != nil {
+		if err := addEDNS0(b); err != nil {
 			return nil, err
 		}
 	}
