@@ -40,6 +40,15 @@ var (
 
 var finalAAD = []byte("final")
 
+// chunkAAD is the additional data of a chunk: "final" binds the last one,
+// so a stream cut at a chunk boundary cannot pass for complete (draft §6).
+func chunkAAD(final bool) []byte {
+	if final {
+		return finalAAD
+	}
+	return nil
+}
+
 // appendVarint appends v as a QUIC variable-length integer (RFC 9000 §16).
 func appendVarint(b []byte, v uint64) []byte {
 	switch {
@@ -291,12 +300,7 @@ func newChunkedRequestWriter(w io.Writer, hdr RequestHeader, enc []byte, sealer 
 	if _, err := w.Write(head); err != nil {
 		return nil, err
 	}
-	seal := func(pt []byte, final bool) ([]byte, error) {
-		if final {
-			return sealer.Seal(pt, finalAAD)
-		}
-		return sealer.Seal(pt, nil)
-	}
+	seal := func(pt []byte, final bool) ([]byte, error) { return sealer.Seal(pt, chunkAAD(final)) }
 	return &ChunkedRequestWriter{
 		chunkWriter: chunkWriter{w: w, seal: seal},
 		ctx:         &ClientContext{hdr: hdr, enc: enc, ctx: sealer, chunked: true},
@@ -336,12 +340,7 @@ func NewChunkedRequestReader(r io.Reader, keys KeySource) (*ChunkedRequestReader
 		return nil, err
 	}
 	opener := g.ctx.(hpke.Opener)
-	open := func(ct []byte, final bool) ([]byte, error) {
-		if final {
-			return opener.Open(ct, finalAAD)
-		}
-		return opener.Open(ct, nil)
-	}
+	open := func(ct []byte, final bool) ([]byte, error) { return opener.Open(ct, chunkAAD(final)) }
 	return &ChunkedRequestReader{chunkReader: chunkReader{r: r, open: open}, ctx: g}, nil
 }
 
@@ -356,6 +355,24 @@ type chunkAEAD struct {
 	nonce   []byte
 	counter uint64
 	done    bool // the counter is spent
+}
+
+// seal seals one response chunk under the next nonce.
+func (a *chunkAEAD) seal(pt []byte, final bool) ([]byte, error) {
+	n, err := a.next()
+	if err != nil {
+		return nil, err
+	}
+	return a.aead.Seal(nil, n, pt, chunkAAD(final)), nil
+}
+
+// open opens one response chunk under the next nonce.
+func (a *chunkAEAD) open(ct []byte, final bool) ([]byte, error) {
+	n, err := a.next()
+	if err != nil {
+		return nil, err
+	}
+	return a.aead.Open(nil, n, ct, chunkAAD(final))
 }
 
 func (a *chunkAEAD) next() ([]byte, error) {
@@ -413,18 +430,7 @@ func (g *GatewayContext) NewChunkedResponseWriter(w io.Writer, rand io.Reader) (
 	if _, err := w.Write(nonce); err != nil {
 		return nil, err
 	}
-	seal := func(pt []byte, final bool) ([]byte, error) {
-		n, err := a.next()
-		if err != nil {
-			return nil, err
-		}
-		var aad []byte
-		if final {
-			aad = finalAAD
-		}
-		return a.aead.Seal(nil, n, pt, aad), nil
-	}
-	return &ChunkedResponseWriter{chunkWriter{w: w, seal: seal}}, nil
+	return &ChunkedResponseWriter{chunkWriter{w: w, seal: a.seal}}, nil
 }
 
 // ChunkedResponseReader reads a chunked encapsulated response.
@@ -447,16 +453,5 @@ func (c *ClientContext) NewChunkedResponseReader(r io.Reader) (*ChunkedResponseR
 	if err != nil {
 		return nil, err
 	}
-	open := func(ct []byte, final bool) ([]byte, error) {
-		n, err := a.next()
-		if err != nil {
-			return nil, err
-		}
-		var aad []byte
-		if final {
-			aad = finalAAD
-		}
-		return a.aead.Open(nil, n, ct, aad)
-	}
-	return &ChunkedResponseReader{chunkReader{r: r, open: open}}, nil
+	return &ChunkedResponseReader{chunkReader{r: r, open: a.open}}, nil
 }
