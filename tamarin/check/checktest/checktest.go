@@ -1,7 +1,8 @@
 // Package checktest builds synthetic OHTTP traces for tests of the trace
-// checker, the exporter and the command line. The facts and term shapes are
-// exactly those of ohttp/facts.go (which this package does not import:
-// tamarin depends on model only):
+// checker, the exporter and the command line. The fact names are those of
+// ohttp/facts.go (which this package does not import: tamarin depends on
+// model only); the Builder's exchanges use the simpler shapes of the test
+// theory tamarin/check/testdata/ohttp_fixture.spthy:
 //
 //	KeyPublish(G, kid, pk)              pk   = pk(~sk), digest on pk(...)
 //	ClientSend(C, G, req, ereq)         req  = ~req, ereq = hpke(pk, ~ek, req)
@@ -12,8 +13,13 @@
 //	RelayReturn(C, G, ~blob)            the eresp's bytes, unopened
 //	ClientRecv(C, G, req, resp)
 //
-// Identities are public names; every concrete value carries the SHA-256 of
-// stand-in bytes, so values are told apart as in a real trace.
+// They differ from what the services record (ohttp/facts.go) and from
+// tamarin/theories/ohttp.spthy in three ways: a client C is a public
+// name ($client-0), not the fresh ~cid the services record; the response
+// key is rkey(ereq, ~rn), not rkey(~ek, ~rn); and there is no RelayUp(R).
+// A test of the real theory records its facts with Builder.Fact in the
+// real shapes. Every concrete value carries the SHA-256 of stand-in
+// bytes, so values are told apart as in a real trace.
 package checktest
 
 import (
@@ -23,7 +29,7 @@ import (
 	"github.com/edgelab/edgelab/model"
 )
 
-// The fact names, as in ohttp/facts.go.
+// The fact names, as in ohttp/facts.go (less RelayUp).
 const (
 	KeyPublish   = "KeyPublish"
 	ClientSend   = "ClientSend"
@@ -35,7 +41,8 @@ const (
 	ClientRecv   = "ClientRecv"
 )
 
-// Term helpers with facts.go's shapes; b are the concrete bytes.
+// Term helpers; b are the concrete bytes. PublicKey, Request, Response,
+// Blob and KeyID have facts.go's shapes.
 func PublicKey(b string) model.Term {
 	return model.Apply("pk", model.NewFresh("sk")).WithDigest([]byte(b))
 }
@@ -49,7 +56,8 @@ func EncRequest(pk model.Term, enc string, req model.Term, ereq string) model.Te
 	return model.Apply("hpke", pk, model.NewFresh("ek").WithDigest([]byte(enc)), req).WithDigest([]byte(ereq))
 }
 
-// EncResponse is aead(rkey(ereq, ~rn), resp) with the digest of eresp.
+// EncResponse is aead(rkey(ereq, ~rn), resp) with the digest of eresp:
+// the fixture theory's shape (facts.go keys it with rkey(~ek, ~rn)).
 func EncResponse(ereq model.Term, nonce string, resp model.Term, eresp string) model.Term {
 	k := model.Apply("rkey", ereq, model.NewFresh("rn").WithDigest([]byte(nonce)))
 	return model.Apply("aead", k, resp).WithDigest([]byte(eresp))
