@@ -32,7 +32,7 @@ type simCtx struct {
 	err      error
 	afters   []*afterFunc
 	children []*simCtx
-	waiters  []waiter
+	waiters  waitQ   // tasks to wake on cancellation
 	up       *simCtx // the simulated ancestor this context is registered with
 }
 
@@ -122,10 +122,7 @@ func (c *simCtx) cancel(err error) {
 		ch.up = nil // already unlinked: no detach while we iterate
 		ch.cancel(err)
 	}
-	for _, w := range c.waiters {
-		c.s.wake(w.t, w.gen)
-	}
-	c.waiters = nil
+	c.waiters.wake(c.s)
 	if c.up != nil {
 		c.up.detach(c)
 		c.up = nil
@@ -192,21 +189,6 @@ func (c *simCtx) AfterFunc(f func()) (stop func() bool) {
 	}
 }
 
-func (c *simCtx) addWaiter(t *task) {
-	if len(c.waiters) >= 8 {
-		// Drop registrations of tasks that have since moved on.
-		live := c.waiters[:0]
-		for _, w := range c.waiters {
-			if !w.stale() {
-				live = append(live, w)
-			}
-		}
-		clear(c.waiters[len(live):])
-		c.waiters = live
-	}
-	c.waiters = append(c.waiters, waiter{t, t.gen})
-}
-
 // ctxWait is a task parked on a context this simulation does not cancel
 // itself; the kernel polls it after every action.
 type ctxWait struct {
@@ -217,7 +199,7 @@ type ctxWait struct {
 // watch arranges for the running task t to be woken when ctx is done.
 func (s *Sim) watch(ctx context.Context, t *task) {
 	if c, ok := ctx.(*simCtx); ok {
-		c.addWaiter(t)
+		c.waiters.add(t)
 		if !c.foreign {
 			return
 		}
@@ -226,7 +208,7 @@ func (s *Sim) watch(ctx context.Context, t *task) {
 			return // never cancelled
 		}
 		if c, ok := ctx.Value(simCtxKey{}).(*simCtx); ok {
-			c.addWaiter(t)
+			c.waiters.add(t)
 		}
 	}
 	s.foreign = append(s.foreign, ctxWait{ctx, waiter{t, t.gen}})

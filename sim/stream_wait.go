@@ -1,57 +1,13 @@
 package sim
 
-// This file holds the small machinery streams block and wait with: queues
-// of parked tasks, virtual-time deadlines, the kernel timers of a
-// connection, and a byte queue for the send and receive buffers. Nothing
-// here starts a goroutine; a blocked Read is a task parked in the kernel.
+// This file holds the small machinery streams block and wait with:
+// virtual-time deadlines, the kernel timers of a connection, and a byte
+// queue for the send and receive buffers. Nothing here starts a goroutine;
+// a blocked Read is a task parked in the kernel on a waitQ (task.go).
 
 import (
 	"time"
 )
-
-// waitQ is the set of tasks parked on one condition (data to read, room to
-// write, a connection to accept).
-type waitQ struct {
-	ws []waiter
-}
-
-// park suspends the running task until wake (or another wakeup: callers
-// re-check their condition in a loop).
-func (q *waitQ) park(s *Sim, op, on string) {
-	t := s.current(op)
-	if len(q.ws) >= 8 {
-		// Drop registrations of tasks that have since moved on.
-		live := q.ws[:0]
-		for _, w := range q.ws {
-			if !w.stale() {
-				live = append(live, w)
-			}
-		}
-		clear(q.ws[len(live):])
-		q.ws = live
-	}
-	q.ws = append(q.ws, waiter{t, t.gen})
-	t.park(on)
-}
-
-// wake resumes every task parked on q, now.
-func (q *waitQ) wake(s *Sim) {
-	for _, w := range q.ws {
-		s.wake(w.t, w.gen)
-	}
-	clear(q.ws)
-	q.ws = q.ws[:0]
-}
-
-// waiting reports whether a task is parked on q.
-func (q *waitQ) waiting() bool {
-	for _, w := range q.ws {
-		if w.live() {
-			return true
-		}
-	}
-	return false
-}
 
 // deadline is a net.Conn deadline as an instant of virtual time.
 type deadline struct {

@@ -257,6 +257,55 @@ func (w waiter) stale() bool {
 	return w.t.gen != w.gen || w.t.state == taskDone || w.t.state == taskKilled
 }
 
+// waitQ is the set of tasks parked on one condition (data to read, room to
+// write, a connection to accept, a context to be cancelled).
+type waitQ struct {
+	ws []waiter
+}
+
+// add registers t, in its current generation, to be woken by wake.
+func (q *waitQ) add(t *task) {
+	if len(q.ws) >= 8 {
+		// Drop registrations of tasks that have since moved on.
+		live := q.ws[:0]
+		for _, w := range q.ws {
+			if !w.stale() {
+				live = append(live, w)
+			}
+		}
+		clear(q.ws[len(live):])
+		q.ws = live
+	}
+	q.ws = append(q.ws, waiter{t, t.gen})
+}
+
+// park suspends the running task until wake (or another wakeup: callers
+// re-check their condition in a loop).
+func (q *waitQ) park(s *Sim, op, on string) {
+	t := s.current(op)
+	q.add(t)
+	t.park(on)
+}
+
+// wake resumes every task registered on q, now.
+func (q *waitQ) wake(s *Sim) {
+	for _, w := range q.ws {
+		s.wake(w.t, w.gen)
+	}
+	clear(q.ws)
+	q.ws = q.ws[:0]
+}
+
+// waiting reports whether a task is parked on q.
+func (q *waitQ) waiting() bool {
+	for _, w := range q.ws {
+		if w.live() {
+			return true
+		}
+	}
+	return false
+}
+
 // taskList is a node's tasks in creation order (an intrusive list, so a
 // finishing task unlinks in O(1) and crash kills in a stable order).
 type taskList struct {
