@@ -2,6 +2,7 @@ package bhttp
 
 import (
 	"bytes"
+	"encoding"
 	"testing"
 )
 
@@ -56,47 +57,28 @@ func benchResponse() *Response {
 	}
 }
 
-func BenchmarkEncodeRequest(b *testing.B) {
-	r := benchRequest()
-	enc, _ := r.MarshalBinary()
+func BenchmarkEncodeRequest(b *testing.B)  { benchEncode(b, benchRequest()) }
+func BenchmarkDecodeRequest(b *testing.B)  { benchDecode(b, benchRequest(), ParseRequest) }
+func BenchmarkEncodeResponse(b *testing.B) { benchEncode(b, benchResponse()) }
+func BenchmarkDecodeResponse(b *testing.B) { benchDecode(b, benchResponse(), ParseResponse) }
+
+func benchEncode(b *testing.B, m encoding.BinaryMarshaler) {
+	enc, _ := m.MarshalBinary()
 	b.SetBytes(int64(len(enc)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := r.MarshalBinary(); err != nil {
+		if _, err := m.MarshalBinary(); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
-func BenchmarkDecodeRequest(b *testing.B) {
-	enc, _ := benchRequest().MarshalBinary()
+func benchDecode[M encoding.BinaryMarshaler](b *testing.B, m M, parse func([]byte) (M, error)) {
+	enc, _ := m.MarshalBinary()
 	b.SetBytes(int64(len(enc)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := ParseRequest(enc); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkEncodeResponse(b *testing.B) {
-	r := benchResponse()
-	enc, _ := r.MarshalBinary()
-	b.SetBytes(int64(len(enc)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := r.MarshalBinary(); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkDecodeResponse(b *testing.B) {
-	enc, _ := benchResponse().MarshalBinary()
-	b.SetBytes(int64(len(enc)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := ParseResponse(enc); err != nil {
+		if _, err := parse(enc); err != nil {
 			b.Fatal(err)
 		}
 	}

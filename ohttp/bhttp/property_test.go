@@ -2,6 +2,7 @@ package bhttp
 
 import (
 	"bytes"
+	"encoding"
 	"errors"
 	"io"
 	"net/http"
@@ -13,45 +14,38 @@ import (
 
 func TestRequestRoundTrip(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		want := genRequest(true).Draw(t, "request")
-		enc, err := want.MarshalBinary()
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := ParseRequest(enc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(want, got, equateEmpty); diff != "" {
-			t.Fatalf("round trip (-want +got):\n%s", diff)
-		}
-		prefix := []byte{0xff, 0xee}
-		app, err := want.AppendBinary(prefix)
-		if err != nil || !bytes.Equal(app[:2], prefix) || !bytes.Equal(app[2:], enc) {
-			t.Fatalf("AppendBinary(prefix) = %x, %v; want prefix then %x", app, err, enc)
-		}
+		checkRoundTrip(t, genRequest(true).Draw(t, "request"), ParseRequest)
 	})
 }
 
 func TestResponseRoundTrip(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		want := genResponse(true).Draw(t, "response")
-		enc, err := want.MarshalBinary()
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := ParseResponse(enc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(want, got, equateEmpty); diff != "" {
-			t.Fatalf("round trip (-want +got):\n%s", diff)
-		}
-		app, err := want.AppendBinary([]byte{1})
-		if err != nil || !bytes.Equal(app, append([]byte{1}, enc...)) {
-			t.Fatalf("AppendBinary = %x, %v; want 01%x", app, err, enc)
-		}
+		checkRoundTrip(t, genResponse(true).Draw(t, "response"), ParseResponse)
 	})
+}
+
+// checkRoundTrip encodes want, parses it back, and checks that
+// AppendBinary writes the same encoding after a prefix it leaves alone.
+func checkRoundTrip[M interface {
+	encoding.BinaryMarshaler
+	encoding.BinaryAppender
+}](t *rapid.T, want M, parse func([]byte) (M, error)) {
+	enc, err := want.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := parse(enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got, equateEmpty); diff != "" {
+		t.Fatalf("round trip (-want +got):\n%s", diff)
+	}
+	prefix := []byte{0xff, 0xee}
+	app, err := want.AppendBinary(prefix)
+	if err != nil || !bytes.Equal(app[:2], prefix) || !bytes.Equal(app[2:], enc) {
+		t.Fatalf("AppendBinary(prefix) = %x, %v; want prefix then %x", app, err, enc)
+	}
 }
 
 func TestRequestTruncation(t *testing.T) {
