@@ -1,7 +1,6 @@
 package check
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/edgelab/edgelab/model"
@@ -48,26 +47,7 @@ func TestOHTTPTheoryReplaysATraceInItsShapes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := checktest.New()
-	k := b.Publish(1, "pk-1")
-	b.Fact("relay", "RelayUp", model.NewFresh("rid").WithDigest([]byte("relay")))
-	for i := 0; i < 2; i++ {
-		c := model.NewFresh("cid").WithDigest([]byte(fmt.Sprint("client", i)))
-		req := checktest.Request(fmt.Sprint("GET /", i))
-		resp := checktest.Response(fmt.Sprint("200 ", i))
-		ek := model.NewFresh("ek").WithDigest([]byte(fmt.Sprint("enc", i)))
-		ereq := model.Apply("hpke", k.PK, ek, req).WithDigest([]byte(fmt.Sprint("ereq", i)))
-		eresp := model.Apply("aead", model.Apply("rkey", ek, model.NewFresh("rn").WithDigest([]byte(fmt.Sprint("rn", i)))), resp).WithDigest([]byte(fmt.Sprint("eresp", i)))
-		G := model.NewPub(b.GatewayName)
-		b.Fact("client", "ClientSend", c, G, req, ereq)
-		b.Fact("relay", "RelayForward", c, G, checktest.Blob(fmt.Sprint("ereq", i)))
-		b.Fact("gateway", "GatewayRecv", G, req, ereq)
-		b.Fact("gateway", "TargetServe", model.NewPub("target.example"), req, resp)
-		b.Fact("gateway", "GatewayReply", G, req, resp, eresp)
-		b.Fact("relay", "RelayReturn", c, G, checktest.Blob(fmt.Sprint("eresp", i)))
-		b.Fact("client", "ClientRecv", c, G, req, resp)
-	}
-	run, err := New(th, &b.Trace, Options{})
+	run, err := New(th, checktest.Real(2), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

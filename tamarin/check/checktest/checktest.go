@@ -17,9 +17,8 @@
 // tamarin/theories/ohttp.spthy in three ways: a client C is a public
 // name ($client-0), not the fresh ~cid the services record; the response
 // key is rkey(ereq, ~rn), not rkey(~ek, ~rn); and there is no RelayUp(R).
-// A test of the real theory records its facts with Builder.Fact in the
-// real shapes. Every concrete value carries the SHA-256 of stand-in
-// bytes, so values are told apart as in a real trace.
+// Real builds a trace in the real shapes. Every concrete value carries the
+// SHA-256 of stand-in bytes, so values are told apart as in a real trace.
 package checktest
 
 import (
@@ -216,6 +215,34 @@ func Interleaved(n, clients, window int) *model.Trace {
 				f(x)
 			}
 		}
+	}
+	return &b.Trace
+}
+
+// Real returns a trace in the shapes ohttp/facts.go records and
+// tamarin/theories/ohttp.spthy replays: key 1 published, a relay's
+// RelayUp(~rid), then n complete exchanges, each from a client of its own
+// (a fresh ~cid) with eresp = aead(rkey(~ek, ~rn), resp).
+func Real(n int) *model.Trace {
+	b := New()
+	k := b.Publish(1, "pk-1")
+	b.Fact(b.Relay, "RelayUp", model.NewFresh("rid").WithDigest([]byte(b.Relay)))
+	g := model.NewPub(b.GatewayName)
+	for i := 0; i < n; i++ {
+		c := model.NewFresh("cid").WithDigest([]byte(fmt.Sprint("client", i)))
+		req := Request(fmt.Sprint("GET /", i))
+		resp := Response(fmt.Sprint("200 ", i))
+		ek := model.NewFresh("ek").WithDigest([]byte(fmt.Sprint("enc", i)))
+		ereq := model.Apply("hpke", k.PK, ek, req).WithDigest([]byte(fmt.Sprint("ereq", i)))
+		rn := model.NewFresh("rn").WithDigest([]byte(fmt.Sprint("rn", i)))
+		eresp := model.Apply("aead", model.Apply("rkey", ek, rn), resp).WithDigest([]byte(fmt.Sprint("eresp", i)))
+		b.Fact("client", ClientSend, c, g, req, ereq)
+		b.Fact(b.Relay, RelayForward, c, g, Blob(fmt.Sprint("ereq", i)))
+		b.Fact(b.Gateway, GatewayRecv, g, req, ereq)
+		b.Fact(b.Gateway, TargetServe, model.NewPub(b.TargetName), req, resp)
+		b.Fact(b.Gateway, GatewayReply, g, req, resp, eresp)
+		b.Fact(b.Relay, RelayReturn, c, g, Blob(fmt.Sprint("eresp", i)))
+		b.Fact("client", ClientRecv, c, g, req, resp)
 	}
 	return &b.Trace
 }
