@@ -33,4 +33,5 @@
 //	relay.go      the Oblivious Relay Resource
 //	client.go     the client, with key pinning
 //	facts.go      the action-fact vocabulary
+//	bugs.go       the catalog of seeded bugs, off by default
 package ohttp

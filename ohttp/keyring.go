@@ -16,8 +16,10 @@ import (
 // or retiring (it still decrypts until its grace period ends, so clients
 // that fetched the configuration just before a rotation are not cut off,
 // but it is no longer offered). After the grace period it is forgotten and
-// requests for it fail as for an unknown key. Time comes only from the
-// injected clock.
+// requests for it fail as for an unknown key. A third kind, unlisted (it
+// decrypts but is offered to no one), exists only for the seeded bug
+// BugGatewayKeyPartition; it retires with the published keys at the next
+// rotation. Time comes only from the injected clock.
 type Keyring struct {
 	now         func() time.Time
 	grace       time.Duration
@@ -97,7 +99,7 @@ func (r *Keyring) expire(now time.Time) {
 }
 
 // Publish adds k alongside the keys already published (for example a
-// second KEM). Its key ID must not be held by a published or retiring key.
+// second KEM). Its key ID must not be held by any key in the ring.
 func (r *Keyring) Publish(k *PrivateKey) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -124,8 +126,8 @@ func (r *Keyring) publishLocked(k *PrivateKey, now time.Time) error {
 	return nil
 }
 
-// Rotate publishes k and retires every key published before it: they keep
-// decrypting for the grace period, then stop.
+// Rotate publishes k and retires every key in the ring before it (unlisted
+// ones too): they keep decrypting for the grace period, then stop.
 func (r *Keyring) Rotate(k *PrivateKey) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -230,7 +232,7 @@ func (r *Keyring) Published() []KeyConfig {
 }
 
 // Lookup returns the key that decrypts requests with keyID: a published
-// key, or a retiring one still within its grace period.
+// or unlisted key, or a retiring one still within its grace period.
 func (r *Keyring) Lookup(keyID uint8) (*PrivateKey, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

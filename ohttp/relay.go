@@ -16,8 +16,8 @@ import (
 // knows who asks but must not learn what, nor let the gateway learn who:
 // it accepts only POSTs of encapsulated requests, forwards the body
 // unopened to its one gateway with nothing but Content-Type and
-// Content-Length, and passes back only the status, Content-Type and body.
-// Building the outgoing request from an allow-list, rather than deleting
+// Content-Length, and passes back only the status, Content-Type and body,
+// marked Cache-Control: no-store. Building the outgoing request from an allow-list, rather than deleting
 // known identifying headers from the incoming one, means a header nobody
 // thought of (Cookie, Authorization, Forwarded, X-Forwarded-*, Via,
 // User-Agent, Referer, Origin, X-Real-IP, client hints, ...) cannot leak.
