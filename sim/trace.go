@@ -96,12 +96,11 @@ func (s *Sim) wordString(w word) string {
 	return s.words[int(w)-len(fixedWords)]
 }
 
-// traceLog stores records in fixed-size chunks, so a long run's trace
-// grows without ever copying what it already holds, and the tables the
-// records index.
+// traceLog stores records, and the tables they index, in fixed-size
+// chunks, so a long run's trace grows without ever copying what it already
+// holds.
 type traceLog struct {
-	chunks [][]rec
-	n      int
+	recs chunked[rec]
 	// names are the distinct event names, numbered by nameIdx.
 	names   []string
 	nameIdx map[string]int32
@@ -130,22 +129,17 @@ func (c *chunked[T]) add(v T) int32 {
 	return int32(c.n)
 }
 
-// get returns the value add numbered i.
-func (c *chunked[T]) get(i int32) T {
-	return c.chunks[(i-1)/tableChunk][(i-1)%tableChunk]
+// at returns the value add numbered i, in place.
+func (c *chunked[T]) at(i int32) *T {
+	return &c.chunks[(i-1)/tableChunk][(i-1)%tableChunk]
 }
 
-const traceChunk = 4096
+// get returns the value add numbered i.
+func (c *chunked[T]) get(i int32) T { return *c.at(i) }
 
 func (s *Sim) logRec(r rec) {
 	r.at = s.now
-	l := &s.log
-	if len(l.chunks) == 0 || len(l.chunks[len(l.chunks)-1]) == traceChunk {
-		l.chunks = append(l.chunks, make([]rec, 0, traceChunk))
-	}
-	c := &l.chunks[len(l.chunks)-1]
-	*c = append(*c, r)
-	l.n++
+	s.log.recs.add(r)
 }
 
 // name returns name's index in the log's names.
@@ -214,8 +208,8 @@ func (s *Sim) recordMsg(kind model.EventKind, at *Node, m *message, reason strin
 		r.msg.unroutable = true
 		r.attrs = s.log.attrs.add(map[string]string{"dst": m.dst.String()})
 	case kind == model.Send:
-		if s.log.n < math.MaxInt32 {
-			m.sent = int32(s.log.n) + 1
+		if s.log.recs.n < math.MaxInt32 {
+			m.sent = int32(s.log.recs.n) + 1
 		}
 	case kind == model.Deliver:
 		r.msg.sent = m.sent
@@ -224,7 +218,7 @@ func (s *Sim) recordMsg(kind model.EventKind, at *Node, m *message, reason strin
 }
 
 // TraceLen returns the number of events recorded so far.
-func (s *Sim) TraceLen() int { return s.log.n }
+func (s *Sim) TraceLen() int { return s.log.recs.n }
 
 // Trace returns the events recorded so far as a model.Trace. Each call
 // builds a new Trace. A message's Deliver event shares its Send event's
@@ -232,10 +226,10 @@ func (s *Sim) TraceLen() int { return s.log.n }
 func (s *Sim) Trace() *model.Trace {
 	// As t.Append would number and add them, but each event is built in
 	// its place in the slice rather than copied there.
-	t := &model.Trace{Events: make([]model.Event, s.log.n)}
+	t := &model.Trace{Events: make([]model.Event, s.log.recs.n)}
 	f := filler{s: s}
 	k := 0
-	for _, c := range s.log.chunks {
+	for _, c := range s.log.recs.chunks {
 		for i := range c {
 			e := &t.Events[k]
 			f.fill(&c[i], e, t.Events)
@@ -284,12 +278,10 @@ func (f *filler) fill(r *rec, e *model.Event, events []model.Event) {
 		m := &r.msg
 		if m.sent > 0 && m.reason == wNone {
 			// A Deliver whose Send has the very same attributes.
-			i := int(m.sent - 1)
-			sr := &f.s.log.chunks[i/traceChunk][i%traceChunk]
 			mi := *m
 			mi.sent, mi.kind = 0, wSend
-			if sr.msg == mi {
-				e.Attrs = events[i].Attrs
+			if l.recs.at(m.sent).msg == mi {
+				e.Attrs = events[m.sent-1].Attrs
 				return
 			}
 		}
