@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
-	"sync"
 )
 
 type transport struct {
@@ -117,38 +116,16 @@ func (tr *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // writeRequest returns req's wire bytes: those http.Request.Write writes,
 // built directly for the plain cases (wire.go), else written by
-// http.Request.Write into a pooled buffer and copied out once at their
-// exact size.
+// http.Request.Write itself.
 func writeRequest(req *http.Request) ([]byte, error) {
 	if data, ok, err := leanRequest(req); ok {
 		return data, err
 	}
-	buf := getWireBuf()
-	defer putWireBuf(buf)
-	if req.ContentLength > 0 && req.ContentLength < maxPooledWire {
-		buf.Grow(1024 + int(req.ContentLength))
-	}
-	if err := req.Write(buf); err != nil {
+	var buf bytes.Buffer
+	if err := req.Write(&buf); err != nil {
 		return nil, err
 	}
-	return bytes.Clone(buf.Bytes()), nil
-}
-
-// Wire buffers hold a message while the standard library writes it; what
-// crosses the network is an exact-size copy, so a buffer is free again as
-// soon as the message is sent.
-var wireBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-const maxPooledWire = 1 << 16
-
-func getWireBuf() *bytes.Buffer { return wireBufs.Get().(*bytes.Buffer) }
-
-func putWireBuf(b *bytes.Buffer) {
-	if b.Cap() > maxPooledWire {
-		return
-	}
-	b.Reset()
-	wireBufs.Put(b)
+	return buf.Bytes(), nil
 }
 
 func closeBody(req *http.Request) {
