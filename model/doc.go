@@ -1,6 +1,10 @@
 // Package model is the formal vocabulary shared by the simulator, the
 // services, the trace exporters and the Tamarin checker: symbolic terms,
-// events (action facts), and traces with a canonical NDJSON encoding.
+// events (action facts), and traces with a canonical NDJSON encoding; what
+// a party observes of a trace (View, through Lenses: a node's own events, a
+// wire tap on links); and Dolev–Yao knowledge (Knowledge, over a Signature
+// of constructors and destructor rules, DefaultSignature for OHTTP) with a
+// Binding that resolves opaque terms to structured ones by digest.
 //
 // It depends on the standard library only, so every other package can speak
 // it without pulling in the simulator or a service.
