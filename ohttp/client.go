@@ -245,7 +245,7 @@ func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 	var cctx *ClientContext
 	if c.Chunked {
 		var buf bytes.Buffer
-		w, err := e.NewChunkedRequestWriter(&buf, c.Rand)
+		w, err := e.NewChunkedRequestWriter(&buf, c.encapRand())
 		if err != nil {
 			return nil, err
 		}

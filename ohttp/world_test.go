@@ -1,6 +1,7 @@
 package ohttp
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -205,5 +206,35 @@ func checkFactsBind(t *testing.T, rec *recorder) {
 	}
 	if a := rec.named(FactTargetServe)[0].Args[0].String(); a != "$"+targetHost {
 		t.Errorf("target recorded as %s", a)
+	}
+}
+
+// BugClientReuseContext makes every request carry the first one's
+// encapsulated key, in either encapsulation; without it each request has
+// its own.
+func TestClientReuseContextBug(t *testing.T) {
+	for _, chunked := range []bool{false, true} {
+		for _, bug := range []bool{false, true} {
+			w := newWorld(t, KEMX25519HKDFSHA256)
+			w.client.Chunked = chunked
+			if bug {
+				w.client.Bugs = NewBugs(BugClientReuseContext)
+			}
+			var encs [][]byte
+			w.net.hosts[relayHost] = http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+				b, _ := io.ReadAll(r.Body)
+				encs = append(encs, b[requestHeaderLen:requestHeaderLen+KEMX25519HKDFSHA256.EncapsulatedKeySize()])
+				r.Body = io.NopCloser(bytes.NewReader(b))
+				w.relay.ServeHTTP(rw, r)
+			})
+			w.get(t, "https://"+targetHost+"/a")
+			w.get(t, "https://"+targetHost+"/b")
+			if len(encs) != 2 {
+				t.Fatalf("chunked %v, bug %v: %d requests reached the relay, want 2", chunked, bug, len(encs))
+			}
+			if same := bytes.Equal(encs[0], encs[1]); same != bug {
+				t.Errorf("chunked %v, bug %v: the two requests share their encapsulated key: %v", chunked, bug, same)
+			}
+		}
 	}
 }
