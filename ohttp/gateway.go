@@ -137,50 +137,56 @@ func readLimited(r *http.Request, limit int64) (body []byte, ok bool, err error)
 	return body, true, nil
 }
 
-func (g *Gateway) serveRequest(w http.ResponseWriter, r *http.Request) {
-	var chunked bool
-	switch requestMediaType(r.Header) {
-	case MediaTypeRequest:
-	case MediaTypeChunkedReq:
-		chunked = true
-	default:
+// readEncapsulated reads the body of a POSTed encapsulated request, whole
+// or chunked, of at most limit bytes (defaultMaxRequest if limit is not
+// positive), and returns it with its media type. What a relay and a gateway
+// refuse alike it answers in the clear, with 415, 400 or 413, and returns
+// ok false.
+func readEncapsulated(w http.ResponseWriter, r *http.Request, limit int64) (body []byte, mt string, ok bool) {
+	mt = requestMediaType(r.Header)
+	if mt != MediaTypeRequest && mt != MediaTypeChunkedReq {
 		writeProblem(w, http.StatusUnsupportedMediaType, "", "unsupported media type",
 			"want "+MediaTypeRequest+" or "+MediaTypeChunkedReq)
-		return
+		return nil, "", false
 	}
-	limit := g.MaxRequestSize
 	if limit <= 0 {
 		limit = defaultMaxRequest
 	}
-	ereq, ok, err := readLimited(r, limit)
+	body, ok, err := readLimited(r, limit)
 	if err != nil {
 		writeProblem(w, http.StatusBadRequest, "", "could not read request", err.Error())
-		return
+		return nil, "", false
 	}
 	if !ok {
 		writeProblem(w, http.StatusRequestEntityTooLarge, "", "request too large",
 			"limit is "+strconv.FormatInt(limit, 10)+" bytes")
+		return nil, "", false
+	}
+	return body, mt, true
+}
+
+func (g *Gateway) serveRequest(w http.ResponseWriter, r *http.Request) {
+	ereq, mt, ok := readEncapsulated(w, r, g.MaxRequestSize)
+	if !ok {
 		return
 	}
+	chunked := mt == MediaTypeChunkedReq
 
 	var plain []byte
 	var gctx *GatewayContext
+	var err error
 	if chunked {
-		cr, err := NewChunkedRequestReader(bytes.NewReader(ereq), g.Keys)
-		if err == nil {
+		var cr *ChunkedRequestReader
+		if cr, err = NewChunkedRequestReader(bytes.NewReader(ereq), g.Keys); err == nil {
 			plain, err = io.ReadAll(cr)
 			gctx = cr.Context()
 		}
-		if err != nil {
-			g.rejectBeforeDecryption(w, err)
-			return
-		}
 	} else {
 		plain, gctx, err = DecapsulateRequest(g.Keys, ereq)
-		if err != nil {
-			g.rejectBeforeDecryption(w, err)
-			return
-		}
+	}
+	if err != nil {
+		g.rejectBeforeDecryption(w, err)
+		return
 	}
 	// Terms are built only when recording: their digests cost a hash of
 	// every message.

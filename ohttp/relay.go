@@ -53,24 +53,8 @@ func (rl *Relay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusMethodNotAllowed, "", "method not allowed", r.Method)
 		return
 	}
-	mt := requestMediaType(r.Header)
-	if mt != MediaTypeRequest && mt != MediaTypeChunkedReq {
-		writeProblem(w, http.StatusUnsupportedMediaType, "", "unsupported media type",
-			"want "+MediaTypeRequest+" or "+MediaTypeChunkedReq)
-		return
-	}
-	limit := rl.MaxRequestSize
-	if limit <= 0 {
-		limit = defaultMaxRequest
-	}
-	body, ok, err := readLimited(r, limit)
-	if err != nil {
-		writeProblem(w, http.StatusBadRequest, "", "could not read request", "")
-		return
-	}
+	body, mt, ok := readEncapsulated(w, r, rl.MaxRequestSize)
 	if !ok {
-		writeProblem(w, http.StatusRequestEntityTooLarge, "", "request too large",
-			"limit is "+strconv.FormatInt(limit, 10)+" bytes")
 		return
 	}
 	if len(body) == 0 {
