@@ -262,8 +262,8 @@ func (p *Plan) Validate() error {
 	if p.Limit < 0 {
 		return planErr("limit", "negative duration")
 	}
-	for name, raw := range p.Knobs {
-		if len(bytes.TrimSpace(raw)) == 0 {
+	for _, name := range sortedKeys(p.Knobs) {
+		if len(bytes.TrimSpace(p.Knobs[name])) == 0 {
 			return planErr("knobs."+name, "empty value")
 		}
 	}
@@ -404,14 +404,7 @@ var faultFields = map[string][]string{
 }
 
 // FaultKinds lists the fault kinds a plan may use, sorted.
-func FaultKinds() []string {
-	ks := make([]string, 0, len(faultFields))
-	for k := range faultFields {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
-}
+func FaultKinds() []string { return sortedKeys(faultFields) }
 
 func (f *FaultSpec) validate(field string) error {
 	fields, ok := faultFields[f.Kind]
@@ -522,12 +515,7 @@ func (p *Plan) CheckKnobs(known ...string) error {
 	if p == nil {
 		return nil
 	}
-	names := make([]string, 0, len(p.Knobs))
-	for k := range p.Knobs {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
+	for _, k := range sortedKeys(p.Knobs) {
 		if !contains(known, k) {
 			ks := append([]string(nil), known...)
 			sort.Strings(ks)

@@ -151,3 +151,15 @@ func TestPlanApplyChecksNodeNames(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanValidateNamesFirstEmptyKnob: with several bad knobs, the error
+// names the first in name order, whatever the map's iteration order.
+func TestPlanValidateNamesFirstEmptyKnob(t *testing.T) {
+	p := &Plan{Knobs: map[string]json.RawMessage{"d": nil, "b": {' '}, "c": nil, "a": nil, "e": nil}}
+	for range 20 {
+		err := p.Validate()
+		if err == nil || !strings.Contains(err.Error(), "knobs.a") {
+			t.Fatalf("Validate: %v, want knobs.a named", err)
+		}
+	}
+}
