@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"sort"
-	"strconv"
 	"sync"
 
 	"github.com/edgelab/edgelab/model"
@@ -195,13 +194,7 @@ func (g *Gateway) servePartitionedKeys(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	b, _ := MarshalKeyConfigs([]KeyConfig{k.Config()})
-	h := w.Header()
-	h.Set("Content-Type", MediaTypeKeys)
-	h.Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		w.Write(b)
-	}
+	writeKeys(w, r, b)
 }
 
 // installNextFree generates a key like tmpl under the next free key ID and

@@ -36,10 +36,17 @@ func serveKeys(w http.ResponseWriter, r *http.Request, ring *Keyring) {
 		return
 	}
 	h := w.Header()
-	h.Set("Content-Type", MediaTypeKeys)
-	h.Set("Content-Length", strconv.Itoa(len(b)))
 	h.Set("Cache-Control", "max-age="+strconv.FormatInt(int64(ring.MaxAge()/time.Second), 10))
 	h.Add("Vary", "Accept")
+	writeKeys(w, r, b)
+}
+
+// writeKeys answers 200 with b, encoded key configurations, as
+// application/ohttp-keys (the body left out for HEAD).
+func writeKeys(w http.ResponseWriter, r *http.Request, b []byte) {
+	h := w.Header()
+	h.Set("Content-Type", MediaTypeKeys)
+	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		w.Write(b)
