@@ -88,7 +88,13 @@ func TestPlanParsesAppliesAndRoundTrips(t *testing.T) {
 	if s.Node("b").Down() || s.Node("c").Down() {
 		t.Fatal("nodes not restarted")
 	}
-	// A plan marshals back to JSON that parses to the same plan.
+	checkPlanRoundTrip(t, p)
+}
+
+// checkPlanRoundTrip checks that p marshals back to JSON that parses to the
+// same plan, and returns that JSON.
+func checkPlanRoundTrip(t *testing.T, p *Plan) string {
+	t.Helper()
 	b, err := json.Marshal(p)
 	if err != nil {
 		t.Fatal(err)
@@ -101,6 +107,7 @@ func TestPlanParsesAppliesAndRoundTrips(t *testing.T) {
 	if string(b) != string(b2) {
 		t.Fatalf("round trip changed the plan:\n%s\n%s", b, b2)
 	}
+	return string(b)
 }
 
 func TestPlanErrorsNameTheField(t *testing.T) {
