@@ -339,8 +339,7 @@ func NewChunkedRequestReader(r io.Reader, keys KeySource) (*ChunkedRequestReader
 	if err != nil {
 		return nil, err
 	}
-	opener := g.ctx.(hpke.Opener)
-	open := func(ct []byte, final bool) ([]byte, error) { return opener.Open(ct, chunkAAD(final)) }
+	open := func(ct []byte, final bool) ([]byte, error) { return g.ctx.Open(ct, chunkAAD(final)) }
 	return &ChunkedRequestReader{chunkReader: chunkReader{r: r, open: open}, ctx: g}, nil
 }
 
