@@ -58,24 +58,26 @@ func builtinGens() map[string]FaultGen {
 	return m
 }
 
+// cutFor draws a fault on a cut of the network lasting up to a div-th of
+// the horizon.
+func cutFor(div time.Duration) FaultDrawer {
+	return func(d Drawer, c *FaultContext, f *FaultSpec) bool {
+		ok := c.Cut(d, f)
+		f.For = c.Millis(d, "for", c.Horizon/div)
+		return ok
+	}
+}
+
 // builtinDrawers draw the network and node faults every world can take.
 var builtinDrawers = map[string]FaultDrawer{
-	"partition": func(d Drawer, c *FaultContext, f *FaultSpec) bool {
-		ok := c.Cut(d, f)
-		f.For = c.Millis(d, "for", c.Horizon/2)
-		return ok
-	},
+	"partition": cutFor(2),
 	"isolate": func(d Drawer, c *FaultContext, f *FaultSpec) bool {
 		ok := c.Node(d, f)
 		f.For = c.Millis(d, "for", c.Horizon/2)
 		return ok
 	},
 	"heal": func(Drawer, *FaultContext, *FaultSpec) bool { return true },
-	"clog": func(d Drawer, c *FaultContext, f *FaultSpec) bool {
-		ok := c.Cut(d, f)
-		f.For = c.Millis(d, "for", c.Horizon/4)
-		return ok
-	},
+	"clog": cutFor(4),
 	"unclog": func(d Drawer, c *FaultContext, f *FaultSpec) bool {
 		c.MaybeCut(d, f)
 		return true
@@ -86,11 +88,7 @@ var builtinDrawers = map[string]FaultDrawer{
 		f.Step = c.Millis(d, "step", 500*time.Millisecond)
 		return true
 	},
-	"hold": func(d Drawer, c *FaultContext, f *FaultSpec) bool {
-		ok := c.Cut(d, f)
-		f.For = c.Millis(d, "for", c.Horizon/4)
-		return ok
-	},
+	"hold": cutFor(4),
 	"release": func(d Drawer, c *FaultContext, f *FaultSpec) bool {
 		c.MaybeCut(d, f)
 		return true
