@@ -27,18 +27,25 @@ func (r *Request) check() error {
 	if bad := checkFraming(r.Framing); bad != nil {
 		return &encodeError{"framing indicator", bad}
 	}
-	for _, bad := range [...]*fault{
-		checkMethod(r.Method),
-		checkScheme(r.Scheme),
-		checkAuthority(r.Authority),
-		checkPath(r.Scheme, r.Path),
-	} {
+	for _, bad := range r.controlFaults() {
 		if bad != nil {
 			return &encodeError{"control data", bad}
 		}
 	}
 	t := r.tail()
 	return t.check()
+}
+
+// controlFaults checks the control data, one result per string in wire
+// order (method, scheme, authority, path), so that encoding and decoding
+// apply the same rules.
+func (r *Request) controlFaults() [4]*fault {
+	return [4]*fault{
+		checkMethod(r.Method),
+		checkScheme(r.Scheme),
+		checkAuthority(r.Authority),
+		checkPath(r.Scheme, r.Path),
+	}
 }
 
 // MarshalBinary encodes r, with one allocation.
@@ -108,12 +115,7 @@ func (p *parser) requestControl(r *Request) error {
 	s := string(p.b[start:p.off])
 	get := func(i int) string { return s[off[i] : off[i]+n[i]] }
 	r.Method, r.Scheme, r.Authority, r.Path = get(0), get(1), get(2), get(3)
-	for i, bad := range [4]*fault{
-		checkMethod(r.Method),
-		checkScheme(r.Scheme),
-		checkAuthority(r.Authority),
-		checkPath(r.Scheme, r.Path),
-	} {
+	for i, bad := range r.controlFaults() {
 		if bad != nil {
 			return p.failWith(at[i], bad)
 		}
