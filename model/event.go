@@ -65,7 +65,7 @@ func (e Event) String() string {
 }
 
 // Recorder is how service code declares action facts. The simulator fills in
-// time, node and sequence number; sim.Real() can log or discard them.
+// time, node and sequence number; env.Real() can log or discard them.
 type Recorder interface {
 	Record(name string, args ...Term)
 }

@@ -11,7 +11,7 @@ import (
 	"syscall"
 )
 
-// IPResolver looks up a host's addresses; *net.Resolver and sim.Resolver
+// IPResolver looks up a host's addresses; *net.Resolver and env.Resolver
 // have this method.
 type IPResolver interface {
 	LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, error)

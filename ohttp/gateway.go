@@ -48,7 +48,7 @@ type Gateway struct {
 	// a larger one is answered with 502.
 	MaxResponseSize int64
 	// TargetTimeout, with WithTimeout, bounds the wait for a target. The
-	// deadline comes from WithTimeout (a sim.Env's, or context.WithTimeout
+	// deadline comes from WithTimeout (an env.Env's, or context.WithTimeout
 	// on a real server) so library code never reads the wall clock. If
 	// either is unset the gateway sets no deadline of its own; a timeout
 	// the Transport reports still becomes 504.

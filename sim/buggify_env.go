@@ -4,10 +4,13 @@ package sim
 // drawing from the run's "buggify" stream, off unless a plan (or the world)
 // enables it, and every firing recorded in the trace.
 
-import "github.com/edgelab/edgelab/model"
+import (
+	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/env"
+)
 
 // Buggify reports whether the BUGGIFY fault site named site should
-// misbehave now (see Buggifier). It is always false on sim.Real(), on an
+// misbehave now (see Buggifier). It is always false on env.Real(), on an
 // Env that is not a simulated node's (unless it unwraps to one, see
 // below), in a run that has not enabled BUGGIFY, on a crashed node, in code
 // unwinding after a crash, and after the run has healed. A firing is
@@ -15,13 +18,13 @@ import "github.com/edgelab/edgelab/model"
 //
 // An Env that wraps another may expose it with an Unwrap() Env method, so
 // that wrapping does not switch the sites off.
-func Buggify(env Env, site string) bool {
+func Buggify(e env.Env, site string) bool {
 	for {
-		switch e := env.(type) {
+		switch w := e.(type) {
 		case *nodeEnv:
-			return e.n.buggify(site)
-		case interface{ Unwrap() Env }:
-			env = e.Unwrap()
+			return w.n.buggify(site)
+		case interface{ Unwrap() env.Env }:
+			e = w.Unwrap()
 		default:
 			return false
 		}

@@ -5,17 +5,18 @@ import (
 	"time"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/env"
 )
 
 // wrappedEnv is an Env a world might wrap around a node's.
-type wrappedEnv struct{ Env }
+type wrappedEnv struct{ env.Env }
 
-func (w wrappedEnv) Unwrap() Env { return w.Env }
+func (w wrappedEnv) Unwrap() env.Env { return w.Env }
 
-type opaqueEnv struct{ Env }
+type opaqueEnv struct{ env.Env }
 
 func TestBuggifyFiresOnlyInARunThatEnablesIt(t *testing.T) {
-	if Buggify(Real("x"), "site") {
+	if Buggify(env.Real("x"), "site") {
 		t.Fatal("Buggify fired on Real")
 	}
 	run := func(plan string) (fired map[string]int, tr *model.Trace, s *Sim) {
@@ -26,14 +27,14 @@ func TestBuggifyFiresOnlyInARunThatEnablesIt(t *testing.T) {
 		}
 		fired = map[string]int{}
 		n.Go("loop", func() {
-			env := n.Env()
+			ne := n.Env()
 			for range 20 {
-				for _, e := range []Env{env, wrappedEnv{env}, opaqueEnv{env}} {
+				for _, e := range []env.Env{ne, wrappedEnv{ne}, opaqueEnv{ne}} {
 					if Buggify(e, "a site") {
 						fired["a site"]++
 					}
 				}
-				env.Sleep(time.Second)
+				ne.Sleep(time.Second)
 			}
 		})
 		if _, err := s.Run(); err != nil {

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/edgelab/edgelab/sim/env"
 )
 
 // MemDisk is a simulated Disk held in memory, with the durability rules of
@@ -173,7 +175,7 @@ const (
 // OpenFile opens name with os.O_* flags. Flags outside O_RDONLY, O_WRONLY,
 // O_RDWR, O_CREATE, O_EXCL, O_TRUNC and O_APPEND are rejected rather than
 // ignored, so that no one relies on, say, O_SYNC semantics it lacks.
-func (d *MemDisk) OpenFile(name string, flag int) (File, error) {
+func (d *MemDisk) OpenFile(name string, flag int) (env.File, error) {
 	const op = "open"
 	if err := checkName(name, false); err != nil {
 		return nil, pathErr(op, name, err)
@@ -372,4 +374,4 @@ func (d *MemDisk) SyncDir(dir string) error {
 	return nil
 }
 
-var _ Disk = (*MemDisk)(nil)
+var _ env.Disk = (*MemDisk)(nil)

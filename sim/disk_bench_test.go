@@ -4,6 +4,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/edgelab/edgelab/sim/env"
 )
 
 // BenchmarkDiskAppendSync measures appending a 4 KiB record and syncing it
@@ -21,7 +23,7 @@ func BenchmarkDiskAppendSync(b *testing.B) {
 
 	d := mustDisk(b, DiskConfig{})
 	d.MkdirAll("wal")
-	var f File
+	var f env.File
 	var err error
 	plain := map[string][]byte{}
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/env"
 )
 
 const (
@@ -25,7 +26,7 @@ func TestCrashLosesExactlyTheUnsyncedWrites(t *testing.T) {
 	var recovered string
 	var freshErr, lateErr error
 	boots := 0
-	n.Start(func(env Env) {
+	n.Start(func(env env.Env) {
 		boots++
 		d := env.Disk()
 		if boots > 1 {

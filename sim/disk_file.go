@@ -7,6 +7,8 @@ import (
 	"os"
 	"path"
 	"time"
+
+	"github.com/edgelab/edgelab/sim/env"
 )
 
 // memFile is an open file of a MemDisk. Like an *os.File it has its own
@@ -23,7 +25,7 @@ type memFile struct {
 	closed bool
 }
 
-var _ File = (*memFile)(nil)
+var _ env.File = (*memFile)(nil)
 
 // usable reports why the handle cannot be used for op.
 func (f *memFile) usable(op string) error {

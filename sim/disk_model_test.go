@@ -10,6 +10,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/edgelab/edgelab/sim/env"
 	"pgregory.net/rapid"
 )
 
@@ -90,7 +91,7 @@ func sameFile(names map[string]int, from, to string) bool {
 
 // refHandle is an open file in the model.
 type refHandle struct {
-	f           File
+	f           env.File
 	id          int
 	off         int
 	read, write bool

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/edgelab/edgelab/sim/env"
 )
 
 func mustDisk(t testing.TB, cfg DiskConfig) *MemDisk {
@@ -23,7 +25,7 @@ func mustDisk(t testing.TB, cfg DiskConfig) *MemDisk {
 
 // writeFile creates name, writes data and, if durable, syncs the file and
 // its directory.
-func writeFile(t testing.TB, d *MemDisk, name, data string, durable bool) File {
+func writeFile(t testing.TB, d *MemDisk, name, data string, durable bool) env.File {
 	t.Helper()
 	f, err := d.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_TRUNC)
 	if err != nil {

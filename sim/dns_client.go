@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strconv"
 
+	"github.com/edgelab/edgelab/sim/env"
 	"golang.org/x/net/dns/dnsmessage"
 )
 
@@ -41,7 +42,7 @@ type DNSClient struct {
 	lastID uint16
 }
 
-var _ Resolver = (*DNSClient)(nil)
+var _ env.Resolver = (*DNSClient)(nil)
 
 // query runs one name and type through Exchange, retrying like net's
 // tryOneName: a definite answer (records, NXDOMAIN, NODATA) ends it, other

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/env"
 )
 
 var featureCases = []struct {
@@ -116,7 +117,7 @@ func hasFactAfter(name, sub string, after time.Duration) func(*model.Trace) bool
 }
 
 // randN draws a number below n from the node's random stream.
-func randN(env Env, n int) int {
+func randN(env env.Env, n int) int {
 	var b [8]byte
 	io.ReadFull(env.Rand(), b[:])
 	return int(binary.LittleEndian.Uint64(b[:]) % uint64(n))
@@ -128,7 +129,7 @@ func randN(env Env, n int) int {
 func diskWorld(t testing.TB, seed uint64) *model.Trace {
 	s := New(Config{Seed: seed, Limit: 2 * time.Second})
 	n := s.AddNode("db")
-	n.Start(func(env Env) {
+	n.Start(func(env env.Env) {
 		d := env.Disk()
 		b, _ := d.ReadFile("log")
 		env.Record("Recovered", model.NewConst(strconv.Itoa(len(b))))
@@ -173,7 +174,7 @@ func dnsFaultWorld(fault string) func(t testing.TB, seed uint64) *model.Trace {
 		      {"name": "a.test.", "type": "A", "ttl": 60, "value": "10.9.1.1"},
 		      {"name": "b.test.", "type": "A", "ttl": 60, "value": "10.9.1.2"}]},
 		    {"at": "200ms", "kind": "dns", "dns": `+fault+`, "for": "300ms"}]}`)
-		cl.Start(func(env Env) {
+		cl.Start(func(env env.Env) {
 			for range 40 {
 				env.Sleep(time.Duration(5+randN(env, 20)) * time.Millisecond)
 				host := []string{"a.test", "b.test"}[randN(env, 2)]
@@ -205,7 +206,7 @@ func buggifyWorld(t testing.TB, seed uint64) *model.Trace {
 	}
 	for _, n := range nodes {
 		n.Bind(echoPort, func(netip.AddrPort, []byte) {})
-		n.Start(func(env Env) {
+		n.Start(func(env env.Env) {
 			for range 30 {
 				env.Sleep(time.Duration(1+randN(env, 10)) * time.Millisecond)
 				if Buggify(env, "extra delay") {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/env"
 )
 
 // TestHealAtUndoesEveryFault: at heal_at every kind of fault in force is
@@ -97,7 +98,7 @@ func pingWorld(t *testing.T, seed uint64, giveUp bool, plan string) *Sim {
 	srv, cl := s.AddNode("srv"), s.AddNode("cl")
 	srv.HostHTTP(80, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "pong") }))
 	var lastOK time.Duration = -1
-	cl.Start(func(env Env) {
+	cl.Start(func(env env.Env) {
 		hc := &http.Client{Transport: env.Transport()}
 		fails := 0
 		for range 50 {

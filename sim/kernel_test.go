@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/env"
 )
 
 func TestSleepRunsTasksInTimeThenSpawnOrder(t *testing.T) {
@@ -211,7 +212,7 @@ func TestCrashKillsTasksAndRestartReboots(t *testing.T) {
 	n := s.AddNode("a")
 	boots := 0
 	var ticks []time.Duration
-	n.Start(func(env Env) {
+	n.Start(func(env env.Env) {
 		boots++
 		env.Record("Boot")
 		for {

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/env"
 )
 
 // Node is one simulated machine.
@@ -34,17 +35,17 @@ type Node struct {
 	// inc counts incarnations: a message sent by or to an earlier
 	// incarnation is dropped when it arrives.
 	inc  uint64
-	boot func(Env)
+	boot func(env.Env)
 
 	onCrash   []func()
 	onRestart []func()
 
 	// resolver is set by SetResolver; nil means the run's DNS, if any.
-	resolver Resolver
+	resolver env.Resolver
 	dns      *DNSClient // the stub resolver used then, made on first lookup
 	// disk is set by SetDisk, or on first use to a MemDisk; diskCrash
 	// decides which unsynced writes a crash tears.
-	disk      Disk
+	disk      env.Disk
 	diskCrash *rand.Rand
 	// clk is the node's clock (nil: a perfect one); clockGen makes jump
 	// events scheduled for a clock that was since replaced fire as no-ops.
@@ -122,7 +123,7 @@ func (n *Node) Addr4() netip.Addr { return n.v4 }
 func (n *Node) Addr6() netip.Addr { return n.v6 }
 
 // Env returns the Env that code running on this node uses.
-func (n *Node) Env() Env { return n.env }
+func (n *Node) Env() env.Env { return n.env }
 
 // Down reports whether the node is crashed.
 func (n *Node) Down() bool { return n.down }
@@ -132,7 +133,7 @@ func (n *Node) Incarnation() uint64 { return n.inc }
 
 // Start sets the node's boot function and runs it as a task named "main".
 // Restart runs it again.
-func (n *Node) Start(boot func(Env)) {
+func (n *Node) Start(boot func(env.Env)) {
 	n.boot = boot
 	if !n.down {
 		n.env.Go("main", func() { boot(n.env) })
@@ -197,7 +198,7 @@ func (n *Node) Crash() {
 // Restart brings a crashed node back: a new incarnation, a Restart event,
 // the OnRestart hooks, then boot (or, if boot is nil, the function given to
 // Start) as a new "main" task.
-func (n *Node) Restart(boot func(Env)) {
+func (n *Node) Restart(boot func(env.Env)) {
 	if !n.down {
 		return
 	}
@@ -218,11 +219,11 @@ func (n *Node) Restart(boot func(Env)) {
 
 // SetResolver installs the node's name resolver, in place of the run's
 // DNS (see ServeDNS); nil goes back to it.
-func (n *Node) SetResolver(r Resolver) { n.resolver = r }
+func (n *Node) SetResolver(r env.Resolver) { n.resolver = r }
 
 // HostResolver turns the host of a URL into an address, for the node whose
 // Env is given. It runs inside the calling task and may block.
-type HostResolver func(ctx context.Context, env Env, host string) (netip.Addr, error)
+type HostResolver func(ctx context.Context, env env.Env, host string) (netip.Addr, error)
 
 // SetHostResolver replaces how the node's HTTP transport turns a URL host
 // into an address. The default accepts a node name or an IP literal. The

@@ -13,6 +13,7 @@ import (
 	"strconv"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/env"
 )
 
 // ErrNodeDown is returned (in an *fs.PathError) by a simulated node's disk
@@ -23,7 +24,7 @@ var ErrNodeDown = errors.New("sim: the node is down")
 
 // SetDisk installs d as the node's disk in place of the default MemDisk.
 // Only a *MemDisk loses unsynced writes on Crash.
-func (n *Node) SetDisk(d Disk) { n.disk = d }
+func (n *Node) SetDisk(d env.Disk) { n.disk = d }
 
 // MemDisk returns the node's simulated disk, making the default one if the
 // node has none yet, or nil if SetDisk installed a Disk that is not a
@@ -56,7 +57,7 @@ func diskFaultAttrs(f DiskFaults) map[string]string {
 }
 
 // diskNow returns the installed disk, making the default MemDisk first.
-func (n *Node) diskNow() Disk {
+func (n *Node) diskNow() env.Disk {
 	if n.disk == nil {
 		md, err := NewMemDisk(DiskConfig{
 			Now:  n.env.Now,
@@ -85,17 +86,17 @@ func (n *Node) diskCrashRand() *rand.Rand {
 // settings still reaches the right one.
 type nodeDisk struct{ n *Node }
 
-var _ Disk = nodeDisk{}
+var _ env.Disk = nodeDisk{}
 
 // live returns the disk, or the error for a dead machine.
-func (d nodeDisk) live(op, name string) (Disk, error) {
+func (d nodeDisk) live(op, name string) (env.Disk, error) {
 	if d.n.down || d.n.s.silenced() {
 		return nil, pathErr(op, name, ErrNodeDown)
 	}
 	return d.n.diskNow(), nil
 }
 
-func (d nodeDisk) OpenFile(name string, flag int) (File, error) {
+func (d nodeDisk) OpenFile(name string, flag int) (env.File, error) {
 	disk, err := d.live("open", name)
 	if err != nil {
 		return nil, err

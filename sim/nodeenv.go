@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/env"
 )
 
 type nodeEnv struct {
@@ -19,7 +20,7 @@ type nodeEnv struct {
 	transport *transport
 }
 
-var _ Env = (*nodeEnv)(nil)
+var _ env.Env = (*nodeEnv)(nil)
 
 func (e *nodeEnv) Node() string { return e.n.name }
 
@@ -59,7 +60,7 @@ func (e *nodeEnv) Go(name string, fn func()) {
 	s.spawn(e.n, name, fn)
 }
 
-func (e *nodeEnv) NewNotifier() Notifier { return &simNotifier{s: e.n.s} }
+func (e *nodeEnv) NewNotifier() env.Notifier { return &simNotifier{s: e.n.s} }
 
 func (e *nodeEnv) Rand() io.Reader { return e.rand }
 
@@ -91,10 +92,10 @@ func (e *nodeEnv) Listen(network, address string) (net.Listener, error) {
 
 // Resolver looks names up with the node's resolver at the time of each
 // call: the one SetResolver installed, else the run's DNS (resolver.go).
-func (e *nodeEnv) Resolver() Resolver { return nodeResolver{e.n} }
+func (e *nodeEnv) Resolver() env.Resolver { return nodeResolver{e.n} }
 
 // Disk is the node's disk, by default a MemDisk (node_disk.go).
-func (e *nodeEnv) Disk() Disk { return nodeDisk{e.n} }
+func (e *nodeEnv) Disk() env.Disk { return nodeDisk{e.n} }
 
 // Record appends an action fact; facts from a crashed node or a task being
 // killed are not recorded, since that code is no longer really running.

@@ -15,6 +15,8 @@ import (
 	"net/netip"
 	"os"
 	"time"
+
+	"github.com/edgelab/edgelab/sim/env"
 )
 
 // DNSPort is the port the DNS server listens on.
@@ -96,7 +98,7 @@ func (s *Sim) setDNSFaults(faults []DNSFault) error {
 var errNoDNS = errors.New("sim: the simulation serves no DNS (see Node.ServeDNS)")
 
 // currentResolver is what the node's Env.Resolver delegates to now.
-func (n *Node) currentResolver() Resolver {
+func (n *Node) currentResolver() env.Resolver {
 	if n.resolver != nil {
 		return n.resolver
 	}
@@ -174,7 +176,7 @@ func (n *Node) lookupHostDNS(ctx context.Context, host string) (netip.Addr, erro
 // still uses DNS.
 type nodeResolver struct{ n *Node }
 
-var _ Resolver = nodeResolver{}
+var _ env.Resolver = nodeResolver{}
 
 func (r nodeResolver) LookupHost(ctx context.Context, host string) ([]string, error) {
 	return r.n.currentResolver().LookupHost(ctx, host)

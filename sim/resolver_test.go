@@ -13,13 +13,14 @@ import (
 	"time"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/env"
 )
 
 // lookupAll runs every Resolver method on a set of names that covers
 // answers, CNAME chains and loops, NODATA, NXDOMAIN and reverse lookups,
 // and renders each result (or error, without the server, which differs
 // between a direct exchange and the simulated network) as one line.
-func lookupAll(ctx context.Context, r Resolver) []string {
+func lookupAll(ctx context.Context, r env.Resolver) []string {
 	var out []string
 	show := func(what string, v any, err error) {
 		if err != nil {

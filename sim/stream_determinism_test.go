@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/env"
 )
 
 // streamScenarios build a world around streams under one kind of fault,
@@ -64,7 +65,7 @@ func echoWorld(t testing.TB, seed uint64, p LinkParams, setup func(s *Sim)) *mod
 		t.Fatal(err)
 	}
 	s.Net().SetStreamConfig(StreamConfig{MSS: 700, RTOMin: 50 * ms, RTOMax: 2 * time.Second, MaxRetries: 8})
-	srv.Start(func(env Env) {
+	srv.Start(func(env env.Env) {
 		ln, err := env.Listen("tcp", ":7")
 		if err != nil {
 			t.Error(err)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/env"
 )
 
 // TestStreamResetAfterPeerCrash: the server crashes and restarts; the
@@ -20,7 +21,7 @@ import (
 func TestStreamResetAfterPeerCrash(t *testing.T) {
 	s, cli, srv := streamWorld(t, 1, LinkParams{Latency: Fixed(ms)}, StreamConfig{})
 	accepted := 0
-	srv.Start(func(env Env) {
+	srv.Start(func(env env.Env) {
 		ln := listen(t, env, ":9")
 		for {
 			c, err := ln.Accept()
@@ -229,7 +230,7 @@ func TestStreamPausedPeer(t *testing.T) {
 // restart — and the peer's retransmissions after the restart are reset.
 func TestStreamCrashSilencesTheStack(t *testing.T) {
 	s, cli, srv := streamWorld(t, 1, LinkParams{Latency: Fixed(5 * ms), Bandwidth: 1 << 20}, StreamConfig{})
-	srv.Start(func(env Env) {
+	srv.Start(func(env env.Env) {
 		ln := listen(t, env, ":9")
 		c, err := ln.Accept()
 		if err != nil {

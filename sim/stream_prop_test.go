@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgelab/edgelab/sim/env"
 	"pgregory.net/rapid"
 )
 
@@ -66,7 +67,7 @@ func drawPayload(t *rapid.T, label string) [][]byte {
 // pump writes the chunks to c from a task of its own, then shuts the write
 // side, while the calling task reads to EOF with reads of readSize; it
 // returns when both are done.
-func pump(env Env, c net.Conn, chunks [][]byte, readSize int) (got []byte, rerr, werr error) {
+func pump(env env.Env, c net.Conn, chunks [][]byte, readSize int) (got []byte, rerr, werr error) {
 	done := false
 	wrote := env.NewNotifier()
 	env.Go("writer", func() {

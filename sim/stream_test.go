@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/env"
 )
 
 // streamWorld is a client and a server node joined by link p, with stream
@@ -43,7 +44,7 @@ func runSim(t testing.TB, s *Sim) *Report {
 func at(d time.Duration) time.Time { return Epoch.Add(d) }
 
 // listen is Env.Listen that fails the test on error.
-func listen(t testing.TB, env Env, addr string) *Listener {
+func listen(t testing.TB, env env.Env, addr string) *Listener {
 	t.Helper()
 	ln, err := env.Listen("tcp", addr)
 	if err != nil {
@@ -416,7 +417,7 @@ func TestStreamMalformedSegment(t *testing.T) {
 // HostResolver, as for HTTP; "localhost" is the node itself.
 func TestStreamHostResolverAndLoopback(t *testing.T) {
 	s, cli, srv := streamWorld(t, 1, DefaultLink, StreamConfig{})
-	cli.SetHostResolver(func(_ context.Context, _ Env, host string) (netip.Addr, error) {
+	cli.SetHostResolver(func(_ context.Context, _ env.Env, host string) (netip.Addr, error) {
 		if host == "db.example" {
 			return srv.Addr6(), nil
 		}

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/env"
 )
 
 // toyKVPlan crashes the store twice, with torn writes, while the client
@@ -48,7 +49,7 @@ const toyLog = "kv.log"
 type toyKV struct {
 	s     *Sim
 	buggy bool
-	log   File // the current incarnation's log, nil until booted
+	log   env.File // the current incarnation's log, nil until booted
 	state map[string]string
 	acks  []toyAck
 	boots []toyBoot
@@ -69,7 +70,7 @@ type toyBoot struct {
 // boot replays the log. A torn last line (a crash in the middle of an
 // unsynced append) is cut off by rewriting the valid prefix through a
 // synced temporary file and a rename, so later appends start on a line.
-func (kv *toyKV) boot(env Env) {
+func (kv *toyKV) boot(env env.Env) {
 	d := env.Disk()
 	data, err := d.ReadFile(toyLog)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -123,7 +124,7 @@ func parseToyLog(data []byte) (map[string]string, int) {
 	}
 }
 
-func rewriteToyLog(d Disk, valid []byte) error {
+func rewriteToyLog(d env.Disk, valid []byte) error {
 	f, err := d.OpenFile(toyLog+".tmp", os.O_CREATE|os.O_WRONLY|os.O_TRUNC)
 	if err != nil {
 		return err
@@ -196,7 +197,7 @@ func runToyKV(seed uint64, plan *Plan, buggy bool) (*toyRun, error) {
 	kvNode.HostHTTP(80, kv)
 	kvNode.Start(kv.boot)
 	run := &toyRun{kv: kv}
-	cl.Start(func(env Env) {
+	cl.Start(func(env env.Env) {
 		hc := &http.Client{Transport: env.Transport()}
 		var b [1]byte
 		for i := range writes {
@@ -218,7 +219,7 @@ func runToyKV(seed uint64, plan *Plan, buggy bool) (*toyRun, error) {
 	return run, nil
 }
 
-func toyPut(env Env, hc *http.Client, k, v string) bool {
+func toyPut(env env.Env, hc *http.Client, k, v string) bool {
 	ctx, cancel := env.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	u := "http://kv/put?" + url.Values{"key": {k}, "value": {v}}.Encode()

@@ -15,6 +15,8 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
+
+	"github.com/edgelab/edgelab/sim/env"
 )
 
 type transport struct {
@@ -149,7 +151,7 @@ func (tr *transport) resolve(ctx context.Context, host string) (netip.Addr, erro
 // looked up with the node's resolver when the run serves DNS or the node
 // has a resolver of its own (the first address, IPv4 before IPv6), and is
 // unknown otherwise.
-func DefaultHostResolver(ctx context.Context, env Env, host string) (netip.Addr, error) {
+func DefaultHostResolver(ctx context.Context, env env.Env, host string) (netip.Addr, error) {
 	ne, ok := env.(*nodeEnv)
 	if !ok {
 		return netip.Addr{}, &HostError{Host: host, Err: errors.New("not a simulated node")}

@@ -7,6 +7,8 @@ package sim
 import (
 	"context"
 	"net"
+
+	"github.com/edgelab/edgelab/sim/env"
 )
 
 // UnsupportedError is returned by Env operations the simulator does not
@@ -38,7 +40,7 @@ func (unsupportedResolver) LookupCNAME(context.Context, string) (string, error) 
 
 type unsupportedStorage struct{}
 
-func (unsupportedStorage) OpenFile(string, int) (File, error) {
+func (unsupportedStorage) OpenFile(string, int) (env.File, error) {
 	return nil, &UnsupportedError{Op: "Disk.OpenFile"}
 }
 func (unsupportedStorage) ReadFile(string) ([]byte, error) {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/env"
 )
 
 const echoPort = 7
@@ -30,7 +31,7 @@ func trafficWorld(t testing.TB, seed uint64, setup func(s *Sim)) *model.Trace {
 	}
 	for _, n := range nodes {
 		n.Bind(echoPort, func(src netip.AddrPort, data []byte) {})
-		n.Start(func(env Env) {
+		n.Start(func(env env.Env) {
 			var b [8]byte
 			for range 30 {
 				io.ReadFull(env.Rand(), b[:])

@@ -15,6 +15,7 @@ import (
 
 	"github.com/edgelab/edgelab/ohttp"
 	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/env"
 )
 
 type clientNode struct {
@@ -27,12 +28,12 @@ type clientNode struct {
 
 	oc       *ohttp.Client
 	fetching bool
-	fetched  sim.Notifier
+	fetched  env.Notifier
 }
 
 // boot starts an incarnation: a fresh client (a restart forgets the
 // pinned keys) that fetches the keys before the first request is due.
-func (c *clientNode) boot(env sim.Env) {
+func (c *clientNode) boot(env env.Env) {
 	c.oc = &ohttp.Client{
 		Name: c.n.Name(), GatewayName: c.gateway, Identity: c.addr,
 		RelayURL: "http://" + c.relay + "/",
@@ -53,7 +54,7 @@ func (c *clientNode) boot(env sim.Env) {
 
 // ensureKeys pins a key configuration if none is pinned, one fetch at a
 // time per client.
-func (c *clientNode) ensureKeys(env sim.Env) bool {
+func (c *clientNode) ensureKeys(env env.Env) bool {
 	for c.fetching {
 		c.fetched.Wait(context.Background())
 	}

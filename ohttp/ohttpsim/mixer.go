@@ -14,7 +14,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/env"
 )
 
 // releaseSpacing separates the requests of a released batch, so their
@@ -22,11 +22,11 @@ import (
 const releaseSpacing = 500 * time.Microsecond
 
 type mixer struct {
-	env     sim.Env
+	env     env.Env
 	k       int
 	timeout time.Duration
 	delay   time.Duration
-	n       sim.Notifier
+	n       env.Notifier
 	queue   []*held
 }
 
@@ -35,7 +35,7 @@ type held struct {
 	rank     int
 }
 
-func newMixer(env sim.Env, cfg Config) *mixer {
+func newMixer(env env.Env, cfg Config) *mixer {
 	return &mixer{env: env, k: cfg.Batch, timeout: cfg.BatchTimeout, delay: cfg.Delay, n: env.NewNotifier()}
 }
 

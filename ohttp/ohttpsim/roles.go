@@ -15,6 +15,7 @@ import (
 
 	"github.com/edgelab/edgelab/ohttp"
 	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/env"
 )
 
 // echoAnswer is what the target answers to a request for path with body:
@@ -51,7 +52,7 @@ func targetHandler(rand io.Reader) http.Handler {
 // client's request along. It does not cache, so every client fetch is
 // one gateway fetch (a caching proxy would also defeat per-requester keys;
 // this one leaves that defence to the clients' pinning and the checks).
-func keyProxy(env sim.Env, gatewayURL string) http.Handler {
+func keyProxy(env env.Env, gatewayURL string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet {
 			http.Error(w, "GET only", http.StatusMethodNotAllowed)
@@ -84,7 +85,7 @@ func keyProxy(env sim.Env, gatewayURL string) http.Handler {
 // rotate runs the gateway's key schedule: every tick it asks the keyring
 // whether the current key is due for replacement.
 // It stops at end (on the node's clock), so a run can go quiescent.
-func rotate(env sim.Env, ring *ohttp.Keyring, every, end time.Duration, rotations *int) {
+func rotate(env env.Env, ring *ohttp.Keyring, every, end time.Duration, rotations *int) {
 	if every <= 0 {
 		return
 	}
@@ -104,7 +105,7 @@ const relayDeadline = 10 * time.Second
 
 // deadline gives each request h serves a deadline on env's clock, as a
 // server's request timeout would.
-func deadline(env sim.Env, d time.Duration, h http.Handler) http.Handler {
+func deadline(env env.Env, d time.Duration, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := env.WithTimeout(r.Context(), d)
 		defer cancel()
@@ -113,6 +114,6 @@ func deadline(env sim.Env, d time.Duration, h http.Handler) http.Handler {
 }
 
 // withTimeout adapts env.WithTimeout for ohttp.Gateway.
-func withTimeout(env sim.Env) func(context.Context, time.Duration) (context.Context, context.CancelFunc) {
+func withTimeout(env env.Env) func(context.Context, time.Duration) (context.Context, context.CancelFunc) {
 	return env.WithTimeout
 }

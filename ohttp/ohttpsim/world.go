@@ -11,6 +11,7 @@ import (
 	"github.com/edgelab/edgelab/model"
 	"github.com/edgelab/edgelab/ohttp"
 	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/env"
 )
 
 // Options vary a run beyond its plan.
@@ -204,7 +205,7 @@ func (w *world) buildGateway(gw *sim.Node, targetAddr string, end time.Duration)
 		Recorder: genv, Bugs: w.bugs,
 	}
 	gw.HostHTTP(80, observeHandler(genv, gateway))
-	gw.Start(func(env sim.Env) { rotate(env, ring, w.cfg.RotateEvery, end, &w.res.Stats.Rotations) })
+	gw.Start(func(env env.Env) { rotate(env, ring, w.cfg.RotateEvery, end, &w.res.Stats.Rotations) })
 	return nil
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/edgelab/edgelab/model"
 	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/env"
 )
 
 // Name is the world's name in plans and on the command line.
@@ -156,7 +157,7 @@ func Run(seed uint64, plan *sim.Plan) (*Result, error) {
 	}
 	for i := 1; i <= cfg.Clients; i++ {
 		n := s.AddNode("client-" + strconv.Itoa(i))
-		n.Start(func(env sim.Env) { client(env, cfg, servers, i, res) })
+		n.Start(func(env env.Env) { client(env, cfg, servers, i, res) })
 	}
 	if err := plan.Apply(s); err != nil {
 		return nil, err
@@ -171,7 +172,7 @@ func Run(seed uint64, plan *sim.Plan) (*Result, error) {
 }
 
 // pongHandler answers /ping?from=C&seq=N with "pong C N".
-func pongHandler(env sim.Env, served *int) http.Handler {
+func pongHandler(env env.Env, served *int) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/ping" {
 			http.NotFound(w, r)
@@ -187,7 +188,7 @@ func pongHandler(env sim.Env, served *int) http.Handler {
 
 // client sends cfg.Pings pings, round-robin over the servers, at jittered
 // intervals, each with its own deadline.
-func client(env sim.Env, cfg Config, servers []string, id int, res *Result) {
+func client(env env.Env, cfg Config, servers []string, id int, res *Result) {
 	hc := &http.Client{Transport: env.Transport()}
 	me := env.Node()
 	var b [8]byte
@@ -213,7 +214,7 @@ func client(env sim.Env, cfg Config, servers []string, id int, res *Result) {
 	}
 }
 
-func ping(env sim.Env, hc *http.Client, server, me, seq string, timeout time.Duration) error {
+func ping(env env.Env, hc *http.Client, server, me, seq string, timeout time.Duration) error {
 	ctx, cancel := env.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+server+"/ping?from="+me+"&seq="+seq, nil)

@@ -21,6 +21,7 @@ import (
 
 	"github.com/edgelab/edgelab/model"
 	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/env"
 )
 
 const (
@@ -69,9 +70,9 @@ func runToy(seed uint64, plan *sim.Plan, fixed bool) (*toyResult, *model.Trace, 
 		return nil, nil, err
 	}
 	kv := s.AddNode("kv")
-	var wal sim.File // the current incarnation's open log
+	var wal env.File // the current incarnation's open log
 	kv.OnCrash(func() { disk.Crash(nil) })
-	kv.Start(func(env sim.Env) {
+	kv.Start(func(env env.Env) {
 		f, err := disk.OpenFile("log", os.O_CREATE|os.O_WRONLY|os.O_APPEND)
 		if err == nil {
 			err = disk.SyncDir(".")
@@ -100,7 +101,7 @@ func runToy(seed uint64, plan *sim.Plan, fixed bool) (*toyResult, *model.Trace, 
 	}))
 	res := &toyResult{}
 	cl := s.AddNode("client")
-	cl.Start(func(env sim.Env) {
+	cl.Start(func(env env.Env) {
 		hc := &http.Client{Transport: env.Transport()}
 		for i := range writes {
 			env.Sleep(toyInterval)

@@ -1,4 +1,4 @@
-package sim
+package env
 
 import (
 	"context"
@@ -78,5 +78,15 @@ func TestRealRandAndDisk(t *testing.T) {
 	}
 	if err := d.Remove("spool/m1"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestRealWithoutDiskSaysSo(t *testing.T) {
+	d := Real("x").Disk()
+	if _, err := d.ReadFile("spool/m1"); !errors.Is(err, ErrNoDisk) {
+		t.Fatalf("ReadFile on an Env without a disk: %v", err)
+	}
+	if err := d.MkdirAll("spool"); !errors.Is(err, ErrNoDisk) {
+		t.Fatalf("MkdirAll on an Env without a disk: %v", err)
 	}
 }

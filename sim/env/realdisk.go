@@ -1,6 +1,6 @@
-package sim
+package env
 
-// This file is a Disk on a real directory, for sim.Real: thin wrappers over
+// This file is a Disk on a real directory, for Real: thin wrappers over
 // the os package that keep every name inside the root.
 
 import (
@@ -19,7 +19,24 @@ type realDisk struct{ root string }
 
 // ErrBadPath is wrapped by the errors for names that are absolute, contain
 // "..", or are otherwise not a clean relative path.
-var ErrBadPath = errors.New("sim: invalid disk path")
+var ErrBadPath = errors.New("env: invalid disk path")
+
+// ErrNoDisk is wrapped by every call on the Disk of a real Env that was
+// configured without one.
+var ErrNoDisk = errors.New("env: no disk configured")
+
+// noDisk is the Disk of a real Env configured without one.
+type noDisk struct{}
+
+func noDiskErr(op, name string) error { return &fs.PathError{Op: op, Path: name, Err: ErrNoDisk} }
+
+func (noDisk) OpenFile(name string, _ int) (File, error) { return nil, noDiskErr("open", name) }
+func (noDisk) ReadFile(name string) ([]byte, error)      { return nil, noDiskErr("read", name) }
+func (noDisk) Rename(oldname, _ string) error            { return noDiskErr("rename", oldname) }
+func (noDisk) Remove(name string) error                  { return noDiskErr("remove", name) }
+func (noDisk) ReadDir(dir string) ([]string, error)      { return nil, noDiskErr("readdir", dir) }
+func (noDisk) MkdirAll(dir string) error                 { return noDiskErr("mkdir", dir) }
+func (noDisk) SyncDir(dir string) error                  { return noDiskErr("syncdir", dir) }
 
 func (d *realDisk) path(op, name string) (string, error) {
 	if name == "" {

@@ -1,13 +1,14 @@
-// Package sim is the world that edgelab's services run in: the Env seam
-// through which all service code reaches time, randomness, the network,
-// names, disks and the trace, its implementation on the real operating
-// system (Real), and a deterministic simulator that implements it in virtual
-// time under injected faults.
+// Package env is the seam between edgelab's services and the world they
+// run in: Env, through which all service code reaches time, randomness, the
+// network, names, disks and the trace, and its implementation on the real
+// operating system (Real, RealDisk). The deterministic simulator in package
+// sim implements the same interface in virtual time under injected faults.
 //
 // Service code takes an Env and never calls time.Now, time.Sleep,
 // crypto/rand, net.Dial or the go statement itself. The same code then runs
 // unchanged in production and, byte for byte reproducibly, in a simulation.
-package sim
+// Services import this package and never the simulator.
+package env
 
 import (
 	"context"

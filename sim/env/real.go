@@ -1,4 +1,4 @@
-package sim
+package env
 
 // This file implements Env on the real operating system: wall-clock time,
 // goroutines, crypto/rand, the default HTTP transport, real sockets and the
@@ -23,8 +23,8 @@ type RealConfig struct {
 	Node string
 	// Transport sends HTTP requests (default: http.DefaultTransport).
 	Transport http.RoundTripper
-	// Disk is the node's storage (default: a Disk whose every call fails;
-	// use RealDisk(dir) for a directory).
+	// Disk is the node's storage (default: a Disk whose every call fails
+	// with ErrNoDisk; use RealDisk(dir) for a directory).
 	Disk Disk
 	// Recorder receives action facts (default: model.Discard).
 	Recorder model.Recorder
@@ -51,7 +51,7 @@ func NewReal(cfg RealConfig) Env {
 		cfg.Resolver = net.DefaultResolver
 	}
 	if cfg.Disk == nil {
-		cfg.Disk = unsupportedStorage{}
+		cfg.Disk = noDisk{}
 	}
 	return &realEnv{cfg: cfg}
 }
