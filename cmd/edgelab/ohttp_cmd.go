@@ -72,6 +72,11 @@ func runOHTTPGet(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, cmd, 2, err)
 	}
 	resp, err := client.Do(req)
+	// Configurations of the gateway's list that use algorithms we lack
+	// are skipped, not fatal; the user should still hear of them.
+	for _, skipped := range client.Skipped() {
+		fmt.Fprintf(stderr, "edgelab %s: skipped %v\n", cmd, skipped)
+	}
 	if err != nil {
 		return fail(stderr, cmd, exitEnv, err)
 	}

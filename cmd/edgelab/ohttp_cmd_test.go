@@ -1,8 +1,13 @@
 package main
 
 import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/edgelab/edgelab/ohttp"
 )
 
 // TestServeOHTTPAndGetOverLoopback runs the relay, gateway and target on
@@ -68,5 +73,31 @@ func TestOHTTPGetUsageErrors(t *testing.T) {
 	code, _, errs := cli("ohttp", "get", "--relay", "http://127.0.0.1:1/", "--keys", "http://127.0.0.1:1/k", "http://127.0.0.1:2/")
 	if code != exitEnv || strings.Count(errs, "\n") != 1 {
 		t.Errorf("unreachable: exit %d, %q", code, errs)
+	}
+}
+
+// TestOHTTPGetSkipsUnsupportedKeyConfig: a published list whose first
+// configuration uses the pre-standard KEM 0x0030 still works through its
+// X25519 configuration, and the command says what it skipped.
+func TestOHTTPGetSkipsUnsupportedKeyConfig(t *testing.T) {
+	s := startTestServers(t, ohttpServeConfig{relay: "127.0.0.1:0", gateway: "127.0.0.1:0", target: "127.0.0.1:0"})
+	x25519, err := ohttp.MarshalKeyConfigs([]ohttp.KeyConfig{s.Key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pre := append([]byte{0x07, 0x00, 0x30}, bytes.Repeat([]byte{0x04}, 65)...)
+	pre = append(pre, 0, 4, 0, 1, 0, 1)
+	list := append(append([]byte{0, byte(len(pre))}, pre...), x25519...)
+	keys := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", ohttp.MediaTypeKeys)
+		w.Write(list)
+	}))
+	defer keys.Close()
+	code, out, errs := cli("ohttp", "get", "--relay", s.RelayURL, "--keys", keys.URL, s.TargetURL+"hello")
+	if code != 0 || !strings.HasPrefix(out, "HTTP/1.1 200 OK\n") {
+		t.Fatalf("exit %d, %q, %q", code, out, errs)
+	}
+	if !strings.Contains(errs, "skipped key configuration 0") || !strings.Contains(errs, "0x0030") {
+		t.Fatalf("stderr %q does not report the skipped configuration", errs)
 	}
 }
