@@ -30,7 +30,7 @@ func init() {
 
 func runServe(args []string, stdout, stderr io.Writer) int {
 	return dispatch("serve", "ohttp [flags]",
-		map[string]runFunc{"ohttp": runServeOHTTP}, args, stdout, stderr)
+		map[string]runFunc{"ohttp": runServeOHTTP, "cache": runServeCache}, args, stdout, stderr)
 }
 
 // interrupted returns a context that ends when the process is asked to
