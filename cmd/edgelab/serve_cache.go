@@ -26,15 +26,19 @@ func runServeCache(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.origin, "origin", "", "origin URL (default: an embedded demo origin)")
 	fs.StringVar(&cfg.listen, "listen", "127.0.0.1:0", "listen address of the (first) tier")
 	fs.Int64Var(&cfg.capacity, "capacity", 64<<20, "bytes of memory per tier")
-	if err := parseFlags(fs, args); err != nil {
-		return fail(stderr, cmd, 2, err)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return flagError(stdout, stderr, cmd, err)
 	}
-	if fs.NArg() != 0 {
-		return fail(stderr, cmd, 2, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	if len(pos) != 0 {
+		return fail(stderr, cmd, exitUsage, fmt.Errorf("unexpected argument %q", pos[0]))
+	}
+	if err := checkOrigin(cfg.origin); err != nil {
+		return fail(stderr, cmd, exitUsage, err)
 	}
 	s, err := startCache(cfg)
 	if err != nil {
-		return fail(stderr, cmd, 1, err)
+		return fail(stderr, cmd, exitEnv, err)
 	}
 	defer s.Close()
 	if s.demoURL != "" {
@@ -84,11 +88,11 @@ func startCache(cfg cacheServeConfig) (*cacheServers, error) {
 		origin = s.demoURL
 		s.serve(l, newDemoOrigin())
 	}
-	u, err := url.Parse(origin)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+	if err := checkOrigin(origin); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("--origin %q: want an http or https URL", origin)
+		return nil, err
 	}
+	u, _ := url.Parse(origin)
 	transport := &http.Transport{Proxy: nil, DisableCompression: true, MaxIdleConnsPerHost: 64}
 	e := env.NewReal(env.RealConfig{Node: "edge", Transport: transport})
 	t, err := cache.New(cache.Config{Name: "edgelab", Env: e, Origin: u, Store: nil})
@@ -104,6 +108,18 @@ func startCache(cfg cacheServeConfig) (*cacheServers, error) {
 	s.tiers = append(s.tiers, runningTier{name: "edge", url: "http://" + l.Addr().String() + "/", tier: t})
 	s.serve(l, t)
 	return s, nil
+}
+
+// checkOrigin accepts "" (the demo origin) or an http(s) URL with a host.
+func checkOrigin(origin string) error {
+	if origin == "" {
+		return nil
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return fmt.Errorf("--origin %q: want an http or https URL", origin)
+	}
+	return nil
 }
 
 func (s *cacheServers) serve(l net.Listener, h http.Handler) {

@@ -52,7 +52,7 @@ func TestServeCacheSingle(t *testing.T) {
 
 func TestServeCacheBadOrigin(t *testing.T) {
 	code, _, stderr := cli("serve", "cache", "--single", "--origin", "ftp://x")
-	if code != 1 || !strings.Contains(stderr, "want an http or https URL") {
+	if code != exitUsage || !strings.Contains(stderr, "want an http or https URL") {
 		t.Fatalf("code %d, stderr %q", code, stderr)
 	}
 }
