@@ -40,13 +40,14 @@ func TestServeOHTTPAndGetOverLoopback(t *testing.T) {
 }
 
 // TestServeOHTTPRefusesOtherTargets: the gateway reaches only its demo
-// target; anything else comes back as an encapsulated 403.
+// target; anything else comes back as an encapsulated 403, printed, and
+// the command fails with status 1 (so a script notices).
 func TestServeOHTTPRefusesOtherTargets(t *testing.T) {
 	s := startTestServers(t, ohttpServeConfig{relay: "127.0.0.1:0", gateway: "127.0.0.1:0", target: "127.0.0.1:0"})
 	// The relay itself is on loopback and listening, but not allowed.
 	for _, target := range []string{s.RelayURL, "http://localhost" + strings.TrimPrefix(s.TargetURL, "http://127.0.0.1"), "http://169.254.169.254/latest/meta-data/"} {
 		code, out, errs := cli("ohttp", "get", "--relay", s.RelayURL, "--keys", s.KeysURL, target)
-		if code != 0 || !strings.HasPrefix(out, "HTTP/1.1 403 Forbidden\n") {
+		if code != exitFailed || !strings.HasPrefix(out, "HTTP/1.1 403 Forbidden\n") || errs != "edgelab ohttp get: the target answered 403 Forbidden\n" {
 			t.Fatalf("%s: exit %d, %q, %q", target, code, out, errs)
 		}
 	}
@@ -68,9 +69,9 @@ func TestOHTTPGetUsageErrors(t *testing.T) {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 2 and one line", args, code, out, errs)
 		}
 	}
-	// A relay that is not there is a runtime failure, exit 1.
+	// A relay that is not there is the environment failing, exit 3.
 	code, _, errs := cli("ohttp", "get", "--relay", "http://127.0.0.1:1/", "--keys", "http://127.0.0.1:1/k", "http://127.0.0.1:2/")
-	if code != 1 || strings.Count(errs, "\n") != 1 {
+	if code != exitEnv || strings.Count(errs, "\n") != 1 {
 		t.Errorf("unreachable: exit %d, %q", code, errs)
 	}
 }
