@@ -13,6 +13,7 @@ import (
 type syncBackend struct {
 	mu sync.Mutex
 	recordingBackend
+	info *SessionInfo
 }
 
 func (b *syncBackend) Rcpt(ctx context.Context, s *SessionInfo, e *Envelope, to Recipient) Reply {
@@ -25,6 +26,19 @@ func (b *syncBackend) Data(ctx context.Context, s *SessionInfo, m *Message) Repl
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.recordingBackend.Data(ctx, s, m)
+}
+
+func (b *syncBackend) Mail(ctx context.Context, s *SessionInfo, from Path, p MailParams) Reply {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.info = s
+	return Reply{}
+}
+
+func (b *syncBackend) lastInfo() *SessionInfo {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.info
 }
 
 func (b *syncBackend) messages() []*Message {
