@@ -29,7 +29,7 @@ func allCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	names := worldNames()
 	if len(names) == 0 {
-		return fail(stderr, "all", 1, errors.New("no worlds registered"))
+		return fail(stderr, "all", exitFailed, errors.New("no worlds registered"))
 	}
 	width := 0
 	for _, n := range names {

@@ -79,18 +79,18 @@ func bugsCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	switch {
 	case len(pos) > 0:
-		return fail(stderr, "bugs", 2, fmt.Errorf("unexpected argument %q", pos[0]))
+		return fail(stderr, "bugs", exitUsage, fmt.Errorf("unexpected argument %q", pos[0]))
 	case *worldName == "":
-		return fail(stderr, "bugs", 2, errors.New("missing --world"))
+		return fail(stderr, "bugs", exitUsage, errors.New("missing --world"))
 	case *worldName != ohttpsim.Name:
-		return fail(stderr, "bugs", 2, fmt.Errorf("world %q has no seeded-bug catalog here (known: %s)", *worldName, ohttpsim.Name))
+		return fail(stderr, "bugs", exitUsage, fmt.Errorf("world %q has no seeded-bug catalog here (known: %s)", *worldName, ohttpsim.Name))
 	case *plans < 1:
-		return fail(stderr, "bugs", 2, errors.New("--plans must be at least 1"))
+		return fail(stderr, "bugs", exitUsage, errors.New("--plans must be at least 1"))
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	th, err := tamarin.Parse("ohttp")
 	if err != nil {
-		return fail(stderr, "bugs", 1, err)
+		return fail(stderr, "bugs", exitFailed, err)
 	}
 	fmt.Fprintln(tw, "BUG\tCAUGHT\tPROPERTY\tPLANS\tWALL\tSHRUNK FAULTS\tSHRUNK OPS\tSHRINK RUNS\tLEMMAS VIOLATED")
 	missed := 0
@@ -254,5 +254,5 @@ func linkability(cmd string, args []string, stdout, stderr io.Writer) int {
 	}
 	io.WriteString(stdout, csv)
 	fmt.Fprintf(stdout, "wrote %s and %s\n", filepath.Join(*out, "linkability.csv"), filepath.Join(*out, "linkability.svg"))
-	return 0
+	return exitOK
 }

@@ -36,3 +36,22 @@ func TestRunLinkabilityWritesCurve(t *testing.T) {
 		t.Fatalf("linkability on ping: exit %d, want 2", code)
 	}
 }
+
+// TestRunLinkabilitySpeaksAsRun: the experiment reached through `run`
+// names `run --linkability` in its messages and takes --seed (the first
+// seed of each point), as `run` does.
+func TestRunLinkabilitySpeaksAsRun(t *testing.T) {
+	code, _, errs := edgelab("run", "--world", "ohttp", "--linkability", "--bogus")
+	if code != exitUsage || !strings.HasPrefix(errs, "edgelab run --linkability: flag provided but not defined: -bogus") {
+		t.Fatalf("exit %d, %q", code, errs)
+	}
+	code, out, _ := edgelab("run", "--world", "ohttp", "--linkability", "-h")
+	if code != exitOK || !strings.HasPrefix(out, "usage: edgelab run --linkability") || !strings.Contains(out, "-seed") {
+		t.Fatalf("help: exit %d\n%s", code, out)
+	}
+	dir := t.TempDir()
+	code, out, errs = edgelab("run", "--world", "ohttp", "--linkability", "--seed", "5", "--seeds", "1", "--requests", "2", "--out", dir)
+	if code != exitOK || errs != "" || !strings.HasPrefix(out, "clients,requests,seeds,") || !strings.Contains(out, "\n10,2,1,") {
+		t.Fatalf("--seed 5: exit %d, %q\n%s", code, errs, out)
+	}
+}

@@ -29,7 +29,7 @@ func replayCommand(args []string, stdout, stderr io.Writer) int {
 		return flagError(stdout, stderr, "replay", err)
 	}
 	if len(files) != 1 {
-		return fail(stderr, "replay", 2, errors.New("want exactly one replay file"))
+		return fail(stderr, "replay", exitUsage, errors.New("want exactly one replay file"))
 	}
 	rf, err := readReplay(files[0])
 	if err != nil {
@@ -37,7 +37,7 @@ func replayCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	w, err := lookupWorld(rf.Plan.World)
 	if err != nil {
-		return fail(stderr, "replay", 2, fmt.Errorf("%s: %w", files[0], err))
+		return fail(stderr, "replay", exitUsage, fmt.Errorf("%s: %w", files[0], err))
 	}
 	rs := newRunSpec(w, *rf.Plan.Seed, rf.Plan)
 	o, code, err := rs.exec()
@@ -53,8 +53,8 @@ func replayCommand(args []string, stdout, stderr io.Writer) int {
 	rs.printOutcome(stdout, o)
 	if got := o.trace.HashHex(); got != rf.TraceSHA256 {
 		fmt.Fprintf(stdout, "trace MISMATCH: recorded sha256 %s, this run %s\n", rf.TraceSHA256, got)
-		return 1
+		return exitFailed
 	}
 	fmt.Fprintln(stdout, "trace matches the recording")
-	return 0
+	return exitOK
 }
