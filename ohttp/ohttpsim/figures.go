@@ -1,12 +1,16 @@
 package ohttpsim
 
-import "fmt"
+import "github.com/edgelab/edgelab/sim/world"
 
-// Figures is the run's one-line summary.
-func (r *Result) Figures() string {
+// Figures are the run's counts, in a fixed order. Lost requests were in
+// flight on a client that crashed.
+func (r *Result) Figures() world.Figures {
 	s := r.Stats
-	// Lost requests were in flight on a client that crashed.
 	lost := s.Sent - s.Answered - s.TimedOut - s.Mismatched - s.Failed
-	return fmt.Sprintf("slots=%d sent=%d answered=%d timedout=%d mismatched=%d failed=%d lost=%d keyfetches=%d retries=%d rotations=%d",
-		s.Slots, s.Sent, s.Answered, s.TimedOut, s.Mismatched, s.Failed, lost, s.KeyFetches, s.Retries, s.Rotations)
+	f := func(name string, v int) world.Figure { return world.Figure{Name: name, Value: float64(v)} }
+	return world.Figures{
+		f("slots", s.Slots), f("sent", s.Sent), f("answered", s.Answered), f("timedout", s.TimedOut),
+		f("mismatched", s.Mismatched), f("failed", s.Failed), f("lost", lost), f("keyfetches", s.KeyFetches),
+		f("retries", s.Retries), f("rotations", s.Rotations),
+	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/edgelab/edgelab/model"
 	"github.com/edgelab/edgelab/sim"
 	"github.com/edgelab/edgelab/sim/env"
+	"github.com/edgelab/edgelab/sim/world"
 )
 
 // Name is the world's name in plans and on the command line.
@@ -134,9 +135,13 @@ func (r *Result) Check() error {
 	return nil
 }
 
-// Figures is the one-line summary of the counts.
-func (r *Result) Figures() string {
-	return fmt.Sprintf("sent=%d answered=%d timedout=%d failed=%d served=%d", r.Sent, r.Answered, r.TimedOut, r.Failed, r.Served)
+// Figures are the counts, in a fixed order.
+func (r *Result) Figures() world.Figures {
+	return world.Figures{
+		{Name: "sent", Value: float64(r.Sent)}, {Name: "answered", Value: float64(r.Answered)},
+		{Name: "timedout", Value: float64(r.TimedOut)}, {Name: "failed", Value: float64(r.Failed)},
+		{Name: "served", Value: float64(r.Served)},
+	}
 }
 
 // Run runs the world with seed under plan (nil: no faults, the default
