@@ -40,24 +40,25 @@ func bugsCommand(args []string, stdout, stderr io.Writer) int {
 	plans := fs.Int("plans", 50, "plans to try per bug before calling it missed")
 	outDir := fs.String("out", "", "write each bug's shrunk failing run as a replay file in this directory")
 	list := fs.Bool("list", false, "only list the catalog")
-	if err := parseFlags(fs, args); err != nil {
-		return fail(stderr, "bugs", 2, err)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return flagError(stdout, stderr, "bugs", err)
 	}
 	switch {
-	case fs.NArg() > 0:
-		return fail(stderr, "bugs", 2, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	case len(pos) > 0:
+		return fail(stderr, "bugs", exitUsage, fmt.Errorf("unexpected argument %q", pos[0]))
 	case *worldName == "":
-		return fail(stderr, "bugs", 2, errors.New("missing --world"))
+		return fail(stderr, "bugs", exitUsage, errors.New("missing --world"))
 	case *plans < 1:
-		return fail(stderr, "bugs", 2, errors.New("--plans must be at least 1"))
+		return fail(stderr, "bugs", exitUsage, errors.New("--plans must be at least 1"))
 	}
 	w, err := lookupWorld(*worldName)
 	if err != nil {
-		return fail(stderr, "bugs", 2, err)
+		return fail(stderr, "bugs", exitUsage, err)
 	}
 	bc, ok := w.(world.BugCatalog)
 	if !ok || len(bc.Bugs()) == 0 {
-		return fail(stderr, "bugs", 2, fmt.Errorf("world %s has no seeded-bug catalog", w.Name()))
+		return fail(stderr, "bugs", exitUsage, fmt.Errorf("world %s has no seeded-bug catalog", w.Name()))
 	}
 	if *list {
 		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
@@ -70,12 +71,12 @@ func bugsCommand(args []string, stdout, stderr io.Writer) int {
 	var th *spthy.Theory
 	if m, ok := w.(world.Modeled); ok {
 		if th, err = tamarin.Parse(m.Theory()); err != nil {
-			return fail(stderr, "bugs", 1, err)
+			return fail(stderr, "bugs", exitFailed, err)
 		}
 	}
 	if *outDir != "" {
 		if err := os.MkdirAll(*outDir, 0o755); err != nil {
-			return fail(stderr, "bugs", 2, err)
+			return fail(stderr, "bugs", exitEnv, err)
 		}
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
@@ -89,7 +90,7 @@ func bugsCommand(args []string, stdout, stderr io.Writer) int {
 	for _, bug := range bc.Bugs() {
 		d, err := world.Hunt(w, bug.Name, *plans)
 		if err != nil {
-			return fail(stderr, "bugs", 1, fmt.Errorf("%s: %w", bug.Name, err))
+			return fail(stderr, "bugs", exitFailed, fmt.Errorf("%s: %w", bug.Name, err))
 		}
 		if !d.Caught {
 			missed++
@@ -106,7 +107,7 @@ func bugsCommand(args []string, stdout, stderr io.Writer) int {
 		if th != nil {
 			lemmas, err := violatedLemmas(th, d.Shrunk.Outcome.Trace)
 			if err != nil {
-				return fail(stderr, "bugs", 1, fmt.Errorf("%s: %w", bug.Name, err))
+				return fail(stderr, "bugs", exitFailed, fmt.Errorf("%s: %w", bug.Name, err))
 			}
 			fmt.Fprint(tw, "\t"+lemmas)
 		}
@@ -119,7 +120,7 @@ func bugsCommand(args []string, stdout, stderr io.Writer) int {
 				err = replay.Write(path, rs.replayFile(d.Shrunk.Outcome))
 			}
 			if err != nil {
-				return fail(stderr, "bugs", 1, fmt.Errorf("%s: writing the replay file: %w", bug.Name, err))
+				return fail(stderr, "bugs", exitEnv, fmt.Errorf("%s: writing the replay file: %w", bug.Name, err))
 			}
 			files = append(files, path)
 		}
@@ -131,10 +132,10 @@ func bugsCommand(args []string, stdout, stderr io.Writer) int {
 	n := len(bc.Bugs())
 	if missed > 0 {
 		fmt.Fprintf(stdout, "%d of %d bugs missed\n", missed, n)
-		return 1
+		return exitFailed
 	}
 	fmt.Fprintf(stdout, "all %d bugs caught\n", n)
-	return 0
+	return exitOK
 }
 
 // bugFileName names the replay file of a bug's shrunk failing run.

@@ -22,20 +22,26 @@ func init() {
 	})
 }
 
+const experimentUsage = "usage: edgelab experiment WORLD NAME [--out DIR] [flags]"
+
 func experimentCommand(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprintf(stdout, "%s\n\n%s\n", experimentUsage, commands["experiment"].summary)
+		return exitOK
+	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		return fail(stderr, "experiment", 2, errors.New("usage: edgelab experiment WORLD NAME [--out DIR] [flags]"))
+		return fail(stderr, "experiment", exitUsage, errors.New(experimentUsage))
 	}
 	w, err := lookupWorld(args[0])
 	if err != nil {
-		return fail(stderr, "experiment", 2, err)
+		return fail(stderr, "experiment", exitUsage, err)
 	}
 	var exps []world.Experiment
 	if e, ok := w.(world.Experimenter); ok {
 		exps = e.Experiments()
 	}
 	if len(exps) == 0 {
-		return fail(stderr, "experiment", 2, fmt.Errorf("world %s has no experiments", w.Name()))
+		return fail(stderr, "experiment", exitUsage, fmt.Errorf("world %s has no experiments", w.Name()))
 	}
 	if len(args) == 1 {
 		for _, e := range exps {
@@ -52,16 +58,17 @@ func experimentCommand(args []string, stdout, stderr io.Writer) int {
 		fs := flag.NewFlagSet("experiment "+e.Name, flag.ContinueOnError)
 		out := fs.String("out", ".", "directory for the experiment's files")
 		runIt := e.Bind(fs)
-		if err := parseFlags(fs, args[2:]); err != nil {
-			return fail(stderr, "experiment", 2, err)
+		pos, err := parseArgs(fs, args[2:])
+		if err != nil {
+			return flagError(stdout, stderr, "experiment", err)
 		}
-		if fs.NArg() > 0 {
-			return fail(stderr, "experiment", 2, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+		if len(pos) > 0 {
+			return fail(stderr, "experiment", exitUsage, fmt.Errorf("unexpected argument %q", pos[0]))
 		}
 		if err := runIt(*out, stdout); err != nil {
-			return fail(stderr, "experiment", 1, err)
+			return fail(stderr, "experiment", exitFailed, err)
 		}
-		return 0
+		return exitOK
 	}
-	return fail(stderr, "experiment", 2, fmt.Errorf("world %s has no experiment %q (known: %s)", w.Name(), args[1], strings.Join(names, ", ")))
+	return fail(stderr, "experiment", exitUsage, fmt.Errorf("world %s has no experiment %q (known: %s)", w.Name(), args[1], strings.Join(names, ", ")))
 }

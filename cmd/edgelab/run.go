@@ -41,11 +41,12 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 	traceFile := fs.String("trace", "", "write the NDJSON trace to this file")
 	perfettoFile := fs.String("perfetto", "", "write the trace as a Perfetto/Chrome timeline (JSON) to this file")
 	outDir := fs.String("out", ".", "directory for the replay file of a failing run")
-	if err := parseFlags(fs, args); err != nil {
-		return fail(stderr, "run", 2, err)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return flagError(stdout, stderr, "run", err)
 	}
-	if fs.NArg() > 0 {
-		return fail(stderr, "run", 2, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	if len(pos) > 0 {
+		return fail(stderr, "run", exitUsage, fmt.Errorf("unexpected argument %q", pos[0]))
 	}
 	rs, code, err := resolveRun(*worldName, *seedFlag, *planFile)
 	if err != nil {
@@ -57,7 +58,7 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "run", code, err)
 	}
 	if err := rs.writeOutputs(o, *traceFile, *perfettoFile); err != nil {
-		return fail(stderr, "run", 1, err)
+		return fail(stderr, "run", outputCode(err, exitFailed), err)
 	}
 	rs.printOutcome(stdout, o)
 	if o.Pass() {
@@ -65,10 +66,10 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	path, err := rs.saveReplay(*outDir, o)
 	if err != nil {
-		return fail(stderr, "run", 1, fmt.Errorf("writing the replay file: %w", err))
+		return fail(stderr, "run", exitEnv, fmt.Errorf("writing the replay file: %w", err))
 	}
 	fmt.Fprintf(stdout, "replay: %s\n", replay.Command(path))
-	return 1
+	return exitFailed
 }
 
 // runSpec is one run: what a replay file records. The plan always names
@@ -97,12 +98,9 @@ func specOf(w world.World, rf *replay.File) *runSpec {
 func resolveRun(worldName, seedFlag, planFile string) (*runSpec, int, error) {
 	var plan *sim.Plan
 	if planFile != "" {
-		data, err := os.ReadFile(planFile)
-		if err != nil {
-			return nil, 2, err
-		}
-		if plan, err = sim.ParsePlan(data); err != nil {
-			return nil, 2, fmt.Errorf("%s: %w", planFile, err)
+		var err error
+		if plan, _, err = readPlan(planFile); err != nil {
+			return nil, exitUsage, err
 		}
 	}
 	w, code, err := pickWorld(worldName, plan)
@@ -216,17 +214,4 @@ func (rs *runSpec) saveReplay(dir string, o *world.Outcome) (string, error) {
 	}
 	path := filepath.Join(dir, replay.FileName(rs.w.Name(), rs.seed))
 	return path, replay.Write(path, rs.replayFile(o))
-}
-
-// writeFile creates path and fills it with write.
-func writeFile(path string, write func(io.Writer) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }

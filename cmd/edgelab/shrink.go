@@ -30,24 +30,24 @@ func init() {
 func shrinkCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("shrink", flag.ContinueOnError)
 	out := fs.String("o", "", "where to write the shrunk replay file (default: FILE with .shrunk.json)")
-	files, err := parseInterspersed(fs, args)
+	files, err := parseArgs(fs, args)
 	if err != nil {
-		return fail(stderr, "shrink", 2, err)
+		return flagError(stdout, stderr, "shrink", err)
 	}
 	if len(files) != 1 {
-		return fail(stderr, "shrink", 2, errors.New("want exactly one replay file"))
+		return fail(stderr, "shrink", exitUsage, errors.New("want exactly one replay file"))
 	}
-	_, rs, err := readReplay(files[0])
+	_, rs, err := replaySpec(files[0])
 	if err != nil {
-		return fail(stderr, "shrink", 2, err)
+		return fail(stderr, "shrink", exitUsage, err)
 	}
 	w := rs.w
 	s, err := world.Shrink(w, rs.seed, rs.plan, rs.opts)
 	if err != nil {
-		return fail(stderr, "shrink", 1, err)
+		return fail(stderr, "shrink", exitFailed, err)
 	}
 	if s.Outcome.Pass() {
-		return fail(stderr, "shrink", 1, fmt.Errorf("%s: the run passes; nothing to shrink", files[0]))
+		return fail(stderr, "shrink", exitFailed, fmt.Errorf("%s: the run passes; nothing to shrink", files[0]))
 	}
 	f0, o0 := world.Size(w, rs.plan)
 	f1, o1 := world.Size(w, s.Plan)
@@ -58,13 +58,13 @@ func shrinkCommand(args []string, stdout, stderr io.Writer) int {
 		path = strings.TrimSuffix(files[0], ".json") + ".shrunk.json"
 	}
 	if path, err = filepath.Abs(path); err != nil {
-		return fail(stderr, "shrink", 1, err)
+		return fail(stderr, "shrink", exitEnv, err)
 	}
 	shrunk := newRunSpec(w, rs.seed, s.Plan)
 	shrunk.opts = rs.opts
 	if err := replay.Write(path, shrunk.replayFile(s.Outcome)); err != nil {
-		return fail(stderr, "shrink", 1, err)
+		return fail(stderr, "shrink", exitEnv, err)
 	}
 	fmt.Fprintf(stdout, "replay: %s\n", replay.Command(path))
-	return 0
+	return exitOK
 }

@@ -98,6 +98,7 @@ func (World) Experiments() []world.Experiment {
 
 func bindLinkability(fs *flag.FlagSet) func(dir string, stdout io.Writer) error {
 	seeds := fs.Int("seeds", 3, "seeds per point")
+	first := fs.Uint64("seed", 1, "first seed: the points run seeds seed, seed+1, ...")
 	requests := fs.Int("requests", 20, "requests per client")
 	return func(dir string, stdout io.Writer) error {
 		if *seeds < 1 || *requests < 1 {
@@ -106,8 +107,8 @@ func bindLinkability(fs *flag.FlagSet) func(dir string, stdout io.Writer) error 
 		cc := DefaultCurve()
 		cc.Requests = *requests
 		cc.Seeds = nil
-		for i := 1; i <= *seeds; i++ {
-			cc.Seeds = append(cc.Seeds, uint64(i))
+		for i := range uint64(*seeds) {
+			cc.Seeds = append(cc.Seeds, *first+i)
 		}
 		pts, err := Curve(cc)
 		if err != nil {
