@@ -40,6 +40,7 @@ func bugsCommand(args []string, stdout, stderr io.Writer) int {
 	plans := fs.Int("plans", 50, "plans to try per bug before calling it missed")
 	outDir := fs.String("out", "", "write each bug's shrunk failing run as a replay file in this directory")
 	list := fs.Bool("list", false, "only list the catalog")
+	asJSON := fs.Bool("json", false, "print the table as one JSON document")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return flagError(stdout, stderr, "bugs", err)
@@ -87,11 +88,13 @@ func bugsCommand(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(tw)
 	missed := 0
 	var files []string
+	doc := bugsJSON{World: w.Name(), Bugs: []bugJSON{}}
 	for _, bug := range bc.Bugs() {
 		d, err := world.Hunt(w, bug.Name, *plans)
 		if err != nil {
 			return fail(stderr, "bugs", exitFailed, fmt.Errorf("%s: %w", bug.Name, err))
 		}
+		bj := bugJSON{Bug: bug.Name, Caught: d.Caught, Plans: d.Plans, WallSeconds: d.Wall.Seconds()}
 		if !d.Caught {
 			missed++
 			fmt.Fprintf(tw, "%s\tno\t-\t%d\t%v\t-\t-\t-", bug.Name, d.Plans, d.Wall.Round(time.Millisecond))
@@ -99,16 +102,20 @@ func bugsCommand(args []string, stdout, stderr io.Writer) int {
 				fmt.Fprint(tw, "\t-")
 			}
 			fmt.Fprintln(tw)
+			doc.Bugs = append(doc.Bugs, bj)
 			continue
 		}
 		faults, ops := world.Size(w, d.Shrunk.Plan)
-		fmt.Fprintf(tw, "%s\tyes\t%s\t%d\t%v\t%d\t%s\t%d", bug.Name, strings.Join(d.First.Properties(), "+"), d.Plans,
-			d.Wall.Round(time.Millisecond), faults, opsText(ops), d.Shrunk.Runs)
+		lemmas := ""
 		if th != nil {
-			lemmas, err := violatedLemmas(th, d.Shrunk.Outcome.Trace)
-			if err != nil {
+			if lemmas, err = violatedLemmas(th, d.Shrunk.Outcome.Trace); err != nil {
 				return fail(stderr, "bugs", exitFailed, fmt.Errorf("%s: %w", bug.Name, err))
 			}
+		}
+		bj.Properties, bj.ShrunkFaults, bj.ShrunkOps, bj.ShrinkRuns, bj.LemmasViolated = d.First.Properties(), faults, ops, d.Shrunk.Runs, lemmas
+		fmt.Fprintf(tw, "%s\tyes\t%s\t%d\t%v\t%d\t%s\t%d", bug.Name, strings.Join(bj.Properties, "+"), d.Plans,
+			d.Wall.Round(time.Millisecond), faults, opsText(ops), d.Shrunk.Runs)
+		if th != nil {
 			fmt.Fprint(tw, "\t"+lemmas)
 		}
 		fmt.Fprintln(tw)
@@ -123,19 +130,55 @@ func bugsCommand(args []string, stdout, stderr io.Writer) int {
 				return fail(stderr, "bugs", exitEnv, fmt.Errorf("%s: writing the replay file: %w", bug.Name, err))
 			}
 			files = append(files, path)
+			bj.Replay = path
 		}
-	}
-	tw.Flush()
-	for _, f := range files {
-		fmt.Fprintf(stdout, "replay: %s\n", replay.Command(f))
+		doc.Bugs = append(doc.Bugs, bj)
 	}
 	n := len(bc.Bugs())
+	doc.Total, doc.Caught = n, n-missed
+	if *asJSON {
+		if err := writeJSON(stdout, doc); err != nil {
+			return fail(stderr, "bugs", exitEnv, err)
+		}
+	} else {
+		tw.Flush()
+		for _, f := range files {
+			fmt.Fprintf(stdout, "replay: %s\n", replay.Command(f))
+		}
+		if missed > 0 {
+			fmt.Fprintf(stdout, "%d of %d bugs missed\n", missed, n)
+		} else {
+			fmt.Fprintf(stdout, "all %d bugs caught\n", n)
+		}
+	}
 	if missed > 0 {
-		fmt.Fprintf(stdout, "%d of %d bugs missed\n", missed, n)
 		return exitFailed
 	}
-	fmt.Fprintf(stdout, "all %d bugs caught\n", n)
 	return exitOK
+}
+
+// bugsJSON is `edgelab bugs --json`.
+type bugsJSON struct {
+	World  string    `json:"world"`
+	Total  int       `json:"total"`
+	Caught int       `json:"caught"`
+	Bugs   []bugJSON `json:"bugs"`
+}
+
+type bugJSON struct {
+	Bug         string   `json:"bug"`
+	Caught      bool     `json:"caught"`
+	Properties  []string `json:"properties,omitempty"`
+	Plans       int      `json:"plans"`
+	WallSeconds float64  `json:"wall_seconds"`
+	// The shrunk failing plan's size (ops -1: the world does not say) and
+	// the runs shrinking took.
+	ShrunkFaults   int    `json:"shrunk_faults"`
+	ShrunkOps      int    `json:"shrunk_ops"`
+	ShrinkRuns     int    `json:"shrink_runs"`
+	LemmasViolated string `json:"lemmas_violated,omitempty"`
+	// Replay is the shrunk run's replay file (with --out).
+	Replay string `json:"replay,omitempty"`
 }
 
 // bugFileName names the replay file of a bug's shrunk failing run.

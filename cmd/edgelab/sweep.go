@@ -67,7 +67,7 @@ func sweepCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	each := func(r sweep.Result) {
 		if !*asJSON {
-			printResult(stdout, r, *verbose)
+			printResult(stdout, cfg.w.Name(), r, *verbose)
 		}
 	}
 	results, err := sweep.Run(context.Background(), sweep.Options{Seeds: cfg.seeds, Shard: cfg.shard, Jobs: *jobs, Each: each},
@@ -154,7 +154,7 @@ func (cfg *sweepCfg) runSeed(seed uint64, outDir string) sweep.Result {
 	if err != nil {
 		return sweep.Result{Error: oneLine(err.Error())}
 	}
-	r := sweep.Result{Pass: o.Pass(), TraceSHA256: o.Trace.HashHex(), Summary: o.Figures.String(), Failure: o.Why()}
+	r := sweep.Result{Pass: o.Pass(), TraceSHA256: o.Trace.HashHex(), Figures: o.Figures.Counters(), Failure: o.Why()}
 	if !o.Pass() {
 		path, err := rs.saveReplay(outDir, o)
 		if err != nil {
@@ -166,14 +166,14 @@ func (cfg *sweepCfg) runSeed(seed uint64, outDir string) sweep.Result {
 	return r
 }
 
-func printResult(w io.Writer, r sweep.Result, verbose bool) {
+func printResult(w io.Writer, world string, r sweep.Result, verbose bool) {
 	switch {
 	case r.Error != "":
 		fmt.Fprintf(w, "seed %d: ERROR: %s\n", r.Seed, r.Error)
 	case !r.Pass:
 		fmt.Fprintf(w, "seed %d: FAIL: %s\n", r.Seed, r.Failure)
 	case verbose:
-		fmt.Fprintf(w, "seed %d: PASS  %s  sha256:%s\n", r.Seed, r.Summary, r.TraceSHA256)
+		fmt.Fprintf(w, "seed %d: PASS  %s  sha256:%s\n", r.Seed, figuresLine(world, r.Figures), r.TraceSHA256)
 	}
 	if r.Replay != "" {
 		fmt.Fprintf(w, "  replay: %s\n", replay.Command(r.Replay))
@@ -230,7 +230,7 @@ func sweepMerge(args []string, stdout, stderr io.Writer) int {
 		stdout.Write(b)
 	} else {
 		for _, r := range m.Results {
-			printResult(stdout, r, false)
+			printResult(stdout, m.World, r, false)
 		}
 		printSummary(stdout, m)
 		if !m.Complete() {

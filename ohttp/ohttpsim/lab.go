@@ -28,6 +28,7 @@ var (
 	_ world.Modeled      = World{}
 	_ world.Sized        = World{}
 	_ world.Experimenter = World{}
+	_ world.Explained    = World{}
 )
 
 func (World) Name() string { return Name }
@@ -37,6 +38,7 @@ func (World) Summary() string {
 func (World) DefaultSeed() uint64    { return DefaultSeed }
 func (World) DefaultPlan() *sim.Plan { return world.MustPlan(DefaultPlan) }
 func (World) Shape() sim.Shape       { return Shape }
+func (World) Glossary() []world.Term { return Glossary }
 
 // Theory is the theory the world's traces replay as runs of.
 func (World) Theory() string { return "ohttp" }

@@ -135,6 +135,15 @@ func (r *Result) Check() error {
 	return nil
 }
 
+// Glossary says what each counter of Figures means, in its order.
+var Glossary = []world.Term{
+	{Name: "sent", Meaning: "pings the clients sent (clients x knob pings)"},
+	{Name: "answered", Meaning: "pings whose answer arrived before the client's timeout"},
+	{Name: "timedout", Meaning: "pings whose timeout passed first (lost, clogged, partitioned or slow)"},
+	{Name: "failed", Meaning: "pings that ended in any other error; Check requires none, and sent = answered + timedout + failed"},
+	{Name: "served", Meaning: "requests the servers handled (a duplicated request is served twice, so served can exceed sent)"},
+}
+
 // Figures are the counts, in a fixed order.
 func (r *Result) Figures() world.Figures {
 	return world.Figures{

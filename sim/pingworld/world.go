@@ -14,13 +14,17 @@ import (
 // "accounting", is Result.Check.
 type World struct{}
 
-var _ world.Sized = World{}
+var (
+	_ world.Sized     = World{}
+	_ world.Explained = World{}
+)
 
 func (World) Name() string           { return Name }
 func (World) Summary() string        { return "clients ping HTTP servers through a faulty network" }
 func (World) DefaultSeed() uint64    { return DefaultSeed }
 func (World) DefaultPlan() *sim.Plan { return world.MustPlan(DefaultPlan) }
 func (World) Shape() sim.Shape       { return Shape }
+func (World) Glossary() []world.Term { return Glossary }
 
 // PropAccounting names the world's property: every ping accounted for.
 const PropAccounting = "accounting"

@@ -123,8 +123,9 @@ type Result struct {
 	Pass bool   `json:"pass"`
 	// TraceSHA256 identifies the run: same seed and plan, same hash.
 	TraceSHA256 string `json:"trace_sha256,omitempty"`
-	// Summary is the world's one-line figures.
-	Summary string `json:"summary,omitempty"`
+	// Figures are the world's counters for the run, by name
+	// ("sent": 150), numbers so a report can be summed and plotted.
+	Figures map[string]int64 `json:"figures,omitempty"`
 	// Failure is why the world's property failed.
 	Failure string `json:"failure,omitempty"`
 	// Error says the run itself broke (a bad plan, a panic).

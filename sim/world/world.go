@@ -12,6 +12,7 @@
 //     so the lab can measure that the world's properties catch them;
 //   - Modeled: the Tamarin theory the world's traces are checked against
 //     (the theory's party table sits beside the theory);
+//   - Explained: what each of its figures means;
 //   - Sized: how many operations a plan asks for, so a shrunk plan's size
 //     can be reported as faults and operations;
 //   - Experimenter: measurements of many runs that are not one verdict
@@ -139,6 +140,21 @@ func (fs Figures) String() string {
 	return strings.Join(parts, " ")
 }
 
+// Counters returns the figures that are whole numbers, by name (a JSON
+// report's counters); nil if there are none.
+func (fs Figures) Counters() map[string]int64 {
+	var out map[string]int64
+	for _, f := range fs {
+		if f.Value == float64(int64(f.Value)) {
+			if out == nil {
+				out = map[string]int64{}
+			}
+			out[f.Name] = int64(f.Value)
+		}
+	}
+	return out
+}
+
 // Get returns the figure named name.
 func (fs Figures) Get(name string) (float64, bool) {
 	for _, f := range fs {
@@ -169,6 +185,19 @@ func (fs Figures) MarshalJSON() ([]byte, error) {
 	}
 	b.WriteByte('}')
 	return []byte(b.String()), nil
+}
+
+// Explained is a world that says what each of its figures means.
+type Explained interface {
+	World
+	// Glossary lists the figures in their order, each with its meaning.
+	Glossary() []Term
+}
+
+// Term is one figure's name and what it counts.
+type Term struct {
+	Name    string
+	Meaning string
 }
 
 // Bug is one entry of a world's seeded-bug catalog.
