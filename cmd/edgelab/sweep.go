@@ -51,6 +51,7 @@ func sweepCommand(args []string, stdout, stderr io.Writer) int {
 	outDir := fs.String("out", ".", "directory for replay files of failing seeds")
 	asJSON := fs.Bool("json", false, "print a mergeable JSON report instead of text")
 	verbose := fs.Bool("v", false, "print every seed, not only failures")
+	quiet := fs.Bool("quiet", false, "no progress report on stderr")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return flagError(stdout, stderr, "sweep", err)
@@ -65,13 +66,16 @@ func sweepCommand(args []string, stdout, stderr io.Writer) int {
 	if err := os.MkdirAll(*outDir, 0o755); err != nil {
 		return fail(stderr, "sweep", exitEnv, err)
 	}
+	prog := newProgress(stderr, "sweep "+cfg.w.name, cfg.shard.Len(cfg.seeds), *quiet)
 	each := func(r sweep.Result) {
+		prog.add(!r.Pass || r.Error != "")
 		if !*asJSON {
 			printResult(stdout, cfg.w.Name(), r, *verbose)
 		}
 	}
 	results, err := sweep.Run(context.Background(), sweep.Options{Seeds: cfg.seeds, Shard: cfg.shard, Jobs: *jobs, Each: each},
 		func(seed uint64) sweep.Result { return cfg.runSeed(seed, *outDir) })
+	prog.clear()
 	if err != nil {
 		return fail(stderr, "sweep", 2, err)
 	}

@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"strconv"
 	"strings"
@@ -102,6 +103,16 @@ func (s Shard) seeds(r Range) (first, span uint64, ok bool) {
 	}
 	first = r.First + off
 	return first, (r.Last - first) / s.Count, true
+}
+
+// Len is how many seeds of r shard s holds (len(s.Seeds(r)) without the
+// list), saturating at the largest int.
+func (s Shard) Len(r Range) int {
+	_, span, ok := s.seeds(r)
+	if !ok {
+		return 0
+	}
+	return int(min(span, uint64(math.MaxInt)-1) + 1)
 }
 
 // Seeds lists the seeds of r in shard s, in order.

@@ -227,3 +227,19 @@ func TestReadReportRejectsBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestShardLenIsTheNumberOfItsSeeds(t *testing.T) {
+	for _, r := range []Range{{1, 1}, {1, 20}, {5, 17}, {0, 99}} {
+		for n := uint64(1); n <= 4; n++ {
+			for i := uint64(0); i < n; i++ {
+				s := Shard{Index: i, Count: n}
+				if got, want := s.Len(r), len(s.Seeds(r)); got != want {
+					t.Errorf("shard %d/%d of %v: Len %d, %d seeds", i, n, r, got, want)
+				}
+			}
+		}
+	}
+	if got := (Shard{}).Len(Range{0, math.MaxUint64}); got != math.MaxInt {
+		t.Errorf("whole range: Len %d", got)
+	}
+}
