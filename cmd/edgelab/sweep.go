@@ -66,7 +66,7 @@ func sweepCommand(args []string, stdout, stderr io.Writer) int {
 	if err := os.MkdirAll(*outDir, 0o755); err != nil {
 		return fail(stderr, "sweep", exitEnv, err)
 	}
-	prog := newProgress(stderr, "sweep "+cfg.w.name, cfg.shard.Len(cfg.seeds), *quiet)
+	prog := newProgress(stderr, "sweep "+cfg.w.Name(), cfg.shard.Len(cfg.seeds), *quiet)
 	each := func(r sweep.Result) {
 		prog.add(!r.Pass || r.Error != "")
 		if !*asJSON {
