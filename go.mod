@@ -7,6 +7,7 @@ require (
 	github.com/google/go-cmp v0.7.0
 	golang.org/x/crypto v0.58.0
 	golang.org/x/net v0.62.0
+	golang.org/x/text v0.43.0
 	pgregory.net/rapid v1.3.0
 )
 
