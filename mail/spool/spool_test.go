@@ -58,9 +58,12 @@ func (d *lockedDisk) OpenFile(name string, flag int) (env.File, error) {
 	}
 	return lockedFile{f, d}, nil
 }
-func (d *lockedDisk) ReadFile(name string) ([]byte, error) { defer d.lock()(); return d.d.ReadFile(name) }
-func (d *lockedDisk) Rename(a, b string) error            { defer d.lock()(); return d.d.Rename(a, b) }
-func (d *lockedDisk) Remove(name string) error            { defer d.lock()(); return d.d.Remove(name) }
+func (d *lockedDisk) ReadFile(name string) ([]byte, error) {
+	defer d.lock()()
+	return d.d.ReadFile(name)
+}
+func (d *lockedDisk) Rename(a, b string) error { defer d.lock()(); return d.d.Rename(a, b) }
+func (d *lockedDisk) Remove(name string) error { defer d.lock()(); return d.d.Remove(name) }
 func (d *lockedDisk) ReadDir(dir string) ([]string, error) {
 	defer d.lock()()
 	return d.d.ReadDir(dir)
