@@ -3,7 +3,9 @@ module github.com/edgelab/edgelab
 go 1.26.0
 
 require (
+	blitiri.com.ar/go/spf v1.6.0
 	github.com/cloudflare/circl v1.6.5
+	github.com/emersion/go-msgauth v0.7.0
 	github.com/google/go-cmp v0.7.0
 	golang.org/x/crypto v0.58.0
 	golang.org/x/net v0.62.0

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/edgelab/edgelab/ohttp/bhttp"
 )
 
 // IPResolver looks up a host's addresses; *net.Resolver and env.Resolver
@@ -60,7 +62,12 @@ func (e *TargetError) Unwrap() error { return e.Err }
 // Check decides whether the gateway may forward to scheme://authority.
 func (p *TargetPolicy) Check(ctx context.Context, scheme, authority string) error {
 	fail := func(err error) error { return &TargetError{Target: scheme + "://" + authority, Err: err} }
-	scheme = strings.ToLower(scheme)
+	// The scheme rule is Binary HTTP's own: a gateway that decoded the
+	// request has checked it already, and any other caller gets the same
+	// answer rather than a transport's refusal later.
+	if !bhttp.ValidScheme(scheme) {
+		return fail(fmt.Errorf("%w: %q is not a lowercase scheme", ErrSchemeNotAllowed, scheme))
+	}
 	if !p.schemeAllowed(scheme) {
 		return fail(ErrSchemeNotAllowed)
 	}

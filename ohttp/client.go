@@ -57,6 +57,7 @@ type Client struct {
 	reuse   []byte // BugClientReuseContext: the randomness replayed
 	pinned  []byte // application/ohttp-keys encoding of the pinned list
 	configs []KeyConfig
+	skipped []*KeyConfigError
 	enc     *Encapsulator
 }
 
@@ -177,14 +178,26 @@ func (c *Client) FetchKeys(ctx context.Context) ([]KeyConfig, error) {
 	if len(body) > maxKeysSize {
 		return nil, fmt.Errorf("ohttp: key configurations over %d bytes", maxKeysSize)
 	}
-	cfgs, err := ParseKeyConfigs(body)
+	list, err := ParseKeyConfigList(body)
+	c.mu.Lock()
+	c.skipped = list.Skipped
+	c.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	if err := c.SetKeys(cfgs); err != nil {
+	if err := c.SetKeys(list.Configs); err != nil {
 		return nil, err
 	}
-	return cfgs, nil
+	return list.Configs, nil
+}
+
+// Skipped reports what the last FetchKeys passed over in the gateway's
+// list: configurations, or suites of one, with algorithms this package
+// does not implement (see ParseKeyConfigList).
+func (c *Client) Skipped() []*KeyConfigError {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]*KeyConfigError(nil), c.skipped...)
 }
 
 func responseError(resp *http.Response, body []byte) *ResponseError {

@@ -304,7 +304,13 @@ func (g *Gateway) forward(outer *http.Request, plain []byte) (*bhttp.Response, s
 	if g.Policy == nil {
 		return gatewayError(http.StatusForbidden, "target not allowed", "the gateway has no target policy"), ""
 	}
-	if err := g.Policy.Check(ctx, breq.Scheme, breq.Authority); err != nil {
+	// The policy judges the target the request would be sent to, which
+	// with an empty authority is its host field's.
+	authority, err := breq.TargetAuthority()
+	if err != nil {
+		return gatewayError(http.StatusBadRequest, "request cannot be sent", err.Error()), ""
+	}
+	if err := g.Policy.Check(ctx, breq.Scheme, authority); err != nil {
 		return gatewayError(http.StatusForbidden, "target not allowed", err.Error()), ""
 	}
 	hreq, err := breq.HTTPRequest()
@@ -338,7 +344,7 @@ func (g *Gateway) forward(outer *http.Request, plain []byte) (*bhttp.Response, s
 		}
 		return gatewayError(http.StatusBadGateway, "bad response from target", ""), ""
 	}
-	return bresp, breq.Authority
+	return bresp, authority
 }
 
 // errResponseTooLarge is returned by limitedBody past its limit.

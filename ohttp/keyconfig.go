@@ -110,9 +110,10 @@ func (c KeyConfig) appendTo(b []byte) []byte {
 }
 
 // ParseKeyConfig decodes exactly one key configuration; bytes after it are
-// an error.
+// an error, and so is any algorithm this package does not implement: a
+// single configuration that cannot be used is of no use to the caller.
 func ParseKeyConfig(b []byte) (KeyConfig, error) {
-	c, n, err := parseKeyConfig(b)
+	c, n, err := parseKeyConfig(b, nil)
 	if err != nil {
 		return KeyConfig{}, &KeyConfigError{Index: -1, Offset: n, Err: err}
 	}
@@ -132,10 +133,29 @@ func (c *KeyConfig) UnmarshalBinary(b []byte) error {
 	return nil
 }
 
+// unsupported is the list parser's record of algorithms it passed over in
+// one configuration: offsets (within the configuration) and reasons. A nil
+// *unsupported makes every unknown algorithm an error.
+type unsupported struct {
+	offsets []int
+	errs    []error
+}
+
+func (u *unsupported) skip(off int, err error) bool {
+	if u == nil {
+		return false
+	}
+	u.offsets, u.errs = append(u.offsets, off), append(u.errs, err)
+	return true
+}
+
 // parseKeyConfig decodes one configuration from the front of b and returns
 // how many bytes it used, or on error the offset of the problem. The KEM must
 // be known before anything else: it alone says how long the public key is.
-func parseKeyConfig(b []byte) (KeyConfig, int, error) {
+// With skipped non-nil, an unknown KEM ends the configuration (the caller
+// knows its length from the list's prefix) and unknown suites are dropped
+// and noted; without it they are errors.
+func parseKeyConfig(b []byte, skipped *unsupported) (KeyConfig, int, error) {
 	var c KeyConfig
 	if len(b) < 3 {
 		return c, len(b), ErrTruncated
@@ -143,7 +163,11 @@ func parseKeyConfig(b []byte) (KeyConfig, int, error) {
 	c.KeyID = b[0]
 	c.KEM = KEMID(binary.BigEndian.Uint16(b[1:3]))
 	if !c.KEM.Supported() {
-		return c, 1, fmt.Errorf("%w: %v", ErrUnknownKEM, c.KEM)
+		err := fmt.Errorf("%w: %v", ErrUnknownKEM, c.KEM)
+		if skipped.skip(1, err) {
+			return c, len(b), nil
+		}
+		return c, 1, err
 	}
 	npk := c.KEM.PublicKeySize()
 	if len(b) < 3+npk+2 {
@@ -176,10 +200,16 @@ func parseKeyConfig(b []byte) (KeyConfig, int, error) {
 			AEAD: AEADID(binary.BigEndian.Uint16(b[off+2:])),
 		}
 		if !s.KDF.Supported() {
-			return KeyConfig{}, off, fmt.Errorf("%w: %v", ErrUnknownKDF, s.KDF)
+			if err := fmt.Errorf("%w: %v", ErrUnknownKDF, s.KDF); !skipped.skip(off, err) {
+				return KeyConfig{}, off, err
+			}
+			continue
 		}
 		if !s.AEAD.Supported() {
-			return KeyConfig{}, off + 2, fmt.Errorf("%w: %v", ErrUnknownAEAD, s.AEAD)
+			if err := fmt.Errorf("%w: %v", ErrUnknownAEAD, s.AEAD); !skipped.skip(off+2, err) {
+				return KeyConfig{}, off + 2, err
+			}
+			continue
 		}
 		c.Suites = append(c.Suites, s)
 	}
@@ -210,37 +240,81 @@ func MarshalKeyConfigs(cs []KeyConfig) ([]byte, error) {
 	return b, nil
 }
 
-// ParseKeyConfigs decodes an application/ohttp-keys list. Any error rejects
-// the whole list: RFC 9458 §3.2 requires clients to discard a badly encoded
-// collection rather than salvage parts of it, since clients that salvaged
-// differently could be told apart. A configuration with an algorithm this
-// package does not implement also rejects the list, so that every client of
-// this package reads a given list the same way.
-func ParseKeyConfigs(b []byte) ([]KeyConfig, error) {
+// KeyConfigList is a decoded application/ohttp-keys list: the
+// configurations this package can use, in list order, and what it passed
+// over.
+type KeyConfigList struct {
+	Configs []KeyConfig
+	// Skipped reports each algorithm of a well-encoded configuration that
+	// this package does not implement, in list order: a whole
+	// configuration (its KEM is unknown, or none of its suites is known;
+	// Err wraps ErrUnknownKEM, ErrUnknownKDF or ErrUnknownAEAD) or one
+	// suite dropped from a configuration that is kept.
+	Skipped []*KeyConfigError
+}
+
+// ParseKeyConfigList decodes an application/ohttp-keys list (RFC 9458
+// §3.2), keeping the configurations this package can use.
+//
+// Two kinds of problem are told apart. An encoding error (a length running
+// past its end, bytes left over inside an element, a public key of the
+// wrong size or not on its curve, an empty or ragged suite list) rejects
+// the whole list: RFC 9458 §3.2 has clients discard a badly encoded
+// collection rather than salvage parts of it, because clients salvaging
+// differently could be told apart by what they then send. A well-encoded
+// configuration naming an algorithm we do not implement is no such error:
+// the list's length prefixes delimit it exactly, every client skips it the
+// same way, and the RFC has clients ignore configurations they do not
+// support. Published lists do put a pre-standard KEM (0x0030) before an
+// X25519 one, and refusing the list would refuse the gateway. So such a
+// configuration, or an unknown suite within one, is skipped and reported
+// in Skipped. A list left with no usable configuration is an error
+// wrapping ErrNoKeyConfig, returned with Skipped filled in.
+func ParseKeyConfigList(b []byte) (KeyConfigList, error) {
+	var l KeyConfigList
 	if len(b) == 0 {
-		return nil, &KeyConfigError{Index: -1, Err: ErrEmptyList}
+		return l, &KeyConfigError{Index: -1, Err: ErrEmptyList}
 	}
-	var out []KeyConfig
 	for off, i := 0, 0; off < len(b); i++ {
 		if len(b)-off < 2 {
-			return nil, &KeyConfigError{Index: i, Offset: len(b), Err: ErrTruncated}
+			return KeyConfigList{}, &KeyConfigError{Index: i, Offset: len(b), Err: ErrTruncated}
 		}
 		n := int(binary.BigEndian.Uint16(b[off:]))
 		off += 2
 		if len(b)-off < n {
-			return nil, &KeyConfigError{Index: i, Offset: len(b), Err: ErrTruncated}
+			return KeyConfigList{}, &KeyConfigError{Index: i, Offset: len(b), Err: ErrTruncated}
 		}
-		c, used, err := parseKeyConfig(b[off : off+n])
+		var skipped unsupported
+		c, used, err := parseKeyConfig(b[off:off+n], &skipped)
 		if err != nil {
-			return nil, &KeyConfigError{Index: i, Offset: off + used, Err: err}
+			return KeyConfigList{}, &KeyConfigError{Index: i, Offset: off + used, Err: err}
 		}
 		if used != n {
-			return nil, &KeyConfigError{Index: i, Offset: off + used, Err: ErrTrailingData}
+			return KeyConfigList{}, &KeyConfigError{Index: i, Offset: off + used, Err: ErrTrailingData}
 		}
-		out = append(out, c)
+		for j, e := range skipped.errs {
+			l.Skipped = append(l.Skipped, &KeyConfigError{Index: i, Offset: off + skipped.offsets[j], Err: e})
+		}
+		if c.KEM.Supported() && len(c.Suites) > 0 {
+			l.Configs = append(l.Configs, c)
+		}
 		off += n
 	}
-	return out, nil
+	if len(l.Configs) == 0 {
+		return l, &KeyConfigError{Index: -1, Err: fmt.Errorf("%w: %d unsupported algorithms skipped, the first: %v",
+			ErrNoKeyConfig, len(l.Skipped), l.Skipped[0])}
+	}
+	return l, nil
+}
+
+// ParseKeyConfigs is ParseKeyConfigList without the report of what was
+// skipped.
+func ParseKeyConfigs(b []byte) ([]KeyConfig, error) {
+	l, err := ParseKeyConfigList(b)
+	if err != nil {
+		return nil, err
+	}
+	return l.Configs, nil
 }
 
 // Equal reports whether c and d are the same configuration, suites in the

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -104,14 +105,27 @@ func TestParseKeyConfigErrors(t *testing.T) {
 			if !errors.As(err, &kce) {
 				t.Fatalf("%T is not a *KeyConfigError", err)
 			}
-			// The same configuration as the second element of a list
-			// rejects the whole list, naming element 1.
+			// The same configuration as the second element of a list:
+			// an encoding error rejects the whole list, naming element
+			// 1; an algorithm we lack only skips what names it, and
+			// the report says so.
 			list := append([]byte{0, byte(len(good))}, good...)
 			list = append(list, byte(len(c.in)>>8), byte(len(c.in)))
 			list = append(list, c.in...)
-			cs, err := ParseKeyConfigs(list)
-			if cs != nil || err == nil {
-				t.Fatalf("ParseKeyConfigs accepted a list with a bad element: %v", cs)
+			l, err := ParseKeyConfigList(list)
+			if unsupportedAlgorithm(c.want) {
+				if err != nil || len(l.Skipped) != 1 || l.Skipped[0].Index != 1 || !errors.Is(l.Skipped[0], c.want) {
+					t.Fatalf("list with an unsupported algorithm in element 1: %v, skipped %v", err, l.Skipped)
+				}
+				for _, k := range l.Configs {
+					if k.Validate() != nil {
+						t.Fatalf("kept configuration %v does not validate", k)
+					}
+				}
+				return
+			}
+			if l.Configs != nil || err == nil {
+				t.Fatalf("ParseKeyConfigList accepted a list with a bad element: %v", l.Configs)
 			}
 			if !errors.As(err, &kce) || kce.Index != 1 {
 				t.Fatalf("list error %v does not name element 1", err)
@@ -232,5 +246,59 @@ func TestKeyFileRoundTrip(t *testing.T) {
 		if _, err := UnmarshalKeys([]byte(in)); !errors.Is(err, ErrKeyFile) {
 			t.Errorf("%s: %v, want ErrKeyFile", name, err)
 		}
+	}
+}
+
+func unsupportedAlgorithm(err error) bool {
+	return errors.Is(err, ErrUnknownKEM) || errors.Is(err, ErrUnknownKDF) || errors.Is(err, ErrUnknownAEAD)
+}
+
+// A published list whose first configuration uses the pre-standard KEM
+// 0x0030 and whose second is X25519: the first is skipped and reported,
+// the second used.
+func TestParseKeyConfigListSkipsUnknownKEM(t *testing.T) {
+	x25519, err := ParseKeyConfig(rfcConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// KEM 0x0030 with a 65-byte key and one suite: well encoded, but of
+	// a KEM whose key size this package does not know.
+	pre := []byte{0x07, 0x00, 0x30}
+	pre = append(pre, bytes.Repeat([]byte{0x04}, 65)...)
+	pre = append(pre, 0, 4, 0, 1, 0, 1)
+	list := append([]byte{byte(len(pre) >> 8), byte(len(pre))}, pre...)
+	list = append(list, 0, byte(len(rfcConfig)))
+	list = append(list, rfcConfig...)
+
+	l, err := ParseKeyConfigList(list)
+	if err != nil {
+		t.Fatalf("ParseKeyConfigList: %v", err)
+	}
+	if len(l.Configs) != 1 || !l.Configs[0].Equal(x25519) {
+		t.Fatalf("configs %v, want the X25519 one", l.Configs)
+	}
+	if len(l.Skipped) != 1 || l.Skipped[0].Index != 0 || l.Skipped[0].Offset != 3 || !errors.Is(l.Skipped[0], ErrUnknownKEM) {
+		t.Fatalf("skipped %v, want configuration 0 for its KEM", l.Skipped)
+	}
+	if !strings.Contains(l.Skipped[0].Error(), "0x0030") {
+		t.Fatalf("report %q does not name the KEM", l.Skipped[0])
+	}
+	if cs, err := ParseKeyConfigs(list); err != nil || len(cs) != 1 {
+		t.Fatalf("ParseKeyConfigs: %v, %v", cs, err)
+	}
+
+	// The unsupported entry alone leaves nothing to use.
+	alone := list[:2+len(pre)]
+	l, err = ParseKeyConfigList(alone)
+	if !errors.Is(err, ErrNoKeyConfig) || len(l.Skipped) != 1 {
+		t.Fatalf("list of only KEM 0x0030: %v, skipped %v", err, l.Skipped)
+	}
+
+	// Its length prefix one byte short is an encoding error, and that
+	// still rejects the whole list.
+	bad := bytes.Clone(list)
+	bad[1]--
+	if _, err := ParseKeyConfigList(bad); err == nil {
+		t.Fatal("a list with a misframed unsupported entry was accepted")
 	}
 }

@@ -3,13 +3,16 @@ package sim
 // This file hosts real http.Handlers on simulated nodes. A request arrives
 // as the bytes http.Request.Write produced on the client; it is parsed with
 // http.ReadRequest, served in a new task with a buffering ResponseWriter,
-// and the response goes back as the bytes http.Response.Write produces.
+// and the response goes back as the bytes http.Response.Write produces: in
+// one message, or streamed in segments once the handler flushes
+// (http_stream.go).
 
 import (
 	"bufio"
 	"bytes"
 	"io"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"sync"
 
@@ -37,21 +40,26 @@ func (srv *httpServer) serve(m *message) {
 		return
 	}
 	req.RemoteAddr = m.src.String()
-	w := &responseWriter{n: srv.n, req: req, header: make(http.Header)}
+	w := &responseWriter{n: srv.n, req: req, header: make(http.Header), port: srv.port, dst: m.src}
 	body := req.Body
 	ok := srv.call(w, req)
 	// As net/http does when a handler returns, close the request body:
 	// later reads fail instead of reaching the reader, which is reused.
 	body.Close()
 	putWireReader(wr)
-	if !ok {
-		return
+	switch {
+	case w.streaming() && !ok:
+		w.abortStream()
+	case w.streaming():
+		w.endStream()
+	case ok:
+		srv.n.send("http-response", srv.port, m.src, w.serialize())
 	}
-	srv.n.send("http-response", srv.port, m.src, w.serialize())
 }
 
 // call runs the handler. A panic aborts the exchange, as net/http aborts
-// the connection: no response is sent and the panic is noted in the trace.
+// the connection: no response is sent (a streaming one is reset) and the
+// panic is noted in the trace.
 func (srv *httpServer) call(w *responseWriter, req *http.Request) (ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -120,14 +128,20 @@ func (b *wireBody) Close() error {
 	return err
 }
 
-// responseWriter buffers a handler's response. Flush is accepted and does
-// nothing: the response crosses the network as one message.
+// responseWriter buffers a handler's response, which crosses the network
+// as one message unless the handler flushes or the body grows past
+// streamAfter; then it streams (http_stream.go).
 type responseWriter struct {
 	n      *Node
 	req    *http.Request
 	header http.Header
 	status int
 	body   bytes.Buffer
+	// port and dst are where the response goes from and to.
+	port uint16
+	dst  netip.AddrPort
+	// out is set once the response streams.
+	out *responseStream
 }
 
 // httpDate is the Date header a response served now gets: the node's
@@ -161,7 +175,14 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 	if !bodyAllowed(w.status) {
 		return 0, http.ErrBodyNotAllowed
 	}
-	return w.body.Write(p)
+	if w.out != nil {
+		return w.streamWrite(p)
+	}
+	w.body.Write(p)
+	if w.body.Len() > streamAfter {
+		w.startStream()
+	}
+	return len(p), nil
 }
 
 func (w *responseWriter) WriteString(s string) (int, error) {
@@ -171,12 +192,26 @@ func (w *responseWriter) WriteString(s string) (int, error) {
 	if !bodyAllowed(w.status) {
 		return 0, http.ErrBodyNotAllowed
 	}
-	return w.body.WriteString(s)
+	if w.out != nil {
+		return w.streamWrite([]byte(s))
+	}
+	w.body.WriteString(s)
+	if w.body.Len() > streamAfter {
+		w.startStream()
+	}
+	return len(s), nil
 }
 
+// Flush sends the head, if not yet sent, and the body written so far: the
+// response streams from now on.
 func (w *responseWriter) Flush() {
-	if w.status == 0 {
-		w.WriteHeader(http.StatusOK)
+	if w.out == nil {
+		w.startStream()
+		return
+	}
+	if w.body.Len() > 0 {
+		w.sendSegment(nil, w.body.Bytes(), 0)
+		w.body.Reset()
 	}
 }
 

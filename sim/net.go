@@ -33,6 +33,8 @@ type Network struct {
 	swz    *rand.Rand
 	// streams configures Dial/Listen connections (stream_config.go).
 	streams StreamConfig
+	// httpStreams numbers streamed HTTP responses (http_stream.go).
+	httpStreams uint64
 }
 
 func newNetwork(s *Sim) *Network {

@@ -4,7 +4,8 @@ package sim
 // node that writes the request with http.Request.Write, sends the bytes to
 // the node that owns the URL's host, parks the calling task until the
 // response bytes arrive or the request's context is done, and parses them
-// with http.ReadResponse.
+// with http.ReadResponse (a streamed response as its segments arrive,
+// http_stream.go).
 
 import (
 	"bytes"
@@ -24,19 +25,32 @@ type transport struct {
 }
 
 // exchange is the client's end of one round trip: the ephemeral port's
-// endpoint.
+// endpoint. A response arrives whole (resp) or as a stream (body).
 type exchange struct {
-	t    *task
-	resp []byte
+	t     *task
+	ctx   context.Context
+	n     *Node
+	local uint16
+	resp  []byte
+	body  *streamBody
 }
 
 func (x *exchange) receive(m *message) {
-	if x.resp != nil {
+	if m.label == streamLabel {
+		if x.resp == nil {
+			x.receiveSegment(m)
+		}
+		return
+	}
+	if x.resp != nil || x.body != nil {
 		return // a duplicate response: the first one won
 	}
 	x.resp = m.data
 	x.t.s.wake(x.t, x.t.gen)
 }
+
+// release frees the exchange's port: the response is in, or abandoned.
+func (x *exchange) release() { x.n.unbind(x.local, x) }
 
 // HostError reports a URL host the simulation cannot route to.
 type HostError struct {
@@ -88,19 +102,31 @@ func (tr *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
-	x := &exchange{t: t}
+	x := &exchange{t: t, ctx: ctx, n: n}
 	local, err := n.ephemeralPort(x)
 	if err != nil {
 		return nil, err
 	}
-	defer n.unbind(local, x)
+	x.local = local
+	streamed := false
+	defer func() {
+		if !streamed {
+			x.release()
+		}
+	}()
 	n.send("http-request", local, netip.AddrPortFrom(addr, port), data)
-	for x.resp == nil {
+	for x.resp == nil && x.body == nil {
 		if err := ctxErr(ctx); err != nil {
 			return nil, err
 		}
 		s.watch(ctx, t)
 		t.park("http response")
+	}
+	if x.body != nil {
+		// The body's reader frees the port when the stream ends or the
+		// body is closed.
+		streamed = true
+		return readStreamed(x, req)
 	}
 	wr := getWireReader(x.resp)
 	resp, err := http.ReadResponse(wr.br, req)

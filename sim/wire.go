@@ -170,6 +170,25 @@ func leanRequest(req *http.Request) (data []byte, ok bool, err error) {
 // body and the method is not HEAD, with ContentLength the body's length,
 // and no Status text, Close, Transfer-Encoding or Trailer of its own.
 func appendResponse(status int, h http.Header, method string, body []byte) []byte {
+	withBody := len(body) > 0 && method != http.MethodHead
+	room := 0
+	if withBody {
+		room = len(body)
+	}
+	out := responseHead(status, h, method, int64(len(body)), room)
+	if withBody {
+		out = append(out, body...)
+	}
+	return out
+}
+
+// responseHead returns the status line and header fields that
+// (*http.Response).Write writes before the body of the response
+// appendResponse describes, with ContentLength cl; a negative cl stands
+// for a body of unknown length sent with Transfer-Encoding: chunked (the
+// Response's TransferEncoding set to chunked). The slice has room for
+// room more bytes.
+func responseHead(status int, h http.Header, method string, cl int64, room int) []byte {
 	text := http.StatusText(status)
 	if text == "" {
 		text = "status code " + strconv.Itoa(status)
@@ -179,21 +198,23 @@ func appendResponse(status int, h http.Header, method string, body []byte) []byt
 	for len(code) < 3 {
 		code = append([]byte{'0'}, code...)
 	}
-	head := method == http.MethodHead
-	cl := len(body)
-	// The transfer writer's Content-Length goes before the header fields
-	// (for an empty body, only when answering POST, PUT or PATCH); an empty
-	// body otherwise gets "Content-Length: 0" after them, when its status
-	// allows a body.
-	clFirst := cl > 0 || method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch
+	chunked := cl < 0
+	// The transfer writer's Content-Length (or Transfer-Encoding) goes
+	// before the header fields (for an empty body, only when answering
+	// POST, PUT or PATCH); an empty body otherwise gets "Content-Length: 0"
+	// after them, when its status allows a body.
+	clFirst := !chunked && (cl > 0 || method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch)
 	clLast := cl == 0 && !clFirst && !(status >= 100 && status <= 199) && status != 204 && status != 304
 	var clBuf [20]byte
-	clStr := strconv.AppendInt(clBuf[:0], int64(cl), 10)
+	clStr := strconv.AppendInt(clBuf[:0], cl, 10)
 	var stack [16]wireField
 	fields := sortedFields(stack[:0], h, respExcluded)
 
 	n := len("HTTP/1.1 ") + len(code) + 1 + len(text) + 2
-	if clFirst {
+	switch {
+	case chunked:
+		n += len("Transfer-Encoding: chunked\r\n")
+	case clFirst:
 		n += len("Content-Length: \r\n") + len(clStr)
 	}
 	n += fieldsLen(fields)
@@ -201,17 +222,16 @@ func appendResponse(status int, h http.Header, method string, body []byte) []byt
 		n += len("Content-Length: 0\r\n")
 	}
 	n += 2
-	withBody := cl > 0 && !head
-	if withBody {
-		n += cl
-	}
-	out := make([]byte, 0, n)
+	out := make([]byte, 0, n+room)
 	out = append(out, "HTTP/1.1 "...)
 	out = append(out, code...)
 	out = append(out, ' ')
 	out = append(out, text...)
 	out = append(out, "\r\n"...)
-	if clFirst {
+	switch {
+	case chunked:
+		out = append(out, "Transfer-Encoding: chunked\r\n"...)
+	case clFirst:
 		out = append(out, "Content-Length: "...)
 		out = append(out, clStr...)
 		out = append(out, "\r\n"...)
@@ -221,9 +241,6 @@ func appendResponse(status int, h http.Header, method string, body []byte) []byt
 		out = append(out, "Content-Length: 0\r\n"...)
 	}
 	out = append(out, "\r\n"...)
-	if withBody {
-		out = append(out, body...)
-	}
 	if len(out) != n {
 		panic("sim: response length miscounted")
 	}

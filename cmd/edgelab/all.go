@@ -20,11 +20,12 @@ func init() {
 
 func allCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("all", flag.ContinueOnError)
-	if err := parseFlags(fs, args); err != nil {
-		return fail(stderr, "all", 2, err)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return flagError(stdout, stderr, "all", err)
 	}
-	if fs.NArg() > 0 {
-		return fail(stderr, "all", 2, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	if len(pos) > 0 {
+		return fail(stderr, "all", exitUsage, fmt.Errorf("unexpected argument %q", pos[0]))
 	}
 	names := worldNames()
 	if len(names) == 0 {

@@ -72,12 +72,13 @@ func bugsCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bugs", flag.ContinueOnError)
 	worldName := fs.String("world", "", "world whose seeded bugs to measure (ohttp)")
 	plans := fs.Int("plans", 50, "plans to try per bug before calling it missed")
-	if err := parseFlags(fs, args); err != nil {
-		return fail(stderr, "bugs", 2, err)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return flagError(stdout, stderr, "bugs", err)
 	}
 	switch {
-	case fs.NArg() > 0:
-		return fail(stderr, "bugs", 2, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	case len(pos) > 0:
+		return fail(stderr, "bugs", 2, fmt.Errorf("unexpected argument %q", pos[0]))
 	case *worldName == "":
 		return fail(stderr, "bugs", 2, errors.New("missing --world"))
 	case *worldName != ohttpsim.Name:
@@ -171,39 +172,47 @@ func violatedLemmas(th *spthy.Theory, bug ohttp.Bug, plan *sim.Plan) (string, er
 }
 
 func linkabilityCommand(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("linkability", flag.ContinueOnError)
+	return linkability("linkability", args, stdout, stderr)
+}
+
+// linkability runs the experiment for the command line cmd ("run
+// --linkability" or "linkability"), which its messages name.
+func linkability(cmd string, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	worldName := fs.String("world", ohttpsim.Name, "world (only ohttp has the experiment)")
 	out := fs.String("out", ".", "directory for linkability.csv and linkability.svg")
 	seeds := fs.Int("seeds", 3, "seeds per point")
+	first := fs.Uint64("seed", 1, "first seed: the points run seeds seed, seed+1, ...")
 	requests := fs.Int("requests", 20, "requests per client")
-	if err := parseFlags(fs, args); err != nil {
-		return fail(stderr, "linkability", 2, err)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return flagError(stdout, stderr, cmd, err)
 	}
 	switch {
-	case fs.NArg() > 0:
-		return fail(stderr, "linkability", 2, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	case len(pos) > 0:
+		return fail(stderr, cmd, exitUsage, fmt.Errorf("unexpected argument %q", pos[0]))
 	case *worldName != ohttpsim.Name:
-		return fail(stderr, "linkability", 2, fmt.Errorf("world %q has no linkability experiment (known: %s)", *worldName, ohttpsim.Name))
+		return fail(stderr, cmd, exitUsage, fmt.Errorf("world %q has no linkability experiment (known: %s)", *worldName, ohttpsim.Name))
 	case *seeds < 1 || *requests < 1:
-		return fail(stderr, "linkability", 2, errors.New("--seeds and --requests must be at least 1"))
+		return fail(stderr, cmd, exitUsage, errors.New("--seeds and --requests must be at least 1"))
 	}
 	cc := ohttpsim.DefaultCurve()
 	cc.Requests = *requests
 	cc.Seeds = nil
-	for i := 1; i <= *seeds; i++ {
-		cc.Seeds = append(cc.Seeds, uint64(i))
+	for i := range uint64(*seeds) {
+		cc.Seeds = append(cc.Seeds, *first+i)
 	}
 	pts, err := ohttpsim.Curve(cc)
 	if err != nil {
-		return fail(stderr, "linkability", 1, err)
+		return fail(stderr, cmd, exitFailed, err)
 	}
 	csv := ohttpsim.CurveCSV(pts)
 	if err := os.MkdirAll(*out, 0o755); err != nil {
-		return fail(stderr, "linkability", 1, err)
+		return fail(stderr, cmd, exitEnv, err)
 	}
 	for name, body := range map[string]string{"linkability.csv": csv, "linkability.svg": ohttpsim.CurveSVG(pts)} {
-		if err := os.WriteFile(filepath.Join(*out, name), []byte(body), 0o644); err != nil {
-			return fail(stderr, "linkability", 1, err)
+		if err := writeBytes(filepath.Join(*out, name), []byte(body)); err != nil {
+			return fail(stderr, cmd, exitEnv, err)
 		}
 	}
 	io.WriteString(stdout, csv)

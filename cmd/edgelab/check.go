@@ -37,10 +37,11 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	partiesFile := fs.String("parties", "", "party table (JSON, the format of tamarin/check/parties.json)")
 	var advs listFlag
 	fs.Var(&advs, "adversary", "party, or coalition a+b, to check against (repeatable; default: every single party)")
-	if err := parseFlags(fs, args); err != nil {
-		return fail(stderr, "check", 2, err)
+	files, err := parseArgs(fs, args)
+	if err != nil {
+		return flagError(stdout, stderr, "check", err)
 	}
-	if fs.NArg() == 0 {
+	if len(files) == 0 {
 		return fail(stderr, "check", 2, errors.New("no trace files (usage: edgelab check [--theory NAME|FILE] [--adversary P[+Q]]... TRACE...)"))
 	}
 	th, err := loadTheory(*theoryFlag)
@@ -79,14 +80,14 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	// Read every trace first: bad input is reported before any work.
-	traces := make([]*model.Trace, fs.NArg())
-	for i, file := range fs.Args() {
+	traces := make([]*model.Trace, len(files))
+	for i, file := range files {
 		if traces[i], err = readTrace(file); err != nil {
 			return fail(stderr, "check", 2, err)
 		}
 	}
 	status := 0
-	for i, file := range fs.Args() {
+	for i, file := range files {
 		tr := traces[i]
 		fmt.Fprintf(stdout, "trace %s (%d events, sha256:%s)\n", file, len(tr.Events), tr.HashHex())
 		run, err := check.New(th, tr, check.Options{Config: &cfg})
@@ -99,7 +100,7 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 				return fail(stderr, "check", 2, err)
 			}
 			if err := rep.WriteText(stdout); err != nil {
-				return fail(stderr, "check", 1, err)
+				return fail(stderr, "check", exitEnv, err)
 			}
 			if !rep.OK() {
 				status = 1
@@ -123,17 +124,4 @@ func loadTheory(name string) (*spthy.Theory, error) {
 		return nil, err
 	}
 	return spthy.Parse(src, spthy.Options{File: name})
-}
-
-func readTrace(file string) (*model.Trace, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	tr, err := model.ReadNDJSON(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
-	}
-	return tr, nil
 }

@@ -12,14 +12,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 
 	"github.com/edgelab/edgelab/model"
 	"github.com/edgelab/edgelab/sim"
 	"github.com/edgelab/edgelab/sim/perfetto"
-	"github.com/edgelab/edgelab/sim/replay"
 )
 
 // exportSource is what a format gets: the trace and, when it came from a
@@ -117,13 +115,14 @@ func exportCommand(args []string, stdout, stderr io.Writer) int {
 	replayFile := fs.String("replay", "", "rerun this replay file")
 	traceFile := fs.String("trace", "", "read this NDJSON trace instead of running (or give it as the argument)")
 	theory := fs.String("theory", "ohttp", "embedded Tamarin theory, for --format spthy")
-	if err := parseFlags(fs, args); err != nil {
-		return fail(stderr, "export", 2, err)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return flagError(stdout, stderr, "export", err)
 	}
-	if fs.NArg() == 1 && *traceFile == "" {
-		*traceFile = fs.Arg(0)
-	} else if fs.NArg() > 0 {
-		return fail(stderr, "export", 2, fmt.Errorf("unexpected argument %q", fs.Arg(fs.NArg()-1)))
+	if len(pos) == 1 && *traceFile == "" {
+		*traceFile = pos[0]
+	} else if len(pos) > 0 {
+		return fail(stderr, "export", exitUsage, fmt.Errorf("unexpected argument %q", pos[len(pos)-1]))
 	}
 	f, ok := exportFormats[*format]
 	if !ok {
@@ -154,30 +153,27 @@ func exportCommand(args []string, stdout, stderr io.Writer) int {
 		err = writeFile(*out, write)
 	}
 	if err != nil {
-		return fail(stderr, "export", 1, err)
+		// Not the file: the trace does not fit the format (a ping trace
+		// as a Tamarin theory, say).
+		return fail(stderr, "export", outputCode(err, exitUsage), err)
 	}
-	return 0
+	return exitOK
 }
 
 // exportInput produces the trace to export from exactly one source.
 func exportInput(worldName, seedFlag, planFile, replayFile, traceFile string) (*exportSource, int, error) {
 	if traceFile != "" {
-		f, err := os.Open(traceFile)
+		tr, err := readTrace(traceFile)
 		if err != nil {
-			return nil, 2, err
-		}
-		defer f.Close()
-		tr, err := model.ReadNDJSON(f)
-		if err != nil {
-			return nil, 2, fmt.Errorf("%s: %w", traceFile, err)
+			return nil, exitUsage, err
 		}
 		return &exportSource{trace: tr}, 0, nil
 	}
 	var rs *runSpec
 	if replayFile != "" {
-		rf, err := replay.Read(replayFile)
+		rf, err := readReplay(replayFile)
 		if err != nil {
-			return nil, 2, err
+			return nil, exitUsage, err
 		}
 		w, err := lookupWorld(rf.Plan.World)
 		if err != nil {

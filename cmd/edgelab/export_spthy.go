@@ -28,5 +28,8 @@ func writeSpthyExport(w io.Writer, src *exportSource) error {
 	if src.world != "" && src.seed != nil {
 		name = fmt.Sprintf("%s_%s_seed%d", src.theory, src.world, *src.seed)
 	}
-	return export.Spthy(w, th, src.trace, name)
+	if err := export.Spthy(w, th, src.trace, name); err != nil {
+		return fmt.Errorf("the trace does not fit theory %s: %w", src.theory, err)
+	}
+	return nil
 }

@@ -3,12 +3,10 @@
 // bugs, and real servers.
 //
 // With no arguments it runs every world on its default seed and prints one
-// line per world. Usage errors print one line and exit with status 2.
+// line per world. Errors print one line; the exit statuses are in cli.go.
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -46,23 +44,31 @@ func run(args []string, stdout, stderr io.Writer) int {
 		args = []string{defaultCommand}
 	}
 	name := args[0]
-	switch name {
-	case "-h", "-help", "--help", "help":
+	if isHelp(name) {
+		// `help CMD [SUB]` is `CMD [SUB] -h`.
+		if len(args) > 1 {
+			if c, ok := commands[args[1]]; ok {
+				return c.run(append(append([]string(nil), args[2:]...), "-h"), stdout, stderr)
+			}
+			return fail(stderr, "help", exitUsage, fmt.Errorf("unknown command %q (try 'edgelab help')", args[1]))
+		}
 		usage(stdout)
-		return 0
+		return exitOK
 	}
 	c, ok := commands[name]
 	if !ok {
 		fmt.Fprintf(stderr, "edgelab: unknown command %q (try 'edgelab help')\n", name)
-		return 2
+		return exitUsage
 	}
 	return c.run(args[1:], stdout, stderr)
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: edgelab [command] [flags]")
+	fmt.Fprintln(w, "usage: edgelab [command] [flags] [args]")
 	fmt.Fprintln(w, "")
-	fmt.Fprintln(w, "With no command, runs every world on its default seed.")
+	fmt.Fprintln(w, "With no command, runs every world on its default seed. Flags may come")
+	fmt.Fprintln(w, "before or after arguments. 'edgelab help CMD' or 'edgelab CMD -h' shows")
+	fmt.Fprintln(w, "a command's flags.")
 	fmt.Fprintln(w, "")
 	names := make([]string, 0, len(commands))
 	for n := range commands {
@@ -70,36 +76,10 @@ func usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-11s %s\n", n, commands[n].summary)
 	}
-}
-
-// usageError is returned by flag parsing helpers for bad command lines.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-// parseFlags parses args into fs without printing anything; the caller turns
-// an error into one line and exit status 2.
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			var flags strings.Builder
-			fs.SetOutput(&flags)
-			fs.PrintDefaults()
-			return &usageError{msg: fmt.Sprintf("usage: edgelab %s [flags]\n%s", fs.Name(), strings.TrimRight(flags.String(), "\n"))}
-		}
-		return &usageError{msg: err.Error()}
-	}
-	return nil
-}
-
-// fail prints a one-line error for command cmd and returns exit status code.
-func fail(stderr io.Writer, cmd string, code int, err error) int {
-	fmt.Fprintf(stderr, "edgelab %s: %v\n", cmd, err)
-	return code
+	fmt.Fprintln(w, "")
+	fmt.Fprintln(w, exitCodesHelp)
 }
 
 // runFunc is the signature of a command or subcommand body.
@@ -107,20 +87,24 @@ type runFunc func(args []string, stdout, stderr io.Writer) int
 
 // dispatch runs the subcommand named by args[0] from subs, for commands
 // such as `serve ohttp` whose first argument picks what to do. A missing
-// or unknown subcommand is a usage error.
+// or unknown subcommand is a usage error; -h lists the subcommands.
 func dispatch(cmd, usage string, subs map[string]runFunc, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: edgelab "+cmd+" "+usage)
-		return 2
-	}
-	if run, ok := subs[args[0]]; ok {
-		return run(args[1:], stdout, stderr)
-	}
 	names := make([]string, 0, len(subs))
 	for n := range subs {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: edgelab "+cmd+" "+usage)
+		return exitUsage
+	}
+	if isHelp(args[0]) {
+		fmt.Fprintf(stdout, "usage: edgelab %s %s\n\nsubcommands: %s ('edgelab %s SUB -h' for one's flags)\n", cmd, usage, strings.Join(names, ", "), cmd)
+		return exitOK
+	}
+	if run, ok := subs[args[0]]; ok {
+		return run(args[1:], stdout, stderr)
+	}
 	fmt.Fprintf(stderr, "edgelab %s: unknown subcommand %q (want %s)\n", cmd, args[0], strings.Join(names, ", "))
-	return 2
+	return exitUsage
 }

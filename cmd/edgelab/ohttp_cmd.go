@@ -29,8 +29,10 @@ func runOHTTP(args []string, stdout, stderr io.Writer) int {
 }
 
 // runOHTTPGet fetches TARGET through the relay and prints the response:
-// status line, headers sorted by name, a blank line, the body. Like curl,
-// it exits 0 whenever a response arrived, whatever its status.
+// status line, headers sorted by name, a blank line, the body. Like
+// curl --fail-with-body, an error status (400 and up) from the target
+// prints the response and exits 1; no response at all (relay or gateway
+// unreachable, a transport error) exits 3.
 func runOHTTPGet(args []string, stdout, stderr io.Writer) int {
 	const cmd = "ohttp get"
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
@@ -38,20 +40,21 @@ func runOHTTPGet(args []string, stdout, stderr io.Writer) int {
 	keys := fs.String("keys", "", "gateway key configuration URL (required)")
 	chunked := fs.Bool("chunked", false, "use chunked Oblivious HTTP")
 	timeout := fs.Duration("timeout", 30*time.Second, "give up after this long")
-	if err := parseFlags(fs, args); err != nil {
-		return fail(stderr, cmd, 2, err)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return flagError(stdout, stderr, cmd, err)
 	}
 	switch {
 	case *relay == "":
 		return fail(stderr, cmd, 2, errors.New("--relay is required"))
 	case *keys == "":
 		return fail(stderr, cmd, 2, errors.New("--keys is required"))
-	case fs.NArg() != 1:
+	case len(pos) != 1:
 		return fail(stderr, cmd, 2, errors.New("want exactly one TARGET URL"))
 	}
-	target, err := url.Parse(fs.Arg(0))
+	target, err := url.Parse(pos[0])
 	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
-		return fail(stderr, cmd, 2, fmt.Errorf("TARGET %q is not an http(s) URL", fs.Arg(0)))
+		return fail(stderr, cmd, 2, fmt.Errorf("TARGET %q is not an http(s) URL", pos[0]))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
@@ -69,13 +72,18 @@ func runOHTTPGet(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, cmd, 2, err)
 	}
 	resp, err := client.Do(req)
+	// Configurations of the gateway's list that use algorithms we lack
+	// are skipped, not fatal; the user should still hear of them.
+	for _, skipped := range client.Skipped() {
+		fmt.Fprintf(stderr, "edgelab %s: skipped %v\n", cmd, skipped)
+	}
 	if err != nil {
-		return fail(stderr, cmd, 1, err)
+		return fail(stderr, cmd, exitEnv, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return fail(stderr, cmd, 1, err)
+		return fail(stderr, cmd, exitEnv, err)
 	}
 	fmt.Fprintf(stdout, "%s %s\n", resp.Proto, resp.Status)
 	names := make([]string, 0, len(resp.Header))
@@ -90,5 +98,9 @@ func runOHTTPGet(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout)
 	stdout.Write(body)
-	return 0
+	if resp.StatusCode >= 400 {
+		fmt.Fprintf(stderr, "edgelab %s: the target answered %s\n", cmd, resp.Status)
+		return exitFailed
+	}
+	return exitOK
 }

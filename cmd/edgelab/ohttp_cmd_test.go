@@ -1,8 +1,13 @@
 package main
 
 import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/edgelab/edgelab/ohttp"
 )
 
 // TestServeOHTTPAndGetOverLoopback runs the relay, gateway and target on
@@ -35,13 +40,14 @@ func TestServeOHTTPAndGetOverLoopback(t *testing.T) {
 }
 
 // TestServeOHTTPRefusesOtherTargets: the gateway reaches only its demo
-// target; anything else comes back as an encapsulated 403.
+// target; anything else comes back as an encapsulated 403, printed, and
+// the command fails with status 1 (so a script notices).
 func TestServeOHTTPRefusesOtherTargets(t *testing.T) {
 	s := startTestServers(t, ohttpServeConfig{relay: "127.0.0.1:0", gateway: "127.0.0.1:0", target: "127.0.0.1:0"})
 	// The relay itself is on loopback and listening, but not allowed.
 	for _, target := range []string{s.RelayURL, "http://localhost" + strings.TrimPrefix(s.TargetURL, "http://127.0.0.1"), "http://169.254.169.254/latest/meta-data/"} {
 		code, out, errs := cli("ohttp", "get", "--relay", s.RelayURL, "--keys", s.KeysURL, target)
-		if code != 0 || !strings.HasPrefix(out, "HTTP/1.1 403 Forbidden\n") {
+		if code != exitFailed || !strings.HasPrefix(out, "HTTP/1.1 403 Forbidden\n") || errs != "edgelab ohttp get: the target answered 403 Forbidden\n" {
 			t.Fatalf("%s: exit %d, %q, %q", target, code, out, errs)
 		}
 	}
@@ -63,9 +69,35 @@ func TestOHTTPGetUsageErrors(t *testing.T) {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 2 and one line", args, code, out, errs)
 		}
 	}
-	// A relay that is not there is a runtime failure, exit 1.
+	// A relay that is not there is the environment failing, exit 3.
 	code, _, errs := cli("ohttp", "get", "--relay", "http://127.0.0.1:1/", "--keys", "http://127.0.0.1:1/k", "http://127.0.0.1:2/")
-	if code != 1 || strings.Count(errs, "\n") != 1 {
+	if code != exitEnv || strings.Count(errs, "\n") != 1 {
 		t.Errorf("unreachable: exit %d, %q", code, errs)
+	}
+}
+
+// TestOHTTPGetSkipsUnsupportedKeyConfig: a published list whose first
+// configuration uses the pre-standard KEM 0x0030 still works through its
+// X25519 configuration, and the command says what it skipped.
+func TestOHTTPGetSkipsUnsupportedKeyConfig(t *testing.T) {
+	s := startTestServers(t, ohttpServeConfig{relay: "127.0.0.1:0", gateway: "127.0.0.1:0", target: "127.0.0.1:0"})
+	x25519, err := ohttp.MarshalKeyConfigs([]ohttp.KeyConfig{s.Key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pre := append([]byte{0x07, 0x00, 0x30}, bytes.Repeat([]byte{0x04}, 65)...)
+	pre = append(pre, 0, 4, 0, 1, 0, 1)
+	list := append(append([]byte{0, byte(len(pre))}, pre...), x25519...)
+	keys := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", ohttp.MediaTypeKeys)
+		w.Write(list)
+	}))
+	defer keys.Close()
+	code, out, errs := cli("ohttp", "get", "--relay", s.RelayURL, "--keys", keys.URL, s.TargetURL+"hello")
+	if code != 0 || !strings.HasPrefix(out, "HTTP/1.1 200 OK\n") {
+		t.Fatalf("exit %d, %q, %q", code, out, errs)
+	}
+	if !strings.Contains(errs, "skipped key configuration 0") || !strings.Contains(errs, "0x0030") {
+		t.Fatalf("stderr %q does not report the skipped configuration", errs)
 	}
 }

@@ -2,7 +2,8 @@ package main
 
 // This file is `edgelab prove`: run tamarin-prover on every embedded
 // theory and compare each lemma with its "// expect:" annotation. Without
-// tamarin-prover it says so in one line and runs the Go checks only.
+// tamarin-prover it says so in one line and runs the Go checks only,
+// unless --require-prover makes that an error.
 
 import (
 	"context"
@@ -33,11 +34,13 @@ func proveCommand(args []string, stdout, stderr io.Writer) int {
 	timeout := fs.Duration("timeout", 5*time.Minute, "time limit per lemma")
 	lemma := fs.String("lemma", "", "prove only this lemma")
 	theory := fs.String("theory", "", "prove only this embedded theory")
-	if err := parseFlags(fs, args); err != nil {
-		return fail(stderr, "prove", 2, err)
+	requireProver := fs.Bool("require-prover", false, "without tamarin-prover, fail (exit 3) instead of running the Go checks only")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return flagError(stdout, stderr, "prove", err)
 	}
-	if fs.NArg() > 0 {
-		return fail(stderr, "prove", 2, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	if len(pos) > 0 {
+		return fail(stderr, "prove", exitUsage, fmt.Errorf("unexpected argument %q", pos[0]))
 	}
 	if *timeout <= 0 {
 		return fail(stderr, "prove", 2, errors.New("--timeout must be positive"))
@@ -59,13 +62,15 @@ func proveCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "edgelab prove: %s\n", p)
 		status = 1
 	}
+	// No prover, or $TAMARIN naming none, are the same situation: what
+	// differs is whether the caller (a CI job, say) demands a proof.
 	prover, err := prove.Find()
-	if errors.Is(err, prove.ErrNotFound) {
-		fmt.Fprintf(stdout, "edgelab prove: %v; ran the Go checks only\n", err)
-		return status
-	}
 	if err != nil {
-		return fail(stderr, "prove", 2, err)
+		if *requireProver {
+			return fail(stderr, "prove", exitEnv, fmt.Errorf("%v (--require-prover)", err))
+		}
+		fmt.Fprintf(stdout, "edgelab prove: %v; ran the Go checks only (--require-prover makes this an error)\n", err)
+		return status
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -91,7 +96,7 @@ func proveCommand(args []string, stdout, stderr io.Writer) int {
 	}}
 	for _, t := range theories {
 		if _, err := prove.Theory(ctx, t.Name, t.Source, opts); err != nil {
-			return fail(stderr, "prove", 1, err)
+			return fail(stderr, "prove", exitEnv, err)
 		}
 	}
 	return status

@@ -18,7 +18,7 @@ func TestProveWithoutTamarinPrintsOneLineAndExitsZero(t *testing.T) {
 	if code != 0 || errs != "" {
 		t.Fatalf("code %d stderr %q stdout %q", code, errs, out)
 	}
-	want := "edgelab prove: tamarin-prover not found on PATH (set TAMARIN); ran the Go checks only\n"
+	want := "edgelab prove: tamarin-prover not found on PATH (set TAMARIN); ran the Go checks only (--require-prover makes this an error)\n"
 	if out != want {
 		t.Fatalf("stdout %q, want %q", out, want)
 	}
@@ -70,5 +70,39 @@ func TestProveUsageErrors(t *testing.T) {
 		if code != 2 || out != "" || strings.Count(errs, "\n") != 1 || !strings.HasPrefix(errs, "edgelab prove: ") {
 			t.Errorf("%v: code %d stdout %q stderr %q", args, code, out, errs)
 		}
+	}
+}
+
+// TestProveRequireProver: a CI job asking for proofs fails (exit 3, the
+// environment) without a prover, and $TAMARIN naming no program counts as
+// no prover, said the same way, with and without the flag.
+func TestProveRequireProver(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	t.Setenv("TAMARIN", "")
+	os.Unsetenv("TAMARIN")
+	code, out, errs := edgelab("prove", "--require-prover")
+	if code != exitEnv || out != "" || errs != "edgelab prove: tamarin-prover not found on PATH (set TAMARIN) (--require-prover)\n" {
+		t.Fatalf("no prover, --require-prover: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	t.Setenv("TAMARIN", "/nonexistent")
+	code, out, errs = edgelab("prove")
+	if code != exitOK || errs != "" || !strings.HasPrefix(out, "edgelab prove: TAMARIN=/nonexistent: ") || !strings.HasSuffix(out, "; ran the Go checks only (--require-prover makes this an error)\n") {
+		t.Fatalf("TAMARIN=/nonexistent: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	code, out, errs = edgelab("prove", "--require-prover")
+	if code != exitEnv || out != "" || !strings.HasPrefix(errs, "edgelab prove: TAMARIN=/nonexistent: ") || strings.Count(errs, "\n") != 1 {
+		t.Fatalf("TAMARIN=/nonexistent, --require-prover: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+}
+
+// TestProofsWorkflowRequiresTheProver: the CI job that exists to prove
+// cannot pass having proved nothing.
+func TestProofsWorkflowRequiresTheProver(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", ".github", "workflows", "proofs.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "edgelab prove --require-prover") {
+		t.Fatal("proofs.yml runs edgelab prove without --require-prover")
 	}
 }

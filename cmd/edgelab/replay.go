@@ -10,8 +10,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-
-	"github.com/edgelab/edgelab/sim/replay"
 )
 
 func init() {
@@ -26,16 +24,16 @@ func replayCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
 	traceFile := fs.String("trace", "", "write the NDJSON trace of the rerun to this file")
 	perfettoFile := fs.String("perfetto", "", "write the rerun's Perfetto timeline to this file")
-	files, err := parseInterspersed(fs, args)
+	files, err := parseArgs(fs, args)
 	if err != nil {
-		return fail(stderr, "replay", 2, err)
+		return flagError(stdout, stderr, "replay", err)
 	}
 	if len(files) != 1 {
 		return fail(stderr, "replay", 2, errors.New("want exactly one replay file"))
 	}
-	rf, err := replay.Read(files[0])
+	rf, err := readReplay(files[0])
 	if err != nil {
-		return fail(stderr, "replay", 2, err)
+		return fail(stderr, "replay", exitUsage, err)
 	}
 	w, err := lookupWorld(rf.Plan.World)
 	if err != nil {
@@ -47,7 +45,7 @@ func replayCommand(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "replay", code, err)
 	}
 	if err := rs.writeOutputs(o, *traceFile, *perfettoFile); err != nil {
-		return fail(stderr, "replay", 1, err)
+		return fail(stderr, "replay", outputCode(err, exitFailed), err)
 	}
 	if rf.Failure != "" {
 		fmt.Fprintf(stdout, "recorded failure: %s\n", rf.Failure)
@@ -59,25 +57,4 @@ func replayCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout, "trace matches the recording")
 	return 0
-}
-
-// parseInterspersed parses flags that may come before, between or after
-// the positional arguments ("replay FILE --trace t.ndjson") and returns
-// the positional ones. A lone "--" ends the flags.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := parseFlags(fs, args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
-			return append(pos, rest...), nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
 }

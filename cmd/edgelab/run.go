@@ -34,7 +34,7 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 	// runs, not one, so it takes its own flags (--out, --seeds, --requests).
 	for i, a := range args {
 		if a == "--linkability" || a == "-linkability" {
-			return linkabilityCommand(append(args[:i:i], args[i+1:]...), stdout, stderr)
+			return linkability("run --linkability", append(args[:i:i], args[i+1:]...), stdout, stderr)
 		}
 	}
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
@@ -44,11 +44,12 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 	traceFile := fs.String("trace", "", "write the NDJSON trace to this file")
 	perfettoFile := fs.String("perfetto", "", "write the trace as a Perfetto/Chrome timeline (JSON) to this file")
 	outDir := fs.String("out", ".", "directory for the replay file of a failing run")
-	if err := parseFlags(fs, args); err != nil {
-		return fail(stderr, "run", 2, err)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return flagError(stdout, stderr, "run", err)
 	}
-	if fs.NArg() > 0 {
-		return fail(stderr, "run", 2, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	if len(pos) > 0 {
+		return fail(stderr, "run", exitUsage, fmt.Errorf("unexpected argument %q", pos[0]))
 	}
 	rs, code, err := resolveRun(*worldName, *seedFlag, *planFile)
 	if err != nil {
@@ -59,7 +60,7 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "run", code, err)
 	}
 	if err := rs.writeOutputs(o, *traceFile, *perfettoFile); err != nil {
-		return fail(stderr, "run", 1, err)
+		return fail(stderr, "run", outputCode(err, exitFailed), err)
 	}
 	rs.printOutcome(stdout, o)
 	if o.pass {
@@ -67,10 +68,10 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	path, err := rs.saveReplay(*outDir, o)
 	if err != nil {
-		return fail(stderr, "run", 1, fmt.Errorf("writing the replay file: %w", err))
+		return fail(stderr, "run", exitEnv, fmt.Errorf("writing the replay file: %w", err))
 	}
 	fmt.Fprintf(stdout, "replay: %s\n", replay.Command(path))
-	return 1
+	return exitFailed
 }
 
 // runSpec is one run: a world, a seed and a plan. The plan always names
@@ -98,12 +99,9 @@ func newRunSpec(w *world, seed uint64, plan *sim.Plan) *runSpec {
 func resolveRun(worldName, seedFlag, planFile string) (*runSpec, int, error) {
 	var plan *sim.Plan
 	if planFile != "" {
-		data, err := os.ReadFile(planFile)
-		if err != nil {
-			return nil, 2, err
-		}
-		if plan, err = sim.ParsePlan(data); err != nil {
-			return nil, 2, fmt.Errorf("%s: %w", planFile, err)
+		var err error
+		if plan, _, err = readPlan(planFile); err != nil {
+			return nil, exitUsage, err
 		}
 	}
 	w, code, err := pickWorld(worldName, plan)
@@ -207,17 +205,4 @@ func (rs *runSpec) saveReplay(dir string, o *outcome) (string, error) {
 	path := filepath.Join(dir, replay.FileName(rs.w.name, rs.seed))
 	rf := &replay.File{Plan: rs.plan, TraceSHA256: o.trace.HashHex(), Failure: o.why}
 	return path, replay.Write(path, rf)
-}
-
-// writeFile creates path and fills it with write.
-func writeFile(path string, write func(io.Writer) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }

@@ -48,18 +48,19 @@ func runServeOHTTP(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.target, "target", "127.0.0.1:0", "demo target listen address")
 	fs.StringVar(&cfg.keys, "keys", "", "gateway key file: loaded if it exists, else generated and written there")
 	fs.StringVar(&cfg.kem, "kem", "x25519", "KEM for generated keys: "+strings.Join(kemNames(), ", "))
-	if err := parseFlags(fs, args); err != nil {
-		return fail(stderr, cmd, 2, err)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return flagError(stdout, stderr, cmd, err)
 	}
-	if fs.NArg() != 0 {
-		return fail(stderr, cmd, 2, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	if len(pos) != 0 {
+		return fail(stderr, cmd, exitUsage, fmt.Errorf("unexpected argument %q", pos[0]))
 	}
 	if _, ok := kemByName[cfg.kem]; !ok {
 		return fail(stderr, cmd, 2, fmt.Errorf("unknown KEM %q (want one of %s)", cfg.kem, strings.Join(kemNames(), ", ")))
 	}
 	s, err := startOHTTP(cfg)
 	if err != nil {
-		return fail(stderr, cmd, 1, err)
+		return fail(stderr, cmd, exitEnv, err)
 	}
 	defer s.Close()
 	fmt.Fprintf(stdout, "relay   %s\n", s.RelayURL)
@@ -233,7 +234,7 @@ func loadOrGenerateKeys(path string, kem ohttp.KEMID) ([]*ohttp.PrivateKey, erro
 		if err != nil {
 			return nil, err
 		}
-		if err := os.WriteFile(path, b, 0o600); err != nil {
+		if err := writeFileMode(path, 0o600, func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
 			return nil, err
 		}
 	}

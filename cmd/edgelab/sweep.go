@@ -50,18 +50,19 @@ func sweepCommand(args []string, stdout, stderr io.Writer) int {
 	outDir := fs.String("out", ".", "directory for replay files of failing seeds")
 	asJSON := fs.Bool("json", false, "print a mergeable JSON report instead of text")
 	verbose := fs.Bool("v", false, "print every seed, not only failures")
-	if err := parseFlags(fs, args); err != nil {
-		return fail(stderr, "sweep", 2, err)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return flagError(stdout, stderr, "sweep", err)
 	}
-	if fs.NArg() > 0 {
-		return fail(stderr, "sweep", 2, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	if len(pos) > 0 {
+		return fail(stderr, "sweep", exitUsage, fmt.Errorf("unexpected argument %q", pos[0]))
 	}
 	cfg, err := sweepConfig(*worldName, *seedsFlag, *shardFlag, *planFile, *soak, *jobs)
 	if err != nil {
 		return fail(stderr, "sweep", 2, err)
 	}
 	if err := os.MkdirAll(*outDir, 0o755); err != nil {
-		return fail(stderr, "sweep", 2, err)
+		return fail(stderr, "sweep", exitEnv, err)
 	}
 	each := func(r sweep.Result) {
 		if !*asJSON {
@@ -121,12 +122,9 @@ func sweepConfig(worldName, seedsFlag, shardFlag, planFile string, soak bool, jo
 	}
 	var plan *sim.Plan
 	if planFile != "" {
-		data, err := os.ReadFile(planFile)
-		if err != nil {
+		var data []byte
+		if plan, data, err = readPlan(planFile); err != nil {
 			return nil, err
-		}
-		if plan, err = sim.ParsePlan(data); err != nil {
-			return nil, fmt.Errorf("%s: %w", planFile, err)
 		}
 		sum := sha256.Sum256(data)
 		cfg.mode = "plan:" + hex.EncodeToString(sum[:])
@@ -175,8 +173,6 @@ func (cfg *sweepCfg) runSeed(seed uint64, outDir string) sweep.Result {
 	return r
 }
 
-func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
-
 func printResult(w io.Writer, r sweep.Result, verbose bool) {
 	switch {
 	case r.Error != "":
@@ -196,8 +192,8 @@ func printSummary(w io.Writer, rep *sweep.Report) {
 	if rep.Shards > 1 {
 		shards = fmt.Sprintf(" shards %s of %d", joinUints(rep.Covered), rep.Shards)
 	}
-	fmt.Fprintf(w, "world %s seeds %s%s (%s plans): %d seeds, %d passed, %d failed\n",
-		rep.World, rep.Seeds, shards, rep.Mode, len(rep.Results), rep.Passed, rep.Failed)
+	fmt.Fprintf(w, "world %s seeds %s%s (%s plans): %s, %d passed, %d failed\n",
+		rep.World, rep.Seeds, shards, rep.Mode, plural(len(rep.Results), "seed"), rep.Passed, rep.Failed)
 }
 
 func joinUints(xs []uint64) string {
@@ -210,27 +206,22 @@ func joinUints(xs []uint64) string {
 
 // sweepMerge joins the JSON reports of shards: text (failures and the
 // summary) or, with --json, the merged report. Exit status 1 if a seed
-// failed or a shard is missing, 2 for unreadable or mismatched reports.
+// failed, 3 if a shard is missing, 2 for unreadable or mismatched reports.
 func sweepMerge(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("sweep merge", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print the merged JSON report")
-	files, err := parseInterspersed(fs, args)
+	files, err := parseArgs(fs, args)
 	if err != nil {
-		return fail(stderr, "sweep merge", 2, err)
+		return flagError(stdout, stderr, "sweep merge", err)
 	}
 	if len(files) == 0 {
 		return fail(stderr, "sweep merge", 2, errors.New("no report files"))
 	}
 	var reps []*sweep.Report
 	for _, name := range files {
-		f, err := os.Open(name)
+		rep, err := readReport(name)
 		if err != nil {
-			return fail(stderr, "sweep merge", 2, err)
-		}
-		rep, err := sweep.ReadReport(f)
-		f.Close()
-		if err != nil {
-			return fail(stderr, "sweep merge", 2, fmt.Errorf("%s: %w", name, err))
+			return fail(stderr, "sweep merge", exitUsage, err)
 		}
 		reps = append(reps, rep)
 	}
@@ -253,8 +244,13 @@ func sweepMerge(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "incomplete: shards %s of %d missing\n", joinUints(m.Missing()), m.Shards)
 		}
 	}
-	if m.Failed > 0 || !m.Complete() {
-		return 1
+	switch {
+	case !m.Complete():
+		// The sweep did not finish: what it found is printed, but no
+		// verdict on the range can be given.
+		return exitEnv
+	case m.Failed > 0:
+		return exitFailed
 	}
-	return 0
+	return exitOK
 }

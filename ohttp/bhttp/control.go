@@ -18,14 +18,29 @@ func checkMethod(m string) *fault {
 	return nil
 }
 
-// checkScheme allows an empty scheme because CONNECT has none (RFC 9113 §8.5).
-func checkScheme(s string) *fault {
+// ValidScheme reports whether s is a scheme in canonical form: RFC 3986
+// §3.1 syntax in lowercase. Schemes are case-insensitive, but RFC 3986 has
+// producers emit lowercase and net/http's client accepts only "http" and
+// "https" spelled so; a request naming "HTTP" would pass every check and
+// then be refused by the transport, as if the target were unreachable.
+// The empty scheme (CONNECT's, RFC 9113 §8.5) is not valid here.
+func ValidScheme(s string) bool { return s != "" && badSchemeByte(s) < 0 }
+
+func badSchemeByte(s string) int {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		ok := isAlpha(c) || i > 0 && (isDigit(c) || c == '+' || c == '-' || c == '.')
+		ok := 'a' <= c && c <= 'z' || i > 0 && (isDigit(c) || c == '+' || c == '-' || c == '.')
 		if !ok {
-			return faultf(ErrInvalidControlData, "scheme %q has byte 0x%02x at %d", clip(s), c, i)
+			return i
 		}
+	}
+	return -1
+}
+
+// checkScheme allows an empty scheme because CONNECT has none (RFC 9113 §8.5).
+func checkScheme(s string) *fault {
+	if i := badSchemeByte(s); i >= 0 {
+		return faultf(ErrInvalidControlData, "scheme %q has byte 0x%02x at %d (a scheme is lowercase RFC 3986 syntax)", clip(s), s[i], i)
 	}
 	return nil
 }

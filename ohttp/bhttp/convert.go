@@ -26,10 +26,10 @@ import (
 //
 // Header and trailer names are lowercased and sorted, so the encoding does
 // not depend on map order; the values of one name keep their order.
-// Connection-specific fields (Connection, the fields it lists, Keep-Alive,
-// Proxy-Connection, Transfer-Encoding, Upgrade) are dropped as RFC 9292
-// §3.6 recommends, and so is a Host entry in r.Header, which net/http
-// ignores in favour of r.Host.
+// Connection-specific fields (Connection, the fields it lists, and the
+// rest of connectionFields) are dropped as RFC 9292 §3.6 recommends, and
+// so is a Host entry in r.Header, which net/http ignores in favour of
+// r.Host.
 func FromHTTPRequest(r *http.Request) (*Request, error) {
 	if r.URL == nil {
 		return nil, &encodeError{"control data", faultf(ErrInvalidControlData, "request has no URL")}
@@ -66,26 +66,25 @@ func FromHTTPRequest(r *http.Request) (*Request, error) {
 }
 
 // HTTPRequest converts r to an *http.Request suitable for an http.Client or
-// a handler. The URL is built from Scheme, Authority and Path; when
-// Authority is empty the first host field takes its place (and is removed
-// from Header, where net/http would ignore it). Header and Trailer keys are
-// canonicalized. ContentLength is len(Content), except that it is -1 when
+// a handler. The URL is built from Scheme, TargetAuthority and Path; a host
+// field that stands in for an empty Authority is removed from Header,
+// where net/http would ignore it. Header and Trailer keys are
+// canonicalized, and connection-specific fields are dropped as in
+// FromHTTPRequest: this is the direction in which a gateway forwards. ContentLength is len(Content), except that it is -1 when
 // there are trailers, because net/http only sends trailers on a chunked
 // body. The result has no context; use WithContext to give it one.
 func (r *Request) HTTPRequest() (*http.Request, error) {
 	if err := r.check(); err != nil {
 		return nil, err
 	}
-	host, header := r.Authority, r.Header
-	if host == "" {
-		if i := slices.IndexFunc(header, func(f Field) bool { return f.Name == "host" }); i >= 0 {
-			host = header[i].Value
-			header = slices.Delete(slices.Clone(header), i, i+1)
-			// Now the target, so it must pass as an authority would.
-			if bad := checkAuthority(host); bad != nil {
-				return nil, &encodeError{"host field", bad}
-			}
-		}
+	host, hostField, err := r.target()
+	if err != nil {
+		return nil, err
+	}
+	header := r.Header
+	if hostField >= 0 {
+		// net/http would ignore it in Header, in favour of Host.
+		header = slices.Delete(slices.Clone(header), hostField, hostField+1)
 	}
 	u := &url.URL{}
 	if plainPath(r.Path) {
@@ -106,7 +105,7 @@ func (r *Request) HTTPRequest() (*http.Request, error) {
 		ProtoMinor: 1,
 		Header:     fieldsToHTTP(header),
 		Host:       host,
-		Trailer:    fieldsToHTTP(r.Trailer),
+		Trailer:    fieldsToHTTP(r.Trailer, r.Header),
 	}
 	if req.Header == nil {
 		req.Header = http.Header{}
@@ -120,6 +119,37 @@ func (r *Request) HTTPRequest() (*http.Request, error) {
 		}
 	}
 	return req, nil
+}
+
+// TargetAuthority is the authority r is for: Authority, or, when that is
+// empty (RFC 9292 §3.4 allows it), the value of the host field. Anything
+// that decides on the target, such as an allow-list, must look at this,
+// since it is what HTTPRequest sends to. It fails if the host field does
+// not pass as an authority, or if there is more than one.
+func (r *Request) TargetAuthority() (string, error) {
+	host, _, err := r.target()
+	return host, err
+}
+
+// target is TargetAuthority, with the index in Header of the host field
+// it came from (-1 if none).
+func (r *Request) target() (string, int, error) {
+	if r.Authority != "" {
+		return r.Authority, -1, nil
+	}
+	i := slices.IndexFunc(r.Header, func(f Field) bool { return f.Name == "host" })
+	if i < 0 {
+		return "", -1, nil
+	}
+	if slices.ContainsFunc(r.Header[i+1:], func(f Field) bool { return f.Name == "host" }) {
+		return "", -1, &encodeError{"host field", faultf(ErrInvalidControlData, "more than one host field and no authority")}
+	}
+	host := r.Header[i].Value
+	// Now the target, so it must pass as an authority would.
+	if bad := checkAuthority(host); bad != nil {
+		return "", -1, &encodeError{"host field", bad}
+	}
+	return host, i, nil
 }
 
 // plainPath reports whether p is an origin-form path that url.URL stores
@@ -190,7 +220,7 @@ func (r *Response) HTTPResponse() (*http.Response, error) {
 		ProtoMajor: 1,
 		ProtoMinor: 1,
 		Header:     fieldsToHTTP(r.Header),
-		Trailer:    fieldsToHTTP(r.Trailer),
+		Trailer:    fieldsToHTTP(r.Trailer, r.Header),
 	}
 	if resp.Header == nil {
 		resp.Header = http.Header{}
@@ -244,10 +274,45 @@ func reader(c []byte) (io.ReadCloser, func() (io.ReadCloser, error)) {
 	return body, get
 }
 
-// connectionFields are dropped when converting from net/http: they describe
-// one HTTP/1.1 connection and mean nothing in a standalone message
-// (RFC 9292 §3.6, RFC 9110 §7.6.1).
-var connectionFields = []string{"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"}
+// connectionFields describe one HTTP/1.1 hop and mean nothing in a
+// standalone message (RFC 9292 §3.6), so an intermediary drops them
+// (RFC 9110 §7.6.1): Connection, the names it lists, and the fields that
+// are connection-specific whether listed or not. Proxy-Authorization and
+// Proxy-Authenticate are a proxy's own (RFC 9110 §11.7). TE is one too,
+// except that "TE: trailers" says something about the whole exchange and
+// HTTP/2 keeps it (RFC 9113 §8.2.2). Every conversion, to net/http and
+// from it, in requests and responses, applies this one list.
+var connectionFields = []string{
+	"connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
+	"proxy-connection", "te", "transfer-encoding", "upgrade",
+}
+
+// connectionSpecific reports whether a field with the lowercase name and
+// value is one of connectionFields (TE only when it asks for more than
+// trailers).
+func connectionSpecific(lower, value string) bool {
+	switch lower {
+	case "te":
+		return !strings.EqualFold(strings.TrimSpace(value), "trailers")
+	case "connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
+		"proxy-connection", "transfer-encoding", "upgrade":
+		return true
+	}
+	return false
+}
+
+// listedInConnection returns the lowercase names that values of a
+// Connection field list.
+func listedInConnection(listed []string, values ...string) []string {
+	for _, v := range values {
+		for name := range strings.SplitSeq(v, ",") {
+			if name = strings.TrimSpace(name); name != "" {
+				listed = append(listed, strings.ToLower(name))
+			}
+		}
+	}
+	return listed
+}
 
 // fieldsFromHTTP flattens h into lowercase fields sorted by name, leaving out
 // connection-specific fields and the names in skip. Keys that differ only in
@@ -258,22 +323,28 @@ func fieldsFromHTTP(h http.Header, skip ...string) Fields {
 	var listed []string
 	for key, values := range h {
 		if strings.EqualFold(key, "connection") {
-			for _, v := range values {
-				for name := range strings.SplitSeq(v, ",") {
-					listed = append(listed, strings.ToLower(strings.TrimSpace(name)))
-				}
-			}
+			listed = listedInConnection(listed, values...)
 		}
-	}
-	drop := func(lower string) bool {
-		return slices.Contains(connectionFields, lower) || slices.Contains(skip, lower) || slices.Contains(listed, lower)
 	}
 	keys := make([]string, 0, len(h))
 	n := 0
 	for key, values := range h {
-		if len(values) > 0 && !drop(strings.ToLower(key)) {
+		if len(values) == 0 {
+			continue
+		}
+		lower := strings.ToLower(key)
+		if slices.Contains(skip, lower) || slices.Contains(listed, lower) {
+			continue
+		}
+		kept := 0
+		for _, v := range values {
+			if !connectionSpecific(lower, v) {
+				kept++
+			}
+		}
+		if kept > 0 {
 			keys = append(keys, key)
-			n += len(values)
+			n += kept
 		}
 	}
 	if n == 0 {
@@ -289,21 +360,40 @@ func fieldsFromHTTP(h http.Header, skip ...string) Fields {
 	for _, key := range keys {
 		name := strings.ToLower(key)
 		for _, v := range h[key] {
-			fs = append(fs, Field{Name: name, Value: v})
+			if !connectionSpecific(name, v) {
+				fs = append(fs, Field{Name: name, Value: v})
+			}
 		}
 	}
 	return fs
 }
 
-// fieldsToHTTP builds an http.Header with canonical keys, nil if fs is empty.
-func fieldsToHTTP(fs Fields) http.Header {
+// fieldsToHTTP builds an http.Header with canonical keys, nil if nothing
+// is left, leaving out connection-specific fields: those of
+// connectionFields and the names the Connection fields of fs and of
+// related (the header, when fs is a trailer section) list.
+func fieldsToHTTP(fs Fields, related ...Fields) http.Header {
 	if len(fs) == 0 {
 		return nil
 	}
+	var listed []string
+	for _, section := range append(related, fs) {
+		for _, f := range section {
+			if f.Name == "connection" {
+				listed = listedInConnection(listed, f.Value)
+			}
+		}
+	}
 	h := make(http.Header, len(fs))
 	for _, f := range fs {
+		if connectionSpecific(f.Name, f.Value) || listed != nil && slices.Contains(listed, f.Name) {
+			continue
+		}
 		key := http.CanonicalHeaderKey(f.Name)
 		h[key] = append(h[key], f.Value)
+	}
+	if len(h) == 0 {
+		return nil
 	}
 	return h
 }

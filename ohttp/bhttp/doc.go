@@ -31,7 +31,10 @@
 // HTTP/1.1 or HTTP/2:
 //   - no pseudo-header fields at all in header or trailer sections, although
 //     RFC 9292 §3.6 lets extensions define some;
-//   - method must be a token, scheme must match RFC 3986 syntax, authority
+//   - a field value may hold no control character but tab, and no DEL
+//     (RFC 9110 §5.5), where RFC 9113 §8.2.1 refuses only NUL, CR and LF;
+//   - method must be a token, scheme must match RFC 3986 syntax in
+//     lowercase (its canonical form, the only one net/http sends), authority
 //     must use only RFC 3986 authority characters, and path only visible
 //     ASCII; path must not be empty when scheme is http or https
 //     (RFC 9113 §8.3.1).

@@ -20,7 +20,8 @@ var (
 	// response where a request was expected, or the reverse.
 	ErrWrongKind = errors.New("bhttp: framing indicator is for the other kind of message")
 	// ErrInvalidControlData: the method, scheme, authority or path breaks
-	// the rules for the HTTP/2 pseudo-header it stands for (RFC 9113 §8.3.1).
+	// the rules for the HTTP/2 pseudo-header it stands for (RFC 9113
+	// §8.3.1), or the scheme is not in lowercase (see ValidScheme).
 	ErrInvalidControlData = errors.New("bhttp: invalid control data")
 	// ErrInvalidStatus: a final status outside 200–599 or an informational
 	// status outside 100–199.
@@ -31,8 +32,10 @@ var (
 	// ErrInvalidFieldName: a field name that is empty, has an uppercase
 	// letter, or has a byte that is not a token character (RFC 9110 §5.1).
 	ErrInvalidFieldName = errors.New("bhttp: invalid field name")
-	// ErrInvalidFieldValue: a field value containing NUL, CR or LF, or
-	// starting or ending with a space or tab (RFC 9113 §8.2.1).
+	// ErrInvalidFieldValue: a field value containing a control
+	// character other than tab (NUL, CR and LF among them) or DEL, or
+	// starting or ending with a space or tab (RFC 9110 §5.5; see
+	// ValidFieldValue).
 	ErrInvalidFieldValue = errors.New("bhttp: invalid field value")
 	// ErrNonZeroPadding: a non-zero byte after the end of the message.
 	ErrNonZeroPadding = errors.New("bhttp: non-zero byte in padding")

@@ -1,7 +1,5 @@
 package bhttp
 
-import "strings"
-
 // Field is one field line. Name must be lowercase: RFC 9292 takes HTTP/2's
 // rule (RFC 9113 §8.2.1) that an uppercase name makes a message malformed,
 // so encoding refuses one instead of quietly changing the caller's data.
@@ -50,19 +48,52 @@ func checkFieldName(name string) *fault {
 	return nil
 }
 
-// checkFieldValue applies RFC 9113 §8.2.1, which RFC 9292 §3.6 adopts: the
-// bytes that would split or end a line in HTTP/1.1 are what make request
-// smuggling possible when the message is translated.
-func checkFieldValue(name, value string) *fault {
-	// Three vectorised scans beat one byte-at-a-time loop on real values.
-	if strings.IndexByte(value, 0) >= 0 || strings.IndexByte(value, '\r') >= 0 || strings.IndexByte(value, '\n') >= 0 {
-		i := strings.IndexAny(value, "\x00\r\n")
-		return faultf(ErrInvalidFieldValue, "value of field %q has byte 0x%02x at %d", clip(name), value[i], i)
+// fieldVChar marks the bytes a field value may hold (RFC 9110 §5.5):
+// visible ASCII, space, horizontal tab and obs-text (0x80-0xff); no other
+// control character and no DEL.
+var fieldVChar = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = c >= ' ' && c != 0x7f || c == '\t'
 	}
-	if n := len(value); n > 0 && (isSpace(value[0]) || isSpace(value[n-1])) {
+	return t
+}()
+
+// ValidFieldValue reports whether v may be a field value: only the bytes
+// of RFC 9110 §5.5 and no leading or trailing space or tab. It is the rule
+// this package decodes and encodes by, and what an intermediary should
+// check before it turns a message back into HTTP/1.1: RFC 9113 §8.2.1
+// demands only that NUL, CR and LF be refused, but net/http's client
+// refuses every control character but tab, so a value that passed the
+// looser rule would fail later, on the way out, as if the peer were at
+// fault.
+func ValidFieldValue(v string) bool { return badFieldValueByte(v) < 0 }
+
+// badFieldValueByte is the offset of the first byte that breaks
+// ValidFieldValue's rule, or -1.
+func badFieldValueByte(v string) int {
+	for i := 0; i < len(v); i++ {
+		if !fieldVChar[v[i]] {
+			return i
+		}
+	}
+	if n := len(v); n > 0 && (isSpace(v[0]) || isSpace(v[n-1])) {
+		if isSpace(v[0]) {
+			return 0
+		}
+		return n - 1
+	}
+	return -1
+}
+
+func checkFieldValue(name, value string) *fault {
+	i := badFieldValueByte(value)
+	if i < 0 {
+		return nil
+	}
+	if isSpace(value[i]) {
 		return faultf(ErrInvalidFieldValue, "value of field %q starts or ends with whitespace", clip(name))
 	}
-	return nil
+	return faultf(ErrInvalidFieldValue, "value of field %q has byte 0x%02x at %d", clip(name), value[i], i)
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' }

@@ -41,11 +41,28 @@ const (
 	NotApplicable Verdict = "not applicable" // see LemmaResult.Reason
 )
 
+// MaxViolations is where the count of a lemma's violating assignments
+// stops: past it, more add nothing but time.
+const MaxViolations = 1000
+
 // Assignment is one variable of a violating (or witnessing) assignment.
 type Assignment struct {
 	Var   string // as written in the lemma: C, req, #i
 	Value string // a term, or for a time point the event it stands for
 	Seq   int64  // the event's sequence number for a recorded time point, else -1
+	// Origin is the node whose recorded fact first names a fresh value
+	// (the client a ~cid stands for), else "".
+	Origin string
+}
+
+// Describe renders the value for people: a fresh value with the node it
+// came from ("~cid of client-1 (~cid#0546412d)").
+func (a Assignment) Describe() string {
+	if a.Origin == "" {
+		return a.Value
+	}
+	name, _, _ := strings.Cut(a.Value, "#")
+	return name + " of " + a.Origin + " (" + a.Value + ")"
 }
 
 // LemmaResult is the verdict on one lemma.
@@ -56,7 +73,7 @@ type LemmaResult struct {
 	// Reason explains NotApplicable.
 	Reason string
 	// Violations counts the violating assignments of the lemma's outer
-	// quantifier (at most 1000 are counted); Witness is the first.
+	// quantifier (at most MaxViolations are counted); Witness is the first.
 	Violations int
 	Witness    []Assignment
 }
@@ -125,8 +142,11 @@ type checker struct {
 	outArg  map[argKey][]tid
 	inHeads map[string]bool // head/arity of In premises' patterns
 	fresh   map[tid]int
-	steps   []step
-	genN    int
+	// origin is the node whose recorded fact first names a fresh value:
+	// the party a ~cid or a ~req belongs to, for people reading a witness.
+	origin map[tid]string
+	steps  []step
+	genN   int
 
 	silentLeft int
 }
@@ -191,7 +211,7 @@ func New(th *spthy.Theory, tr *model.Trace, opts Options) (*Run, error) {
 		th: th, tr: tr, opts: opts, cfg: cfg, ts: newTerms(), si: si, rw: si.rw,
 		byName: map[string]*crule{}, byAct: map[string][]actRef{},
 		st: newState(), net: model.NewKnowledge(si.sig), outSeen: map[tid]bool{},
-		outHead: map[string][]tid{}, outArg: map[argKey][]tid{}, inHeads: map[string]bool{}, fresh: map[tid]int{},
+		outHead: map[string][]tid{}, outArg: map[argKey][]tid{}, inHeads: map[string]bool{}, fresh: map[tid]int{}, origin: map[tid]string{},
 	}
 	c.rw.bindTerms(c.ts)
 	c.destr = c.rw.destructors()
@@ -306,7 +326,11 @@ func (c *checker) readTrace() {
 		}
 		f := recFact{seq: e.Seq, node: e.Node, name: e.Name}
 		for _, a := range e.Args {
-			f.args = append(f.args, c.canonical(a))
+			id := c.canonical(a)
+			f.args = append(f.args, id)
+			if _, seen := c.origin[id]; !seen && c.ts.nodes[id].kind == model.Fresh {
+				c.origin[id] = e.Node
+			}
 		}
 		c.facts = append(c.facts, f)
 	}
@@ -369,9 +393,29 @@ func (r *Run) Evaluate(adversary []string) (*Report, error) {
 	kn := c.newKnowledge(tl, lenses, network)
 	rep := &Report{Theory: c.th.Name, Adversary: append([]string(nil), adversary...), Conformance: r.conf}
 	for _, l := range c.th.Lemmas {
-		rep.Lemmas = append(rep.Lemmas, c.evaluate(tl, kn, l.Name, l.Traces, l.Formula))
+		res := c.evaluate(tl, kn, l.Name, l.Traces, l.Formula)
+		if !r.conf.OK {
+			res = outsideTheory(res)
+		}
+		rep.Lemmas = append(rep.Lemmas, res)
 	}
 	return rep, nil
+}
+
+// notARun is the reason a lemma's holding on a trace that does not conform
+// says nothing.
+const notARun = "the trace is not a run of the theory (conformance failed)"
+
+// outsideTheory is res on a trace that does not conform. Such a trace is
+// no run of the theory, so that a lemma holds or is witnessed there says
+// nothing about the theory: not applicable. A violation stays one: what
+// the adversary learned it learned, and a fact outside the theory (a
+// relay logging plaintext, say) is often exactly how the leak happened.
+func outsideTheory(res LemmaResult) LemmaResult {
+	if res.Verdict == Holds || res.Verdict == Witnessed {
+		res.Verdict, res.Reason, res.Witness = NotApplicable, notARun, nil
+	}
+	return res
 }
 
 // compromiseInstances fires every compromise rule with an action in names
@@ -534,7 +578,7 @@ func (c *checker) evaluate(tl *timeline, kn *knowledge, name string, q spthy.Tra
 			if res.Witness == nil {
 				res.Witness = ev.witness(n.vars)
 			}
-			return res.Violations < 1000
+			return res.Violations < MaxViolations
 		})
 	} else {
 		ok = ev.holds(n)
@@ -573,6 +617,7 @@ func (ev *evaluator) witness(vars []int) []Assignment {
 			}
 		default:
 			a.Value = ev.c.ts.String(tid(v))
+			a.Origin = ev.c.origin[tid(v)]
 		}
 		out = append(out, a)
 	}
@@ -582,7 +627,7 @@ func (ev *evaluator) witness(vars []int) []Assignment {
 func witnessString(ws []Assignment) string {
 	var parts []string
 	for _, w := range ws {
-		parts = append(parts, w.Var+" = "+w.Value)
+		parts = append(parts, w.Var+" = "+w.Describe())
 	}
 	return strings.Join(parts, ", ")
 }
@@ -616,13 +661,16 @@ func (r *Report) WriteText(w io.Writer) error {
 		if l.Reason != "" {
 			fmt.Fprintf(&b, ": %s", l.Reason)
 		}
-		if l.Verdict == Violated && l.Violations > 1 {
-			fmt.Fprintf(&b, " (%d assignments)", l.Violations)
+		switch {
+		case l.Verdict == Violated && l.Violations >= MaxViolations:
+			fmt.Fprintf(&b, " (%d or more violating assignments; counting stops at %d)", l.Violations, MaxViolations)
+		case l.Verdict == Violated && l.Violations > 1:
+			fmt.Fprintf(&b, " (%d violating assignments)", l.Violations)
 		}
 		b.WriteString("\n")
 		if l.Verdict == Violated {
 			for _, a := range l.Witness {
-				fmt.Fprintf(&b, "      %s = %s\n", a.Var, a.Value)
+				fmt.Fprintf(&b, "      %s = %s\n", a.Var, a.Describe())
 			}
 		}
 	}

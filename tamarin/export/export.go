@@ -42,11 +42,11 @@ const LemmaName = "trace_is_a_run"
 // exchanges that search is long, so export small traces.
 func Spthy(w io.Writer, th *spthy.Theory, tr *model.Trace, name string) error {
 	if !ident.MatchString(name) {
-		return fmt.Errorf("export: theory name %q is not an identifier", name)
+		return fmt.Errorf("theory name %q is not an identifier", name)
 	}
 	facts := check.ResolveFacts(tr)
 	if len(facts) == 0 {
-		return fmt.Errorf("export: the trace has no action facts")
+		return fmt.Errorf("the trace has no action facts")
 	}
 	arity := map[string]int{}
 	for _, r := range th.Rules {
@@ -59,13 +59,13 @@ func Spthy(w io.Writer, th *spthy.Theory, tr *model.Trace, name string) error {
 	var times []spthy.Term
 	for i, e := range facts {
 		if n, ok := arity[e.Name]; !ok || n != len(e.Args) {
-			return fmt.Errorf("export: event %d: %s/%d is not an action of theory %s", e.Seq, e.Name, len(e.Args), th.Name)
+			return fmt.Errorf("event %d: %s/%d is not an action of theory %s", e.Seq, e.Name, len(e.Args), th.Name)
 		}
 		f := spthy.Fact{Name: e.Name}
 		for _, a := range e.Args {
 			t, err := vars.term(a)
 			if err != nil {
-				return fmt.Errorf("export: event %d: %w", e.Seq, err)
+				return fmt.Errorf("event %d: %w", e.Seq, err)
 			}
 			f.Args = append(f.Args, t)
 		}

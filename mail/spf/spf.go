@@ -1,0 +1,74 @@
+// Package spf checks whether a client may send mail for a domain (SPF, RFC
+// 7208). The evaluation is blitiri.com.ar/go/spf's; this package runs it on
+// the Env resolver, so a check in a simulation asks the simulated DNS, and
+// returns the result with the reason for it.
+package spf
+
+import (
+	"context"
+	"errors"
+	"net"
+
+	blitiri "blitiri.com.ar/go/spf"
+
+	"github.com/edgelab/edgelab/sim/env"
+)
+
+// Result is an SPF result (RFC 7208 §2.6), spelled as Authentication-Results
+// spells it.
+type Result string
+
+const (
+	None      Result = "none"
+	Neutral   Result = "neutral"
+	Pass      Result = "pass"
+	Fail      Result = "fail"
+	SoftFail  Result = "softfail"
+	TempError Result = "temperror"
+	PermError Result = "permerror"
+)
+
+// Verdict is the outcome of one check.
+type Verdict struct {
+	Result Result
+	// Domain is the domain whose policy was checked: the sender's, or the
+	// HELO name's when the sender is null.
+	Domain string
+	// Explanation says why, in words (the mechanism that matched, the
+	// record or lookup that failed). The exp= modifier of a record is not
+	// fetched: the library does not evaluate it.
+	Explanation string
+}
+
+// Check evaluates check_host() for a client at ip that said helo and gave
+// sender in MAIL FROM (empty for the null sender, in which case the HELO
+// identity is checked, RFC 7208 §2.4). DNS goes through r and obeys ctx.
+func Check(ctx context.Context, r env.Resolver, ip net.IP, helo, sender string) Verdict {
+	domain := helo
+	if sender != "" {
+		if _, d, ok := cut(sender); ok {
+			domain = d
+		}
+	}
+	res, err := blitiri.CheckHostWithSender(ip, helo, sender,
+		blitiri.WithContext(ctx), blitiri.WithResolver(r))
+	v := Verdict{Result: Result(res), Domain: domain}
+	switch {
+	case err != nil && !errors.Is(err, blitiri.ErrNoResult):
+		v.Explanation = err.Error()
+	case res == blitiri.None:
+		v.Explanation = "no SPF record"
+	default:
+		v.Explanation = string(res)
+	}
+	return v
+}
+
+func cut(addr string) (local, domain string, ok bool) {
+	for i := len(addr) - 1; i >= 0; i-- {
+		if addr[i] == '@' {
+			return addr[:i], addr[i+1:], true
+		}
+	}
+	return addr, "", false
+}
