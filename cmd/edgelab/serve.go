@@ -29,8 +29,8 @@ func init() {
 }
 
 func runServe(args []string, stdout, stderr io.Writer) int {
-	return dispatch("serve", "ohttp [flags]",
-		map[string]runFunc{"ohttp": runServeOHTTP}, args, stdout, stderr)
+	return dispatch("serve", "ohttp|cache [flags]",
+		map[string]runFunc{"ohttp": runServeOHTTP, "cache": runServeCache}, args, stdout, stderr)
 }
 
 // interrupted returns a context that ends when the process is asked to

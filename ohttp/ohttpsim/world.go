@@ -26,11 +26,14 @@ type Options struct {
 	Symmetric bool
 }
 
-// Stats counts what the clients and the gateway did.
+// Stats counts what the clients and the gateway did. Glossary explains
+// each counter for people reading a run's figures.
 type Stats struct {
 	// Slots is the workload's size; Sent counts requests a live client
-	// started. Each sent request ends Answered, TimedOut, Mismatched
-	// (an answer that was not for it) or Failed.
+	// started. A sent request ends Answered, TimedOut (its deadline
+	// passed first), Mismatched (an answer that was not for it) or Failed
+	// (no key configuration could be fetched, a transport error, or the
+	// gateway's own error status), or it is Unfinished.
 	Slots, Sent, Answered, TimedOut, Mismatched, Failed int
 	// KeyFetches counts key-configuration fetches, Retries requests
 	// resent after a key problem, Rotations key rotations.
