@@ -72,6 +72,7 @@ func bugsCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bugs", flag.ContinueOnError)
 	worldName := fs.String("world", "", "world whose seeded bugs to measure (ohttp)")
 	plans := fs.Int("plans", 50, "plans to try per bug before calling it missed")
+	asJSON := fs.Bool("json", false, "print the table as one JSON document")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return flagError(stdout, stderr, "bugs", err)
@@ -93,30 +94,66 @@ func bugsCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(tw, "BUG\tCAUGHT\tPROPERTY\tPLANS\tWALL\tSHRUNK FAULTS\tSHRUNK OPS\tSHRINK RUNS\tLEMMAS VIOLATED")
 	missed := 0
+	doc := bugsJSON{World: *worldName, Bugs: []bugJSON{}}
 	for _, bug := range ohttp.AllBugs() {
 		d, err := ohttpsim.Detect(bug, *plans)
 		if err != nil {
-			return fail(stderr, "bugs", 1, fmt.Errorf("%s: %w", bug, err))
+			return fail(stderr, "bugs", exitFailed, fmt.Errorf("%s: %w", bug, err))
 		}
+		bj := bugJSON{Bug: string(bug), Caught: d.Caught, Plans: d.Plans, WallSeconds: d.Wall.Seconds()}
 		if !d.Caught {
 			missed++
 			fmt.Fprintf(tw, "%s\tno\t-\t%d\t%v\t-\t-\t-\t-\n", bug, d.Plans, d.Wall.Round(time.Millisecond))
+			doc.Bugs = append(doc.Bugs, bj)
 			continue
 		}
 		lemmas, err := violatedLemmas(th, bug, d.Plan)
 		if err != nil {
-			return fail(stderr, "bugs", 1, fmt.Errorf("%s: %w", bug, err))
+			return fail(stderr, "bugs", exitFailed, fmt.Errorf("%s: %w", bug, err))
 		}
+		bj.Properties, bj.ShrunkFaults, bj.ShrunkOps, bj.ShrinkRuns, bj.LemmasViolated = d.Properties, d.Faults, d.Ops, d.ShrinkRuns, lemmas
+		doc.Bugs = append(doc.Bugs, bj)
 		fmt.Fprintf(tw, "%s\tyes\t%s\t%d\t%v\t%d\t%d\t%d\t%s\n", bug, strings.Join(d.Properties, "+"), d.Plans,
 			d.Wall.Round(time.Millisecond), d.Faults, d.Ops, d.ShrinkRuns, lemmas)
 	}
-	tw.Flush()
-	if missed > 0 {
+	doc.Total, doc.Caught = len(ohttp.AllBugs()), len(ohttp.AllBugs())-missed
+	switch {
+	case *asJSON:
+		if err := writeJSON(stdout, doc); err != nil {
+			return fail(stderr, "bugs", exitEnv, err)
+		}
+	case missed > 0:
+		tw.Flush()
 		fmt.Fprintf(stdout, "%d of %d bugs missed\n", missed, len(ohttp.AllBugs()))
-		return 1
+	default:
+		tw.Flush()
+		fmt.Fprintf(stdout, "all %d bugs caught\n", len(ohttp.AllBugs()))
 	}
-	fmt.Fprintf(stdout, "all %d bugs caught\n", len(ohttp.AllBugs()))
-	return 0
+	if missed > 0 {
+		return exitFailed
+	}
+	return exitOK
+}
+
+// bugsJSON is `edgelab bugs --json`.
+type bugsJSON struct {
+	World  string    `json:"world"`
+	Total  int       `json:"total"`
+	Caught int       `json:"caught"`
+	Bugs   []bugJSON `json:"bugs"`
+}
+
+type bugJSON struct {
+	Bug         string   `json:"bug"`
+	Caught      bool     `json:"caught"`
+	Properties  []string `json:"properties,omitempty"`
+	Plans       int      `json:"plans"`
+	WallSeconds float64  `json:"wall_seconds"`
+	// The shrunk failing plan's size and the runs shrinking took.
+	ShrunkFaults   int    `json:"shrunk_faults"`
+	ShrunkOps      int    `json:"shrunk_ops"`
+	ShrinkRuns     int    `json:"shrink_runs"`
+	LemmasViolated string `json:"lemmas_violated,omitempty"`
 }
 
 // lemmaParties are the single parties whose Dolev–Yao knowledge the bugs

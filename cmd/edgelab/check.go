@@ -36,6 +36,7 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	theoryFlag := fs.String("theory", "ohttp", "embedded theory name, or a .spthy file")
 	partiesFile := fs.String("parties", "", "party table (JSON, the format of tamarin/check/parties.json)")
 	var advs listFlag
+	asJSON := fs.Bool("json", false, "print the reports as one JSON document")
 	fs.Var(&advs, "adversary", "party, or coalition a+b, to check against (repeatable; default: every single party)")
 	files, err := parseArgs(fs, args)
 	if err != nil {
@@ -86,25 +87,39 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 			return fail(stderr, "check", 2, err)
 		}
 	}
-	status := 0
+	status := exitOK
+	var doc []checkTraceJSON
 	for i, file := range files {
 		tr := traces[i]
-		fmt.Fprintf(stdout, "trace %s (%d events, sha256:%s)\n", file, len(tr.Events), tr.HashHex())
+		if !*asJSON {
+			fmt.Fprintf(stdout, "trace %s (%d events, sha256:%s)\n", file, len(tr.Events), tr.HashHex())
+		}
 		run, err := check.New(th, tr, check.Options{Config: &cfg})
 		if err != nil {
-			return fail(stderr, "check", 2, err)
+			return fail(stderr, "check", exitUsage, err)
 		}
+		tj := checkTraceJSON{File: file, Events: len(tr.Events), TraceSHA256: tr.HashHex()}
 		for _, adv := range adversaries {
 			rep, err := run.Evaluate(adv)
 			if err != nil {
-				return fail(stderr, "check", 2, err)
+				return fail(stderr, "check", exitUsage, err)
+			}
+			if !rep.OK() {
+				status = exitFailed
+			}
+			if *asJSON {
+				tj.Reports = append(tj.Reports, checkReportJSON(rep))
+				continue
 			}
 			if err := rep.WriteText(stdout); err != nil {
 				return fail(stderr, "check", exitEnv, err)
 			}
-			if !rep.OK() {
-				status = 1
-			}
+		}
+		doc = append(doc, tj)
+	}
+	if *asJSON {
+		if err := writeJSON(stdout, doc); err != nil {
+			return fail(stderr, "check", exitEnv, err)
 		}
 	}
 	return status
@@ -124,4 +139,61 @@ func loadTheory(name string) (*spthy.Theory, error) {
 		return nil, err
 	}
 	return spthy.Parse(src, spthy.Options{File: name})
+}
+
+// checkTraceJSON is one trace of `check --json`.
+type checkTraceJSON struct {
+	File        string       `json:"file"`
+	Events      int          `json:"events"`
+	TraceSHA256 string       `json:"trace_sha256"`
+	Reports     []reportJSON `json:"reports"`
+}
+
+type reportJSON struct {
+	Theory      string          `json:"theory"`
+	Adversary   []string        `json:"adversary"`
+	OK          bool            `json:"ok"`
+	Conformance conformanceJSON `json:"conformance"`
+	Lemmas      []lemmaJSON     `json:"lemmas"`
+}
+
+type conformanceJSON struct {
+	OK           bool     `json:"ok"`
+	Facts        int      `json:"facts"`
+	Replayed     int      `json:"replayed"`
+	Silent       int      `json:"silent"`
+	FailedAt     *int     `json:"failed_at_fact,omitempty"`
+	Failure      string   `json:"failure,omitempty"`
+	Restrictions []string `json:"restrictions_violated,omitempty"`
+}
+
+type lemmaJSON struct {
+	Name    string `json:"name"`
+	Traces  string `json:"traces"`
+	Verdict string `json:"verdict"`
+	Reason  string `json:"reason,omitempty"`
+	// Violations is a lower bound when it reaches check.MaxViolations.
+	Violations int               `json:"violations,omitempty"`
+	Witness    map[string]string `json:"witness,omitempty"`
+}
+
+func checkReportJSON(r *check.Report) reportJSON {
+	c := r.Conformance
+	out := reportJSON{Theory: r.Theory, Adversary: r.Adversary, OK: r.OK(), Conformance: conformanceJSON{
+		OK: c.OK, Facts: c.Facts, Replayed: c.Replayed, Silent: c.Silent, Restrictions: c.Restrictions}}
+	if c.Failure != nil {
+		at := c.Failure.Index + 1
+		out.Conformance.FailedAt, out.Conformance.Failure = &at, c.Failure.String()
+	}
+	for _, l := range r.Lemmas {
+		lj := lemmaJSON{Name: l.Name, Traces: l.Traces.String(), Verdict: string(l.Verdict), Reason: l.Reason, Violations: l.Violations}
+		for _, a := range l.Witness {
+			if lj.Witness == nil {
+				lj.Witness = map[string]string{}
+			}
+			lj.Witness[a.Var] = a.Describe()
+		}
+		out.Lemmas = append(out.Lemmas, lj)
+	}
+	return out
 }

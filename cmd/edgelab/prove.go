@@ -34,6 +34,7 @@ func proveCommand(args []string, stdout, stderr io.Writer) int {
 	timeout := fs.Duration("timeout", 5*time.Minute, "time limit per lemma")
 	lemma := fs.String("lemma", "", "prove only this lemma")
 	theory := fs.String("theory", "", "prove only this embedded theory")
+	asJSON := fs.Bool("json", false, "print one JSON document: the Go checks' problems, the prover (or why none) and every lemma's result")
 	requireProver := fs.Bool("require-prover", false, "without tamarin-prover, fail (exit 3) instead of running the Go checks only")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -57,10 +58,23 @@ func proveCommand(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "prove", 2, fmt.Errorf("no lemma %q in the theories", *lemma))
 	}
 
-	status := 0
+	status := exitOK
+	doc := proveJSON{GoCheckProblems: []string{}, Results: []proveResultJSON{}}
+	finish := func() int {
+		doc.OK = status == exitOK
+		if *asJSON {
+			if err := writeJSON(stdout, doc); err != nil {
+				return fail(stderr, "prove", exitEnv, err)
+			}
+		}
+		return status
+	}
 	for _, p := range prove.Check() {
-		fmt.Fprintf(stdout, "edgelab prove: %s\n", p)
-		status = 1
+		doc.GoCheckProblems = append(doc.GoCheckProblems, p.String())
+		if !*asJSON {
+			fmt.Fprintf(stdout, "edgelab prove: %s\n", p)
+		}
+		status = exitFailed
 	}
 	// No prover, or $TAMARIN naming none, are the same situation: what
 	// differs is whether the caller (a CI job, say) demands a proof.
@@ -69,16 +83,25 @@ func proveCommand(args []string, stdout, stderr io.Writer) int {
 		if *requireProver {
 			return fail(stderr, "prove", exitEnv, fmt.Errorf("%v (--require-prover)", err))
 		}
-		fmt.Fprintf(stdout, "edgelab prove: %v; ran the Go checks only (--require-prover makes this an error)\n", err)
-		return status
+		doc.NoProver = err.Error()
+		if !*asJSON {
+			fmt.Fprintf(stdout, "edgelab prove: %v; ran the Go checks only (--require-prover makes this an error)\n", err)
+		}
+		return finish()
 	}
+	doc.Prover = prover
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	opts := prove.Options{Prover: prover, Timeout: *timeout, Lemma: *lemma, Progress: func(r prove.Result) {
 		verdict := "ok"
 		if !r.OK() {
 			verdict = "MISMATCH"
-			status = 1
+			status = exitFailed
+		}
+		doc.Results = append(doc.Results, proveResultJSON{Theory: r.Theory, Lemma: r.Lemma, Traces: r.Traces,
+			Expected: string(r.Expected), Got: string(r.Got), Steps: r.Steps, Seconds: r.Time.Seconds(), OK: r.OK(), Detail: r.Detail})
+		if *asJSON {
+			return
 		}
 		expected := string(r.Expected)
 		if expected == "" {
@@ -99,7 +122,28 @@ func proveCommand(args []string, stdout, stderr io.Writer) int {
 			return fail(stderr, "prove", exitEnv, err)
 		}
 	}
-	return status
+	return finish()
+}
+
+// proveJSON is `edgelab prove --json`.
+type proveJSON struct {
+	OK              bool              `json:"ok"`
+	GoCheckProblems []string          `json:"go_check_problems"`
+	Prover          string            `json:"prover,omitempty"`
+	NoProver        string            `json:"no_prover,omitempty"`
+	Results         []proveResultJSON `json:"results"`
+}
+
+type proveResultJSON struct {
+	Theory   string  `json:"theory"`
+	Lemma    string  `json:"lemma"`
+	Traces   string  `json:"traces"`
+	Expected string  `json:"expected"`
+	Got      string  `json:"got"`
+	Steps    int     `json:"steps"`
+	Seconds  float64 `json:"seconds"`
+	OK       bool    `json:"ok"`
+	Detail   string  `json:"detail,omitempty"`
 }
 
 func hasLemma(theories []tamarin.Theory, name string) bool {

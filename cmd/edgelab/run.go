@@ -44,12 +44,26 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 	traceFile := fs.String("trace", "", "write the NDJSON trace to this file")
 	perfettoFile := fs.String("perfetto", "", "write the trace as a Perfetto/Chrome timeline (JSON) to this file")
 	outDir := fs.String("out", ".", "directory for the replay file of a failing run")
+	explainFlag := fs.Bool("explain", false, "say what each counter of the world's figures means, and run nothing")
+	asJSON := fs.Bool("json", false, "print the outcome as one JSON document (figures as numbers)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return flagError(stdout, stderr, "run", err)
 	}
 	if len(pos) > 0 {
 		return fail(stderr, "run", exitUsage, fmt.Errorf("unexpected argument %q", pos[0]))
+	}
+	if *explainFlag {
+		if *worldName == "" {
+			return fail(stderr, "run", exitUsage, errors.New("--explain needs --world"))
+		}
+		if _, err := lookupWorld(*worldName); err != nil {
+			return fail(stderr, "run", exitUsage, err)
+		}
+		if err := explain(stdout, *worldName); err != nil {
+			return fail(stderr, "run", exitUsage, err)
+		}
+		return exitOK
 	}
 	rs, code, err := resolveRun(*worldName, *seedFlag, *planFile)
 	if err != nil {
@@ -62,16 +76,28 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 	if err := rs.writeOutputs(o, *traceFile, *perfettoFile); err != nil {
 		return fail(stderr, "run", outputCode(err, exitFailed), err)
 	}
-	rs.printOutcome(stdout, o)
-	if o.pass {
-		return 0
+	path := ""
+	if !o.pass {
+		if path, err = rs.saveReplay(*outDir, o); err != nil {
+			return fail(stderr, "run", exitEnv, fmt.Errorf("writing the replay file: %w", err))
+		}
 	}
-	path, err := rs.saveReplay(*outDir, o)
-	if err != nil {
-		return fail(stderr, "run", exitEnv, fmt.Errorf("writing the replay file: %w", err))
+	if *asJSON {
+		doc := runJSON{World: rs.w.name, Seed: rs.seed, Pass: o.pass, Failure: o.why, Figures: numericFigures(o.figures),
+			Details: o.details, TraceEvents: len(o.trace.Events), TraceSHA256: o.trace.HashHex(), Replay: path}
+		if err := writeJSON(stdout, doc); err != nil {
+			return fail(stderr, "run", exitEnv, err)
+		}
+	} else {
+		rs.printOutcome(stdout, o)
+		if path != "" {
+			fmt.Fprintf(stdout, "replay: %s\n", replay.Command(path))
+		}
 	}
-	fmt.Fprintf(stdout, "replay: %s\n", replay.Command(path))
-	return exitFailed
+	if !o.pass {
+		return exitFailed
+	}
+	return exitOK
 }
 
 // runSpec is one run: a world, a seed and a plan. The plan always names

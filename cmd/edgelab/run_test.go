@@ -96,3 +96,27 @@ func TestRunUsageErrorsAreOneLineAndExit2(t *testing.T) {
 		}
 	}
 }
+
+// TestExplainNamesEveryCounter: `run --explain` explains exactly the
+// counters a run of the world prints, in their order.
+func TestExplainNamesEveryCounter(t *testing.T) {
+	for _, name := range worldNames() {
+		code, out, errs := edgelab("run", "--world", name, "--explain")
+		if code != 0 || errs != "" {
+			t.Fatalf("%s --explain: exit %d, %q", name, code, errs)
+		}
+		var explained []string
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
+			explained = append(explained, strings.Fields(l)[0])
+		}
+		_, run, _ := edgelab("run", "--world", name)
+		var counted []string
+		for _, f := range strings.Fields(strings.Split(run, "\n")[1]) {
+			k, _, _ := strings.Cut(f, "=")
+			counted = append(counted, k)
+		}
+		if strings.Join(explained, " ") != strings.Join(counted, " ") {
+			t.Errorf("world %s: --explain names %v, a run prints %v", name, explained, counted)
+		}
+	}
+}

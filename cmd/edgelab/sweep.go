@@ -50,6 +50,7 @@ func sweepCommand(args []string, stdout, stderr io.Writer) int {
 	outDir := fs.String("out", ".", "directory for replay files of failing seeds")
 	asJSON := fs.Bool("json", false, "print a mergeable JSON report instead of text")
 	verbose := fs.Bool("v", false, "print every seed, not only failures")
+	quiet := fs.Bool("quiet", false, "no progress report on stderr")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return flagError(stdout, stderr, "sweep", err)
@@ -64,13 +65,16 @@ func sweepCommand(args []string, stdout, stderr io.Writer) int {
 	if err := os.MkdirAll(*outDir, 0o755); err != nil {
 		return fail(stderr, "sweep", exitEnv, err)
 	}
+	prog := newProgress(stderr, "sweep "+cfg.w.name, cfg.shard.Len(cfg.seeds), *quiet)
 	each := func(r sweep.Result) {
+		prog.add(!r.Pass || r.Error != "")
 		if !*asJSON {
-			printResult(stdout, r, *verbose)
+			printResult(stdout, cfg.w.name, r, *verbose)
 		}
 	}
 	results, err := sweep.Run(context.Background(), sweep.Options{Seeds: cfg.seeds, Shard: cfg.shard, Jobs: *jobs, Each: each},
 		func(seed uint64) sweep.Result { return cfg.runSeed(seed, *outDir) })
+	prog.clear()
 	if err != nil {
 		return fail(stderr, "sweep", 2, err)
 	}
@@ -161,7 +165,7 @@ func (cfg *sweepCfg) runSeed(seed uint64, outDir string) sweep.Result {
 	if err != nil {
 		return sweep.Result{Error: oneLine(err.Error())}
 	}
-	r := sweep.Result{Pass: o.pass, TraceSHA256: o.trace.HashHex(), Summary: o.figures, Failure: o.why}
+	r := sweep.Result{Pass: o.pass, TraceSHA256: o.trace.HashHex(), Figures: numericFigures(o.figures), Failure: o.why}
 	if !o.pass {
 		path, err := rs.saveReplay(outDir, o)
 		if err != nil {
@@ -173,14 +177,14 @@ func (cfg *sweepCfg) runSeed(seed uint64, outDir string) sweep.Result {
 	return r
 }
 
-func printResult(w io.Writer, r sweep.Result, verbose bool) {
+func printResult(w io.Writer, world string, r sweep.Result, verbose bool) {
 	switch {
 	case r.Error != "":
 		fmt.Fprintf(w, "seed %d: ERROR: %s\n", r.Seed, r.Error)
 	case !r.Pass:
 		fmt.Fprintf(w, "seed %d: FAIL: %s\n", r.Seed, r.Failure)
 	case verbose:
-		fmt.Fprintf(w, "seed %d: PASS  %s  sha256:%s\n", r.Seed, r.Summary, r.TraceSHA256)
+		fmt.Fprintf(w, "seed %d: PASS  %s  sha256:%s\n", r.Seed, figuresLine(world, r.Figures), r.TraceSHA256)
 	}
 	if r.Replay != "" {
 		fmt.Fprintf(w, "  replay: %s\n", replay.Command(r.Replay))
@@ -237,7 +241,7 @@ func sweepMerge(args []string, stdout, stderr io.Writer) int {
 		stdout.Write(b)
 	} else {
 		for _, r := range m.Results {
-			printResult(stdout, r, false)
+			printResult(stdout, m.World, r, false)
 		}
 		printSummary(stdout, m)
 		if !m.Complete() {

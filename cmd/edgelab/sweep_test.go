@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -84,7 +85,7 @@ func TestSweepShardsMergeIntoTheWholeSweep(t *testing.T) {
 		t.Fatalf("reports: whole %+v merged %+v", a, m)
 	}
 	for i := range a.Results {
-		if a.Results[i] != m.Results[i] {
+		if !reflect.DeepEqual(a.Results[i], m.Results[i]) {
 			t.Fatalf("seed %d: whole %+v, merged %+v", a.Results[i].Seed, a.Results[i], m.Results[i])
 		}
 	}

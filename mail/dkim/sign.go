@@ -82,7 +82,7 @@ func (s *Signer) Sign(msg []byte, now time.Time) (string, error) {
 		hdr.Tag{Name: "h", Value: strings.Join(names, ":")},
 		hdr.Tag{Name: "bh", Value: bodyHashB64(body, bc)},
 	)
-	f, err := SignField("DKIM-Signature", tags, s.Key, hdr.Select(fields, names), hc)
+	f, err := SignField("DKIM-Signature", tags, s.Key, hdr.Select(fields, names), hc, true)
 	return string(f), err
 }
 
@@ -107,49 +107,71 @@ func presentWithFromOversigned(fields []hdr.Field) []string {
 	return append(names, "from")
 }
 
-// SignField builds a signature field: name, the tags in the order given,
-// then b= carrying key's signature over the signed fields (chosen and
-// ordered by the caller) and the field itself (RFC 6376 §3.7; ARC's
-// ARC-Message-Signature and ARC-Seal sign the same way, RFC 8617 §5.1).
-// Lines are folded between tags, and b= is folded inside its value, which
-// leaves the signed bytes unchanged.
-func SignField(name string, tags []hdr.Tag, key crypto.Signer, signed []hdr.Field, c hdr.Canon) (hdr.Field, error) {
-	var b strings.Builder
-	b.WriteString(name)
-	b.WriteString(":")
-	line := len(name) + 1
-	for _, t := range append(tags, hdr.Tag{Name: "b"}) {
-		spec := t.Name + "=" + t.Value
-		if t.Name != "b" {
-			spec += ";"
-		}
-		if line+1+len(spec) > 76 && line > len(name)+1 {
-			b.WriteString("\r\n\t")
-			line = 1
-		} else {
-			b.WriteString(" ")
-			line++
-		}
-		b.WriteString(spec)
-		line += len(spec)
+// SignField builds a signature field: name, then the tags in the order
+// given, with b= (where a tag named "b" stands, else last) carrying key's
+// signature over the signed fields (chosen and ordered by the caller) and
+// the field itself (RFC 6376 §3.7; ARC's ARC-Message-Signature and
+// ARC-Seal sign the same way, RFC 8617 §5.1). Lines are folded between
+// tags and, with foldB, inside the b= value: either leaves the signed bytes
+// unchanged. A field that a later signature covers (an ARC set under the
+// next seal) must not fold inside b=, as relaxed canonicalization would
+// turn that fold into a space the next signer's peers may not reproduce.
+func SignField(name string, tags []hdr.Tag, key crypto.Signer, signed []hdr.Field, c hdr.Canon, foldB bool) (hdr.Field, error) {
+	hasB := false
+	for _, t := range tags {
+		hasB = hasB || t.Name == "b"
 	}
-	unsigned := hdr.Field(b.String() + "\r\n")
-	sig, err := SignHash(key, hdr.HeaderHash(signed, unsigned, c))
+	if !hasB {
+		tags = append(tags[:len(tags):len(tags)], hdr.Tag{Name: "b"})
+	}
+	render := func(sig string) string {
+		var b strings.Builder
+		b.WriteString(name)
+		b.WriteString(":")
+		line := len(name) + 1
+		for i, t := range tags {
+			value := t.Value
+			if t.Name == "b" {
+				value = sig
+			}
+			spec := t.Name + "=" + value
+			if i < len(tags)-1 {
+				spec += ";"
+			}
+			// b= always starts a line: whether it fits must not depend
+			// on the signature, absent when the field is hashed.
+			if (t.Name == "b" || line+1+len(spec) > 76) && line > len(name)+1 {
+				b.WriteString("\r\n\t")
+				line = 1
+			} else {
+				b.WriteString(" ")
+				line++
+			}
+			if foldB && t.Name == "b" && len(spec) > 76-line {
+				// fold inside the base64, which is white-space insensitive
+				for len(spec) > 0 {
+					room := max(76-line, 16)
+					if room >= len(spec) {
+						b.WriteString(spec)
+						line += len(spec)
+						break
+					}
+					b.WriteString(spec[:room])
+					b.WriteString("\r\n\t")
+					spec = spec[room:]
+					line = 1
+				}
+				continue
+			}
+			b.WriteString(spec)
+			line += len(spec)
+		}
+		b.WriteString("\r\n")
+		return b.String()
+	}
+	sig, err := SignHash(key, hdr.HeaderHash(signed, hdr.Field(render("")), c))
 	if err != nil {
 		return "", fmt.Errorf("dkim: signing: %w", err)
 	}
-	enc := base64.StdEncoding.EncodeToString(sig)
-	for len(enc) > 0 {
-		room := max(76-line, 8)
-		if room >= len(enc) {
-			b.WriteString(enc)
-			break
-		}
-		b.WriteString(enc[:room])
-		b.WriteString("\r\n\t")
-		enc = enc[room:]
-		line = 1
-	}
-	b.WriteString("\r\n")
-	return hdr.Field(b.String()), nil
+	return hdr.Field(render(base64.StdEncoding.EncodeToString(sig))), nil
 }

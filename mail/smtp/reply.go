@@ -44,7 +44,12 @@ func (r Reply) Transient() bool { return r.Code >= 400 && r.Code < 500 }
 // Permanent reports a 5xx reply.
 func (r Reply) Permanent() bool { return r.Code >= 500 && r.Code < 600 }
 
-func (r Reply) String() string { return strings.TrimRight(string(r.AppendTo(nil)), "\r\n") }
+func (r Reply) String() string {
+	if r.IsZero() {
+		return ""
+	}
+	return strings.TrimRight(string(r.AppendTo(nil)), "\r\n")
+}
 
 // replyText is the longest text this package puts on one reply line, so
 // that with code and enhanced code a line stays within RFC 5321 §4.5.3.1.5's

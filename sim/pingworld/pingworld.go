@@ -134,7 +134,16 @@ func (r *Result) Check() error {
 	return nil
 }
 
-// Figures is the one-line summary of the counts.
+// Glossary says what each counter of Figures means, in its order.
+var Glossary = [][2]string{
+	{"sent", "pings the clients sent (clients x knob pings)"},
+	{"answered", "pings whose answer arrived before the client's timeout"},
+	{"timedout", "pings whose timeout passed first (lost, clogged, partitioned or slow)"},
+	{"failed", "pings that ended in any other error; Check requires none, and sent = answered + timedout + failed"},
+	{"served", "requests the servers handled (a duplicated request is served twice, so served can exceed sent)"},
+}
+
+// Figures is the one-line summary of the counts, in Glossary's order.
 func (r *Result) Figures() string {
 	return fmt.Sprintf("sent=%d answered=%d timedout=%d failed=%d served=%d", r.Sent, r.Answered, r.TimedOut, r.Failed, r.Served)
 }

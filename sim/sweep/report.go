@@ -16,7 +16,8 @@ import (
 )
 
 // ReportVersion is the format version written in reports.
-const ReportVersion = 1
+// Version 2 carries each seed's figures as numbers.
+const ReportVersion = 2
 
 // Report is a sweep's results, as JSON.
 type Report struct {

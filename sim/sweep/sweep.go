@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"strconv"
 	"strings"
@@ -104,6 +105,16 @@ func (s Shard) seeds(r Range) (first, span uint64, ok bool) {
 	return first, (r.Last - first) / s.Count, true
 }
 
+// Len is how many seeds of r shard s holds (len(s.Seeds(r)) without the
+// list), saturating at the largest int.
+func (s Shard) Len(r Range) int {
+	_, span, ok := s.seeds(r)
+	if !ok {
+		return 0
+	}
+	return int(min(span, uint64(math.MaxInt)-1) + 1)
+}
+
 // Seeds lists the seeds of r in shard s, in order.
 func (s Shard) Seeds(r Range) []uint64 {
 	first, span, ok := s.seeds(r)
@@ -123,8 +134,9 @@ type Result struct {
 	Pass bool   `json:"pass"`
 	// TraceSHA256 identifies the run: same seed and plan, same hash.
 	TraceSHA256 string `json:"trace_sha256,omitempty"`
-	// Summary is the world's one-line figures.
-	Summary string `json:"summary,omitempty"`
+	// Figures are the world's counters for the run, by name
+	// ("sent": 150), numbers so a report can be summed and plotted.
+	Figures map[string]int64 `json:"figures,omitempty"`
 	// Failure is why the world's property failed.
 	Failure string `json:"failure,omitempty"`
 	// Error says the run itself broke (a bad plan, a panic).

@@ -60,7 +60,7 @@ func TestShardsPartitionTheRange(t *testing.T) {
 // seed takes varies so that jobs finish out of order.
 func fake(seed uint64) Result {
 	time.Sleep(time.Duration(seed%5) * time.Millisecond)
-	r := Result{Pass: seed%7 != 0, TraceSHA256: fmt.Sprintf("%064x", seed*2654435761), Summary: "ok"}
+	r := Result{Pass: seed%7 != 0, TraceSHA256: fmt.Sprintf("%064x", seed*2654435761), Figures: map[string]int64{"sent": int64(seed)}}
 	if !r.Pass {
 		r.Failure = fmt.Sprintf("seed %d is a multiple of 7", seed)
 	}
@@ -211,19 +211,35 @@ func TestReadReportRejectsBadInput(t *testing.T) {
 	}
 	for name, doc := range map[string]string{
 		"not json": `{`,
-		"unknown":  `{"version":1,"world":"w","mode":"m","seeds":"1..3","shards":1,"covered":[0],"bogus":1}`,
+		"unknown":  `{"version":2,"world":"w","mode":"m","seeds":"1..3","shards":1,"covered":[0],"bogus":1}`,
 		"version":  `{"version":9,"world":"w","mode":"m","seeds":"1..3","shards":1,"covered":[0]}`,
-		"range":    `{"version":1,"world":"w","mode":"m","seeds":"3..1","shards":1,"covered":[0]}`,
-		"covered":  `{"version":1,"world":"w","mode":"m","seeds":"1..3","shards":2,"covered":[2]}`,
-		"outside":  `{"version":1,"world":"w","mode":"m","seeds":"1..3","shards":1,"covered":[0],"passed":1,"results":[{"seed":9,"pass":true}]}`,
-		"order":    `{"version":1,"world":"w","mode":"m","seeds":"1..3","shards":1,"covered":[0],"passed":2,"results":[{"seed":2,"pass":true},{"seed":1,"pass":true}]}`,
-		"counts":   `{"version":1,"world":"w","mode":"m","seeds":"1..3","shards":1,"covered":[0],"passed":5,"results":[]}`,
-		"trailing": `{"version":1,"world":"w","mode":"m","seeds":"1..3","shards":1,"covered":[0]} {}`,
+		"range":    `{"version":2,"world":"w","mode":"m","seeds":"3..1","shards":1,"covered":[0]}`,
+		"covered":  `{"version":2,"world":"w","mode":"m","seeds":"1..3","shards":2,"covered":[2]}`,
+		"outside":  `{"version":2,"world":"w","mode":"m","seeds":"1..3","shards":1,"covered":[0],"passed":1,"results":[{"seed":9,"pass":true}]}`,
+		"order":    `{"version":2,"world":"w","mode":"m","seeds":"1..3","shards":1,"covered":[0],"passed":2,"results":[{"seed":2,"pass":true},{"seed":1,"pass":true}]}`,
+		"counts":   `{"version":2,"world":"w","mode":"m","seeds":"1..3","shards":1,"covered":[0],"passed":5,"results":[]}`,
+		"trailing": `{"version":2,"world":"w","mode":"m","seeds":"1..3","shards":1,"covered":[0]} {}`,
 	} {
 		if _, err := ReadReport(strings.NewReader(doc)); err == nil {
 			t.Errorf("%s: accepted", name)
 		} else if strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: multi-line error %q", name, err)
 		}
+	}
+}
+
+func TestShardLenIsTheNumberOfItsSeeds(t *testing.T) {
+	for _, r := range []Range{{1, 1}, {1, 20}, {5, 17}, {0, 99}} {
+		for n := uint64(1); n <= 4; n++ {
+			for i := uint64(0); i < n; i++ {
+				s := Shard{Index: i, Count: n}
+				if got, want := s.Len(r), len(s.Seeds(r)); got != want {
+					t.Errorf("shard %d/%d of %v: Len %d, %d seeds", i, n, r, got, want)
+				}
+			}
+		}
+	}
+	if got := (Shard{}).Len(Range{0, math.MaxUint64}); got != math.MaxInt {
+		t.Errorf("whole range: Len %d", got)
 	}
 }

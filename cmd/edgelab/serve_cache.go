@@ -1,0 +1,173 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/edgelab/edgelab/cache"
+	"github.com/edgelab/edgelab/sim/env"
+)
+
+// runServeCache is `edgelab serve cache`: with --single one tier as a plain
+// reverse-proxy cache in front of --origin.
+func runServeCache(args []string, stdout, stderr io.Writer) int {
+	const cmd = "serve cache"
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	var cfg cacheServeConfig
+	fs.BoolVar(&cfg.single, "single", false, "run one tier as a plain reverse-proxy cache")
+	fs.StringVar(&cfg.origin, "origin", "", "origin URL (default: an embedded demo origin)")
+	fs.StringVar(&cfg.listen, "listen", "127.0.0.1:0", "listen address of the (first) tier")
+	fs.Int64Var(&cfg.capacity, "capacity", 64<<20, "bytes of memory per tier")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return flagError(stdout, stderr, cmd, err)
+	}
+	if len(pos) != 0 {
+		return fail(stderr, cmd, exitUsage, fmt.Errorf("unexpected argument %q", pos[0]))
+	}
+	if err := checkOrigin(cfg.origin); err != nil {
+		return fail(stderr, cmd, exitUsage, err)
+	}
+	s, err := startCache(cfg)
+	if err != nil {
+		return fail(stderr, cmd, exitEnv, err)
+	}
+	defer s.Close()
+	if s.demoURL != "" {
+		fmt.Fprintf(stdout, "origin  %s (demo)\n", s.demoURL)
+	} else {
+		fmt.Fprintf(stdout, "origin  %s\n", cfg.origin)
+	}
+	for _, t := range s.tiers {
+		fmt.Fprintf(stdout, "%-7s %s\n", t.name, t.url)
+	}
+	fmt.Fprintf(stdout, "try: curl -si %s\n", s.tiers[len(s.tiers)-1].url+"demo")
+	ctx, stop := interrupted()
+	defer stop()
+	<-ctx.Done()
+	return 0
+}
+
+type cacheServeConfig struct {
+	single   bool
+	origin   string
+	listen   string
+	capacity int64
+}
+
+type runningTier struct {
+	name, url string
+	tier      *cache.Tier
+}
+
+// cacheServers is a running cache deployment and its demo origin.
+type cacheServers struct {
+	tiers   []runningTier
+	demoURL string
+	servers []*http.Server
+	done    chan error
+}
+
+func startCache(cfg cacheServeConfig) (*cacheServers, error) {
+	s := &cacheServers{done: make(chan error, 8)}
+	origin := cfg.origin
+	if origin == "" {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		s.demoURL = "http://" + l.Addr().String() + "/"
+		origin = s.demoURL
+		s.serve(l, newDemoOrigin())
+	}
+	if err := checkOrigin(origin); err != nil {
+		s.Close()
+		return nil, err
+	}
+	u, _ := url.Parse(origin)
+	transport := &http.Transport{Proxy: nil, DisableCompression: true, MaxIdleConnsPerHost: 64}
+	e := env.NewReal(env.RealConfig{Node: "edge", Transport: transport})
+	t, err := cache.New(cache.Config{Name: "edgelab", Env: e, Origin: u, Store: nil})
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	l, err := net.Listen("tcp", loopbackDefault(cfg.listen))
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.tiers = append(s.tiers, runningTier{name: "edge", url: "http://" + l.Addr().String() + "/", tier: t})
+	s.serve(l, t)
+	return s, nil
+}
+
+// checkOrigin accepts "" (the demo origin) or an http(s) URL with a host.
+func checkOrigin(origin string) error {
+	if origin == "" {
+		return nil
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return fmt.Errorf("--origin %q: want an http or https URL", origin)
+	}
+	return nil
+}
+
+func (s *cacheServers) serve(l net.Listener, h http.Handler) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	s.servers = append(s.servers, srv)
+	go func() { s.done <- srv.Serve(l) }()
+}
+
+// Close stops every server.
+func (s *cacheServers) Close() error {
+	var errs []error
+	for _, srv := range s.servers {
+		errs = append(errs, srv.Close())
+	}
+	for range s.servers {
+		if err := <-s.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+	}
+	s.servers = nil
+	return errors.Join(errs...)
+}
+
+// newDemoOrigin is a small origin to try the cache against: /demo is fresh
+// for 60 seconds with an ETag, /tagged carries a Cache-Tag, /private is
+// private, and every response counts how often the origin was asked.
+func newDemoOrigin() http.Handler {
+	var hits atomic.Int64
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := hits.Add(1)
+		h := w.Header()
+		h.Set("Content-Type", "text/plain; charset=utf-8")
+		h.Set("X-Origin-Requests", strconv.FormatInt(n, 10))
+		etag := `"demo-v1"`
+		switch r.URL.Path {
+		case "/private":
+			h.Set("Cache-Control", "private, max-age=60")
+		case "/tagged":
+			h.Set("Cache-Control", "max-age=300")
+			h.Set("Cache-Tag", "demo, tagged")
+		default:
+			h.Set("Cache-Control", "max-age=60")
+		}
+		h.Set("ETag", etag)
+		if r.Header.Get("If-None-Match") == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		fmt.Fprintf(w, "hello from the edgelab demo origin: %s %s\n", r.Method, r.URL.RequestURI())
+	})
+}

@@ -1,0 +1,33 @@
+package ohttpsim
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/edgelab/edgelab/sim"
+)
+
+// TestUnfinishedRequestsAreCountedAsSuch: with the relay clogged towards
+// everyone, clients keep retrying key fetches until the run's time limit,
+// so some requests never end. They are counted as unfinished (not as
+// "lost to a crash": nothing crashed), and every sent request is in
+// exactly one counter.
+func TestUnfinishedRequestsAreCountedAsSuch(t *testing.T) {
+	plan, err := sim.ParsePlan([]byte(`{"knobs": {"clients": 2, "requests": 2},
+	  "faults": [{"at": "0s", "kind": "clog", "from": ["relay"], "to": ["client-1", "client-2"], "oneway": true}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Simulate(1, plan, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := r.Stats
+	if s.Sent != 4 || s.Answered != 0 || s.Unfinished() == 0 ||
+		s.Sent != s.Answered+s.TimedOut+s.Mismatched+s.Failed+s.Unfinished() {
+		t.Fatalf("stats %+v, unfinished %d", s, s.Unfinished())
+	}
+	if !strings.Contains(r.Figures(), " unfinished=") || strings.Contains(r.Figures(), "lost=") {
+		t.Fatalf("figures %s", r.Figures())
+	}
+}
