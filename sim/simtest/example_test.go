@@ -46,7 +46,7 @@ func Example() {
 		}
 		return nil
 	}
-	f, err = simtest.Minimize(w, gen, allAnswered, simtest.MinimizeOptions{Checks: 50})
+	f, err = simtest.Minimize(w, gen, allAnswered, simtest.MinimizeOptions{Checks: 200})
 	if err != nil {
 		fmt.Println(err)
 		return
