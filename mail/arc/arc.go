@@ -8,6 +8,7 @@
 package arc
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/rsa"
@@ -178,10 +179,27 @@ func collect(fields []hdr.Field) ([]set, error) {
 func Verify(ctx context.Context, r env.Resolver, msg []byte) Verdict {
 	fields, body, err := hdr.Split(msg)
 	if err != nil {
+		if !mentionsARC(msg) {
+			// A header we cannot read, but no chain in it either.
+			return Verdict{Status: None}
+		}
 		return Verdict{Status: Fail, Reason: err.Error()}
 	}
 	v, _ := verify(ctx, r, fields, body)
 	return v
+}
+
+// mentionsARC reports whether any line of the header starts like an ARC
+// field name.
+func mentionsARC(msg []byte) bool {
+	head, _, _ := bytes.Cut(msg, []byte("\r\n\r\n"))
+	for _, line := range bytes.Split(head, []byte("\n")) {
+		line = bytes.TrimLeft(line, "\r")
+		if len(line) >= 4 && bytes.EqualFold(line[:4], []byte("arc-")) {
+			return true
+		}
+	}
+	return false
 }
 
 func verify(ctx context.Context, r env.Resolver, fields []hdr.Field, body []byte) (Verdict, []set) {

@@ -166,3 +166,13 @@ func TestOurSealsVerifyWithDkimpy(t *testing.T) {
 		t.Errorf("tampered: %s", pydkim.String("arc", got))
 	}
 }
+
+func TestUnreadableHeader(t *testing.T) {
+	_, _, z, _ := sealers(t)
+	if v := Verify(context.Background(), z, []byte("From: a@b\nbroken line\r\n\r\nhi\r\n")); v.Status != None {
+		t.Errorf("no ARC fields, unreadable header: %+v", v)
+	}
+	if v := Verify(context.Background(), z, []byte("ARC-Seal: i=1\nFrom: a@b\r\n\r\nhi\r\n")); v.Status != Fail {
+		t.Errorf("ARC field in an unreadable header: %+v", v)
+	}
+}
