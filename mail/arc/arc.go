@@ -440,22 +440,23 @@ func (s *Sealer) seal(fields []hdr.Field, body []byte, v Verdict, now time.Time)
 	if err != nil {
 		return "", err
 	}
-	if v.Instances >= MaxInstances {
-		return "", ErrChainFull
-	}
 	if sets, _ := collect(fields); len(sets) > 0 {
 		if cv, _ := sets[len(sets)-1].asTags.Get("cv"); cv == string(Fail) {
 			return "", ErrChainFailed
 		}
 	}
-	n := v.Instances + 1
+	// The new instance follows the highest one present, even in a chain
+	// too broken to validate, so that no instance is written twice.
+	n := max(v.Instances, highestInstance(fields)) + 1
+	if n > MaxInstances {
+		return "", ErrChainFull
+	}
 	cv := v.Status
 	if cv == "" {
 		cv = None
 	}
 	if n > 1 && cv == None {
-		// RFC 8617 §5.1.1: a chain with sets cannot be "none".
-		cv = Fail
+		cv = Fail // a message with ARC sets has a chain that passes or fails
 	}
 	inst := strconv.Itoa(n)
 	ts := strconv.FormatInt(now.Unix(), 10)
@@ -507,6 +508,21 @@ func (s *Sealer) seal(fields []hdr.Field, body []byte, v Verdict, now time.Time)
 		return "", err
 	}
 	return string(as) + string(ams) + string(aar), nil
+}
+
+// highestInstance is the largest i= of any ARC field that states one
+// readably, 0 if none does.
+func highestInstance(fields []hdr.Field) int {
+	high := 0
+	for _, f := range fields {
+		if !f.Is(AARField) && !f.Is(AMSField) && !f.Is(ASField) {
+			continue
+		}
+		if n, _, err := instanceOf(f, f.Is(AARField)); err == nil {
+			high = max(high, n)
+		}
+	}
+	return high
 }
 
 // defaultAMSHeaders signs the DKIM signer's default fields that are present,
