@@ -11,6 +11,7 @@ import (
 
 	blitiri "blitiri.com.ar/go/spf"
 
+	"github.com/edgelab/edgelab/mail/authres"
 	"github.com/edgelab/edgelab/sim/env"
 )
 
@@ -34,6 +35,8 @@ type Verdict struct {
 	// Domain is the domain whose policy was checked: the sender's, or the
 	// HELO name's when the sender is null.
 	Domain string
+	// Sender and Helo are the identities the check was asked about.
+	Sender, Helo string
 	// Explanation says why, in words (the mechanism that matched, the
 	// record or lookup that failed). The exp= modifier of a record is not
 	// fetched: the library does not evaluate it.
@@ -52,7 +55,7 @@ func Check(ctx context.Context, r env.Resolver, ip net.IP, helo, sender string) 
 	}
 	res, err := blitiri.CheckHostWithSender(ip, helo, sender,
 		blitiri.WithContext(ctx), blitiri.WithResolver(r))
-	v := Verdict{Result: Result(res), Domain: domain}
+	v := Verdict{Result: Result(res), Domain: domain, Sender: sender, Helo: helo}
 	switch {
 	case err != nil && !errors.Is(err, blitiri.ErrNoResult):
 		v.Explanation = err.Error()
@@ -71,4 +74,16 @@ func cut(addr string) (local, domain string, ok bool) {
 		}
 	}
 	return addr, "", false
+}
+
+// AuthResult is the verdict as an Authentication-Results resinfo:
+// smtp.mailfrom for a sender, smtp.helo for the null sender.
+func (v Verdict) AuthResult() authres.Result {
+	r := authres.Result{Method: "spf", Value: string(v.Result)}
+	if v.Sender != "" {
+		r.Props = []authres.Prop{{Type: "smtp", Name: "mailfrom", Value: v.Sender}}
+	} else {
+		r.Props = []authres.Prop{{Type: "smtp", Name: "helo", Value: v.Helo}}
+	}
+	return r
 }
