@@ -34,8 +34,8 @@ type Span struct {
 // traceIDs are an exchange's W3C identifiers.
 type traceIDs struct {
 	traceID, spanID, parentID, flags string
-	start                           time.Time
-	rec                             *statusRecorder
+	start                            time.Time
+	rec                              *statusRecorder
 }
 
 // traceparent is the field this tier sends upstream.

@@ -81,8 +81,8 @@ type cacheServers struct {
 	demoURL  string
 	purgeURL string // the deployment's purge API ("" for --single)
 	token    string // its bearer token
-	servers []*http.Server
-	done    chan error
+	servers  []*http.Server
+	done     chan error
 }
 
 func startCache(cfg cacheServeConfig) (*cacheServers, error) {
