@@ -17,7 +17,7 @@ import (
 // discardBackend accepts everything and keeps nothing.
 type discardBackend struct{}
 
-func (discardBackend) Mail(context.Context, *SessionInfo, Path, MailParams) Reply      { return Reply{} }
+func (discardBackend) Mail(context.Context, *SessionInfo, Path, MailParams) Reply     { return Reply{} }
 func (discardBackend) Rcpt(context.Context, *SessionInfo, *Envelope, Recipient) Reply { return Reply{} }
 func (discardBackend) Data(context.Context, *SessionInfo, *Message) Reply             { return Reply{} }
 
@@ -49,11 +49,11 @@ func (r *relayBackend) Data(ctx context.Context, _ *SessionInfo, m *Message) Rep
 type goSMTPDiscard struct{}
 
 func (goSMTPDiscard) NewSession(*gosmtp.Conn) (gosmtp.Session, error) { return goSMTPDiscard{}, nil }
-func (goSMTPDiscard) Reset()                                           {}
-func (goSMTPDiscard) Logout() error                                    { return nil }
-func (goSMTPDiscard) Mail(string, *gosmtp.MailOptions) error           { return nil }
-func (goSMTPDiscard) Rcpt(string, *gosmtp.RcptOptions) error           { return nil }
-func (goSMTPDiscard) Data(r io.Reader) error                           { _, err := io.Copy(io.Discard, r); return err }
+func (goSMTPDiscard) Reset()                                          {}
+func (goSMTPDiscard) Logout() error                                   { return nil }
+func (goSMTPDiscard) Mail(string, *gosmtp.MailOptions) error          { return nil }
+func (goSMTPDiscard) Rcpt(string, *gosmtp.RcptOptions) error          { return nil }
+func (goSMTPDiscard) Data(r io.Reader) error                          { _, err := io.Copy(io.Discard, r); return err }
 
 // benchMessage is a 10 KiB message with dot lines to stuff.
 var benchMessage = []byte("From: a@example.org\r\nTo: b@example.com\r\nSubject: bench\r\n\r\n" +
@@ -161,7 +161,6 @@ func BenchmarkDirectVsGoSMTP(b *testing.B) {
 	gc := startGoSMTPDiscard(b)
 	pairRatio(b, "ours", func() { oursSend(b, cc, e) }, func() { goSMTPSend(b, gc) })
 }
-
 
 // benchConfig lifts the per-session command limit for long runs.
 var benchConfig = ServerConfig{MaxCommands: 1 << 30}
