@@ -221,11 +221,17 @@ func (c *Client) encapsulator(ctx context.Context) (*Encapsulator, error) {
 	if c.KeysURL == "" {
 		return nil, ErrNoKeyConfig
 	}
-	if _, err := c.FetchKeys(ctx); err != nil {
-		return nil, err
-	}
+	_, err := c.FetchKeys(ctx)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err != nil && !(errors.Is(err, ErrKeyInconsistent) && c.enc != nil) {
+		return nil, err
+	}
+	// Requests that start together each fetch the keys; the first
+	// fetch to finish pins them. One that then sees a different list
+	// (a rotation came between) uses the pinned keys, as every later
+	// request will: that is what pinning means, and its request did
+	// nothing wrong.
 	return c.enc, nil
 }
 

@@ -109,12 +109,28 @@ func requestMediaType(h http.Header) string {
 	return mt
 }
 
+// exactBufferMax is the largest declared length readLimited trusts with a
+// buffer of that size before the bytes arrive; above it, memory grows
+// with what was actually received, so a client that declares a megabyte
+// and stalls holds no more than it sent.
+const exactBufferMax = 64 << 10
+
 // readLimited reads r's body up to limit bytes; ok is false if it is
-// larger. With a declared length it reads into an exact buffer, the common
-// case, and only checks that nothing follows.
+// larger. With a small declared length it reads into an exact buffer, the
+// common case, and only checks that nothing follows.
 func readLimited(r *http.Request, limit int64) (body []byte, ok bool, err error) {
 	if r.ContentLength > limit {
 		return nil, false, nil
+	}
+	if r.ContentLength > exactBufferMax {
+		body, err = readAllLimited(r.Body, make([]byte, 0, exactBufferMax), int(r.ContentLength)+1)
+		if err != nil {
+			return nil, true, err
+		}
+		if int64(len(body)) != r.ContentLength {
+			return nil, true, errors.New("ohttp: body length differs from its Content-Length")
+		}
+		return body, true, nil
 	}
 	if r.ContentLength >= 0 {
 		body = make([]byte, r.ContentLength)
@@ -153,6 +169,10 @@ func readEncapsulated(w http.ResponseWriter, r *http.Request, limit int64) (body
 		limit = defaultMaxRequest
 	}
 	body, ok, err := readLimited(r, limit)
+	if err != nil && isTimeout(err) {
+		writeProblem(w, http.StatusRequestTimeout, "", "request body not received in time", "")
+		return nil, "", false
+	}
 	if err != nil {
 		writeProblem(w, http.StatusBadRequest, "", "could not read request", err.Error())
 		return nil, "", false

@@ -101,3 +101,18 @@ func TestOHTTPGetSkipsUnsupportedKeyConfig(t *testing.T) {
 		t.Fatalf("stderr %q does not report the skipped configuration", errs)
 	}
 }
+
+// TestOHTTPGetFlagsAfterTarget: flags may follow TARGET, as in
+// `edgelab ohttp get TARGET --timeout 5s`.
+func TestOHTTPGetFlagsAfterTarget(t *testing.T) {
+	s := startTestServers(t, ohttpServeConfig{relay: "127.0.0.1:0", gateway: "127.0.0.1:0", target: "127.0.0.1:0"})
+	code, out, errs := cli("ohttp", "get", s.TargetURL+"late-flags", "--timeout", "5s", "--relay", s.RelayURL, "--keys", s.KeysURL)
+	if code != 0 || !strings.Contains(out, "GET /late-flags\n") {
+		t.Fatalf("exit %d, %q, %q", code, out, errs)
+	}
+	// A timeout that cannot be met is honoured wherever it stands.
+	code, _, errs = cli("ohttp", "get", s.TargetURL, "--relay", s.RelayURL, "--keys", s.KeysURL, "--timeout", "1ns")
+	if code != exitEnv || !strings.Contains(errs, "deadline") {
+		t.Fatalf("--timeout 1ns after TARGET: exit %d, %q", code, errs)
+	}
+}

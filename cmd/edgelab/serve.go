@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/edgelab/edgelab/ohttp"
+	"github.com/edgelab/edgelab/sim/env"
 )
 
 func init() {
@@ -48,12 +49,17 @@ func runServeOHTTP(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.target, "target", "127.0.0.1:0", "demo target listen address")
 	fs.StringVar(&cfg.keys, "keys", "", "gateway key file: loaded if it exists, else generated and written there")
 	fs.StringVar(&cfg.kem, "kem", "x25519", "KEM for generated keys: "+strings.Join(kemNames(), ", "))
+	fs.IntVar(&cfg.limits.MaxInFlight, "max-inflight", 128, "request bodies the relay and the gateway each serve at once (more get 503)")
+	fs.DurationVar(&cfg.limits.BodyTimeout, "body-timeout", 10*time.Second, "how long a request body may take to arrive (then 408)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return flagError(stdout, stderr, cmd, err)
 	}
 	if len(pos) != 0 {
 		return fail(stderr, cmd, exitUsage, fmt.Errorf("unexpected argument %q", pos[0]))
+	}
+	if cfg.limits.MaxInFlight <= 0 || cfg.limits.BodyTimeout <= 0 {
+		return fail(stderr, cmd, exitUsage, errors.New("--max-inflight and --body-timeout must be positive"))
 	}
 	if _, ok := kemByName[cfg.kem]; !ok {
 		return fail(stderr, cmd, 2, fmt.Errorf("unknown KEM %q (want one of %s)", cfg.kem, strings.Join(kemNames(), ", ")))
@@ -92,6 +98,33 @@ type ohttpServeConfig struct {
 	relay, gateway, target string // listen addresses
 	keys                   string // key file, or "" for keys in memory only
 	kem                    string // KEM for generated keys
+	// limits bound slow clients at the relay and at the gateway; zero
+	// fields take ohttp's defaults.
+	limits ohttp.BodyLimits
+	// listened, if set, sees each listener ("target", "gateway",
+	// "relay") before it serves, and may wrap it (tests count
+	// connections so).
+	listened func(role string, l net.Listener) net.Listener
+}
+
+// serviceTransport is the HTTP client of a relay or a gateway. net/http's
+// default keeps two idle connections per host: a relay, which sends every
+// request to one gateway, and a gateway under load would then open and
+// close a connection for nearly every request (thousands of sockets in
+// TIME_WAIT per thousand requests). Keeping as many idle connections per
+// host as requests may be in flight lets every connection be reused.
+func serviceTransport(dial func(ctx context.Context, network, addr string) (net.Conn, error), inFlight int) *http.Transport {
+	if inFlight <= 0 {
+		inFlight = 128
+	}
+	return &http.Transport{
+		Proxy:               nil,
+		DialContext:         dial,
+		DisableCompression:  true,
+		MaxIdleConns:        4 * inFlight,
+		MaxIdleConnsPerHost: inFlight,
+		IdleConnTimeout:     90 * time.Second,
+	}
 }
 
 // ohttpServers is a running relay, gateway and demo target.
@@ -119,11 +152,14 @@ func startOHTTP(cfg ohttpServeConfig) (*ohttpServers, error) {
 			l.Close()
 		}
 	}
-	for _, addr := range []string{cfg.target, cfg.gateway, cfg.relay} {
+	for i, addr := range []string{cfg.target, cfg.gateway, cfg.relay} {
 		l, err := net.Listen("tcp", loopbackDefault(addr))
 		if err != nil {
 			closeAll()
 			return nil, err
+		}
+		if cfg.listened != nil {
+			l = cfg.listened([]string{"target", "gateway", "relay"}[i], l)
 		}
 		lis = append(lis, l)
 	}
@@ -152,7 +188,7 @@ func startOHTTP(cfg ohttpServeConfig) (*ohttpServers, error) {
 	gateway := &ohttp.Gateway{
 		Name:          "gateway",
 		Keys:          ring,
-		Transport:     &http.Transport{Proxy: nil, DialContext: dialer.DialContext, DisableCompression: true},
+		Transport:     serviceTransport(dialer.DialContext, cfg.limits.MaxInFlight),
 		Rand:          rand.Reader,
 		Policy:        policy,
 		TargetTimeout: 30 * time.Second,
@@ -161,10 +197,17 @@ func startOHTTP(cfg ohttpServeConfig) (*ohttpServers, error) {
 	relay := &ohttp.Relay{
 		GatewayURL:  s.GatewayURL,
 		GatewayName: "gateway",
-		Transport:   &http.Transport{Proxy: nil, DisableCompression: true},
+		Transport:   serviceTransport((&net.Dialer{Timeout: 10 * time.Second}).DialContext, cfg.limits.MaxInFlight),
 	}
-	for i, h := range []http.Handler{http.HandlerFunc(demoTarget), gateway, relay} {
-		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	// The relay and the gateway run inside the same body limits the
+	// world runs them in.
+	handlers := []http.Handler{
+		http.HandlerFunc(demoTarget),
+		ohttp.LimitBodies(env.Real("gateway"), cfg.limits, gateway),
+		ohttp.LimitBodies(env.Real("relay"), cfg.limits, relay),
+	}
+	for i, h := range handlers {
+		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 		s.servers = append(s.servers, srv)
 		go func(l net.Listener) { s.done <- srv.Serve(l) }(lis[i])
 	}

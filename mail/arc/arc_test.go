@@ -111,7 +111,7 @@ func TestSealChainOfTwo(t *testing.T) {
 }
 
 func TestInstanceLimit(t *testing.T) {
-	a, _, z, _ := sealers(t)
+	_, a, z, _ := sealers(t) // the Ed25519 hop: 50 seals, each over a chain it validates
 	ctx := context.Background()
 	msg := []byte(original)
 	for i := 1; i <= MaxInstances; i++ {
@@ -130,7 +130,7 @@ func TestInstanceLimit(t *testing.T) {
 	if _, _, err := a.Seal(ctx, z, msg, t0); !errors.Is(err, ErrChainFull) {
 		t.Fatalf("51st seal: %v", err)
 	}
-	over := append([]byte("ARC-Seal: i=51; a=rsa-sha256; cv=pass; d=hop1.example; s=s1; b=AAAA\r\n"), msg...)
+	over := append([]byte("ARC-Seal: i=51; a=ed25519-sha256; cv=pass; d=hop2.example; s=s2; b=AAAA\r\n"), msg...)
 	if v := Verify(ctx, z, over); v.Status != Fail || !strings.Contains(v.Reason, "51") {
 		t.Errorf("instance 51: %+v", v)
 	}

@@ -159,6 +159,9 @@ func TestOurSignaturesVerifyWithGoMsgauth(t *testing.T) {
 					if len(res) != 1 || res[0].Status != StatusPass {
 						t.Fatalf("go-msgauth says %+v for\n%s", res, signed)
 					}
+					if res[0].Selector != sel || res[0].Algorithm != map[string]string{"rsa": "rsa-sha256", "ed": "ed25519-sha256"}[sel] {
+						t.Errorf("result names s=%s a=%s", res[0].Selector, res[0].Algorithm)
+					}
 					if !res[0].Time.Equal(epoch) {
 						t.Errorf("t= is %v, want the caller's %v", res[0].Time, epoch)
 					}

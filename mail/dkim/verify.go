@@ -60,18 +60,20 @@ func Verify(ctx context.Context, r env.Resolver, msg []byte, now time.Time) ([]R
 		return nil, err
 	}
 	answers := make(map[string]txtAnswer)
-	var selectors []string
+	type sigInfo struct{ selector, algorithm string }
+	var sigs []sigInfo
 	for _, f := range fields {
 		if !f.Is("DKIM-Signature") {
 			continue
 		}
-		if len(selectors) == MaxSignatures {
+		if len(sigs) == MaxSignatures {
 			break
 		}
 		tags, _ := hdr.ParseTags(f.Value()) // a malformed field is go-msgauth's to judge
 		d, _ := tags.Get("d")
 		s, _ := tags.Get("s")
-		selectors = append(selectors, hdr.StripWS(s))
+		a, _ := tags.Get("a")
+		sigs = append(sigs, sigInfo{hdr.StripWS(s), hdr.StripWS(a)})
 		d, s = hdr.StripWS(d), hdr.StripWS(s)
 		if d == "" || s == "" {
 			continue
@@ -82,7 +84,7 @@ func Verify(ctx context.Context, r env.Resolver, msg []byte, now time.Time) ([]R
 			answers[name] = txtAnswer{txts, err}
 		}
 	}
-	if len(selectors) == 0 {
+	if len(sigs) == 0 {
 		return nil, nil
 	}
 	lookup := func(name string) ([]string, error) {
@@ -110,8 +112,8 @@ func Verify(ctx context.Context, r env.Resolver, msg []byte, now time.Time) ([]R
 			Expiration: v.Expiration,
 			Err:        v.Err,
 		}
-		if i < len(selectors) {
-			res.Selector = selectors[i]
+		if i < len(sigs) {
+			res.Selector, res.Algorithm = sigs[i].selector, sigs[i].algorithm
 		}
 		switch {
 		case v.Err == nil && !v.Expiration.IsZero() && now.After(v.Expiration):

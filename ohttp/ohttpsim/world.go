@@ -207,7 +207,7 @@ func (w *world) buildGateway(gw *sim.Node, targetAddr string, end time.Duration)
 		TargetTimeout: time.Second, WithTimeout: withTimeout(genv),
 		Recorder: genv, Bugs: w.bugs,
 	}
-	gw.HostHTTP(80, observeHandler(genv, gateway))
+	gw.HostHTTP(80, observeHandler(genv, ohttp.LimitBodies(genv, ohttp.BodyLimits{}, gateway)))
 	gw.Start(func(env env.Env) { rotate(env, ring, w.cfg.RotateEvery, end, &w.res.Stats.Rotations) })
 	return nil
 }
@@ -226,6 +226,8 @@ func (w *world) buildRelay(relay *sim.Node) {
 		Recorder:    renv, Bugs: w.bugs, DebugKeys: w.rings[gw],
 		Identity: relay.Addr4().String(),
 	}
-	relay.HostHTTP(80, observeHandler(renv, deadline(renv, relayDeadline, mix.wrap(rl))))
+	// The body limits go outside the mixer: a request it holds is still a
+	// connection and a body some client can keep waiting.
+	relay.HostHTTP(80, observeHandler(renv, deadline(renv, relayDeadline, ohttp.LimitBodies(renv, ohttp.BodyLimits{}, mix.wrap(rl)))))
 	relay.HostHTTP(8080, observeHandler(renv, keyProxy(renv, "http://"+gw+ohttp.WellKnownPath)))
 }
