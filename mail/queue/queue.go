@@ -19,6 +19,7 @@ import (
 	"github.com/edgelab/edgelab/mail/activity"
 	"github.com/edgelab/edgelab/mail/deliver"
 	"github.com/edgelab/edgelab/mail/dsn"
+	"github.com/edgelab/edgelab/mail/mailfacts"
 	"github.com/edgelab/edgelab/mail/reply"
 	"github.com/edgelab/edgelab/mail/spool"
 	"github.com/edgelab/edgelab/sim/env"
@@ -187,11 +188,13 @@ func (q *Queue) settle(ctx context.Context, e *entry, o deliver.Outcome) {
 	switch {
 	case o.Reply.Positive():
 		rec.Status, rec.Detail = activity.Forwarded, ""
+		q.env.Record(mailfacts.MailDelivered, mailfacts.Message(e.msg.ID), mailfacts.Addr(o.Rcpt), mailfacts.Addr(o.Host))
 	case o.Reply.Temporary() && now.Sub(e.msg.Received) < q.cfg.GiveUp:
 		e.attempts++
 		e.next = now.Add(q.backoff(e.attempts))
 		rec.Status = activity.Deferred
 		q.log.Add(rec)
+		q.env.Record(mailfacts.MailDeferred, mailfacts.Message(e.msg.ID), mailfacts.Addr(o.Rcpt), mailfacts.Code(o.Reply.Code))
 		return
 	default:
 		if err := q.bounce(ctx, e, o); err != nil {
@@ -203,6 +206,7 @@ func (q *Queue) settle(ctx context.Context, e *entry, o deliver.Outcome) {
 			return
 		}
 		rec.Status = activity.Bounced
+		q.env.Record(mailfacts.MailBounced, mailfacts.Message(e.msg.ID), mailfacts.Addr(o.Rcpt), mailfacts.Code(o.Reply.Code))
 		if e.msg.From == "" {
 			rec.Status = activity.DeliveryFailed
 		}

@@ -39,11 +39,14 @@
 //     requests to clients; its advantage is measured against relay
 //     batching and random delay.
 //
-// Seeded bugs (ohttp/bugs.go) are switched on through Options.Bugs;
-// Detect searches plans for one that catches a bug and shrinks it. On the
-// command line: `edgelab run --world ohttp` (properties 1 and 2),
-// `edgelab bugs --world ohttp` (detection table) and `edgelab
-// linkability --out DIR` (property 3's curve as CSV and SVG).
+// World (lab.go) is the world behind the sim/world interface: properties
+// 1 and 2 as its verdict, package ohttp's seeded bugs (switched on by
+// name) as its catalog, ohttp.spthy as its theory and property 3 as the
+// experiment "linkability". On the command line: `edgelab run --world
+// ohttp [--bug NAME]` (properties 1 and 2), `edgelab bugs --world ohttp`
+// (detection table, with sim/world's generic search and shrinker) and
+// `edgelab experiment ohttp linkability --out DIR` (property 3's curve as
+// CSV and SVG).
 //
 // Theory. The roles record the action facts of tamarin/theories/ohttp.spthy
 // (ohttp/facts.go); the tests replay every world trace as a run of that

@@ -155,7 +155,7 @@ type CurveConfig struct {
 	Seeds             []uint64
 }
 
-// DefaultCurve is the experiment `edgelab linkability` runs: ten clients
+// DefaultCurve is the experiment `edgelab experiment ohttp linkability` runs: ten clients
 // at 100 requests per second in all, on a healthy network.
 func DefaultCurve() CurveConfig {
 	return CurveConfig{

@@ -8,13 +8,13 @@ import (
 	"testing"
 )
 
-func TestRunLinkabilityWritesCurve(t *testing.T) {
+func TestExperimentLinkabilityWritesCurve(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the experiment")
 	}
 	dir := t.TempDir()
 	var out, errb bytes.Buffer
-	code := run([]string{"run", "--world", "ohttp", "--linkability", "--out", dir, "--seeds", "1", "--requests", "3"}, &out, &errb)
+	code := run([]string{"experiment", "ohttp", "linkability", "--out", dir, "--seeds", "1", "--requests", "3"}, &out, &errb)
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, errb.String())
 	}
@@ -32,7 +32,9 @@ func TestRunLinkabilityWritesCurve(t *testing.T) {
 	if !bytes.HasPrefix(bytes.TrimSpace(svg), []byte("<svg")) || !bytes.Contains(svg, []byte("<polyline")) {
 		t.Fatalf("not an SVG plot:\n%.300s", svg)
 	}
-	if code := run([]string{"run", "--world", "ping", "--linkability"}, &out, &errb); code != 2 {
-		t.Fatalf("linkability on ping: exit %d, want 2", code)
+	for _, args := range [][]string{{"experiment", "ping", "linkability"}, {"experiment", "ohttp", "nope"}, {"experiment"}} {
+		if code := run(args, &out, &errb); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
 	}
 }
