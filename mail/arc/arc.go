@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/edgelab/edgelab/mail/authres"
 	"github.com/edgelab/edgelab/mail/dkim"
 	"github.com/edgelab/edgelab/mail/internal/hdr"
 	"github.com/edgelab/edgelab/sim/env"
@@ -120,7 +121,7 @@ func parseInstance(s string) (int, error) {
 // collect gathers the ARC sets. No ARC field at all gives (nil, nil).
 func collect(fields []hdr.Field) ([]set, error) {
 	var sets []set
-	any := false
+	seen := false
 	for _, f := range fields {
 		kind := ""
 		switch {
@@ -133,7 +134,7 @@ func collect(fields []hdr.Field) ([]set, error) {
 		default:
 			continue
 		}
-		any = true
+		seen = true
 		n, tags, err := instanceOf(f, kind == "aar")
 		if err != nil {
 			return nil, err
@@ -160,7 +161,7 @@ func collect(fields []hdr.Field) ([]set, error) {
 			s.as, s.asTags, s.hasAS = f, tags, true
 		}
 	}
-	if !any {
+	if !seen {
 		return nil, nil
 	}
 	for i, s := range sets {
@@ -555,4 +556,18 @@ func splitTopLevel(v string) []string {
 		}
 	}
 	return append(parts, v[start:])
+}
+
+// AuthResult is the verdict as an Authentication-Results resinfo (arc=,
+// with header.oldest-pass when the chain passes, and the reason when it
+// fails).
+func (v Verdict) AuthResult() authres.Result {
+	r := authres.Result{Method: "arc", Value: string(v.Status)}
+	if v.Status == Pass {
+		r.Props = []authres.Prop{{Type: "header", Name: "oldest-pass", Value: strconv.Itoa(v.OldestPass)}}
+	}
+	if v.Status == Fail {
+		r.Reason = v.Reason
+	}
+	return r
 }

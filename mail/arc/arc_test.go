@@ -90,6 +90,9 @@ func TestSealChainOfTwo(t *testing.T) {
 	if v.Status != Pass || v.Instances != 2 || v.OldestPass != 2 {
 		t.Fatalf("after two seals: %+v (want pass, 2 instances, oldest pass 2 since hop2 changed the subject)", v)
 	}
+	if got := v.AuthResult().String(); got != "arc=pass header.oldest-pass=2" {
+		t.Errorf("AuthResult = %q", got)
+	}
 	// Tampering with an older set breaks the seals over it.
 	broken := strings.Replace(msg2, "header.d=d1.example", "header.d=evil.example", 1)
 	if v := Verify(ctx, z, []byte(broken)); v.Status != Fail {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgelab/edgelab/mail/authres"
 	"github.com/edgelab/edgelab/mail/dkim"
 	"github.com/edgelab/edgelab/mail/dmarc"
 	"github.com/edgelab/edgelab/mail/spf"
@@ -58,7 +59,9 @@ func runAuthWorld(t *testing.T, seed uint64, faults ...sim.DNSFault) (authOutcom
 			return
 		}
 		signed := []byte(f + msg)
-		out.spf = spf.Check(ctx, r, net.ParseIP("192.0.2.10"), "mail.hop1.example", "jqd@hop1.example").Result
+		sv := spf.Check(ctx, r, net.ParseIP("192.0.2.10"), "mail.hop1.example", "jqd@hop1.example")
+		out.spf = sv.Result
+		ar := authres.Header{ServID: hop2.AuthServID, Results: []authres.Result{sv.AuthResult()}}
 		res, err := dkim.Verify(ctx, r, signed, e.Now())
 		if err != nil {
 			t.Error(err)
@@ -67,9 +70,15 @@ func runAuthWorld(t *testing.T, seed uint64, faults ...sim.DNSFault) (authOutcom
 		for _, v := range res {
 			out.dkim = append(out.dkim, v.Status)
 			ids = append(ids, dmarc.Identity{Domain: v.Domain, Pass: v.Status == dkim.StatusPass})
+			ar.Results = append(ar.Results, v.AuthResult())
 		}
 		ev := &dmarc.Evaluator{Resolver: r}
-		out.dmarc = ev.Evaluate(ctx, dmarc.Input{From: "hop1.example", DKIM: ids}, e.Rand()).Result
+		dv := ev.Evaluate(ctx, dmarc.Input{From: "hop1.example", DKIM: ids}, e.Rand())
+		out.dmarc = dv.Result
+		ar.Results = append(ar.Results, dv.AuthResult())
+		// What the receiver saw goes into its Authentication-Results and,
+		// through it, into the AAR of its seal.
+		signed = append([]byte(ar.Field()), signed...)
 		seal, cv, err := hop2.Seal(ctx, r, signed, e.Now())
 		if err != nil {
 			t.Error(err)
@@ -90,6 +99,11 @@ func TestAuthenticationOnASimulatedNode(t *testing.T) {
 	a, hashA := runAuthWorld(t, 11)
 	if a.spf != spf.Pass || len(a.dkim) != 1 || a.dkim[0] != dkim.StatusPass || a.dmarc != dmarc.ResultPass || a.arc != Pass {
 		t.Fatalf("healthy DNS: %+v", a)
+	}
+	for _, want := range []string{"i=1; hop2.example;", "spf=pass smtp.mailfrom=jqd@hop1.example", "dkim=pass header.d=hop1.example", "dmarc=pass header.from=hop1.example"} {
+		if !strings.Contains(a.seal, want) {
+			t.Errorf("the AAR lacks %q:\n%s", want, a.seal)
+		}
 	}
 	b, hashB := runAuthWorld(t, 11)
 	if hashA != hashB || a.seal != b.seal {

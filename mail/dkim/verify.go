@@ -11,6 +11,7 @@ import (
 
 	msgdkim "github.com/emersion/go-msgauth/dkim"
 
+	"github.com/edgelab/edgelab/mail/authres"
 	"github.com/edgelab/edgelab/mail/internal/hdr"
 	"github.com/edgelab/edgelab/sim/env"
 )
@@ -134,4 +135,20 @@ func Verify(ctx context.Context, r env.Resolver, msg []byte, now time.Time) ([]R
 type txtAnswer struct {
 	txts []string
 	err  error
+}
+
+// AuthResult is the result as an Authentication-Results resinfo (RFC 8601
+// §2.7.1: header.d, header.i, header.s, header.a; the reason when it did
+// not pass).
+func (r Result) AuthResult() authres.Result {
+	a := authres.Result{Method: "dkim", Value: string(r.Status)}
+	if r.Err != nil {
+		a.Reason = r.Err.Error()
+	}
+	for _, p := range [][2]string{{"d", r.Domain}, {"i", r.Identifier}, {"s", r.Selector}, {"a", r.Algorithm}} {
+		if p[1] != "" {
+			a.Props = append(a.Props, authres.Prop{Type: "header", Name: p[0], Value: p[1]})
+		}
+	}
+	return a
 }

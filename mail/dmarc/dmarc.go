@@ -19,6 +19,7 @@ import (
 	msgdmarc "github.com/emersion/go-msgauth/dmarc"
 	"golang.org/x/net/publicsuffix"
 
+	"github.com/edgelab/edgelab/mail/authres"
 	"github.com/edgelab/edgelab/sim/env"
 )
 
@@ -71,6 +72,19 @@ type Verdict struct {
 	Sampled bool
 	Record  *msgdmarc.Record
 	Err     error
+	// From is the author domain evaluated.
+	From string
+}
+
+// AuthResult is the verdict as an Authentication-Results resinfo, with
+// header.from and, for a failure, the disposition as the reason.
+func (v Verdict) AuthResult() authres.Result {
+	r := authres.Result{Method: "dmarc", Value: string(v.Result),
+		Props: []authres.Prop{{Type: "header", Name: "from", Value: v.From}}}
+	if v.Result == ResultFail {
+		r.Reason = "disposition " + string(v.Disposition)
+	}
+	return r
 }
 
 // Evaluator evaluates DMARC over a resolver.
@@ -113,7 +127,7 @@ func (e *Evaluator) Evaluate(ctx context.Context, in Input, random io.Reader) Ve
 		org = pslOrg(from)
 		found, err = w.rfc7489Policy(from, org)
 	}
-	v := Verdict{OrgDomain: org, Disposition: DispositionNone}
+	v := Verdict{OrgDomain: org, Disposition: DispositionNone, From: from}
 	if err != nil {
 		v.Err = err
 		if errors.Is(err, errTemp) {
