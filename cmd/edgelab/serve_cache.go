@@ -53,7 +53,7 @@ func runServeCache(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := interrupted()
 	defer stop()
 	<-ctx.Done()
-	return 0
+	return exitOK
 }
 
 type cacheServeConfig struct {

@@ -8,6 +8,7 @@
 package arc
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/rsa"
@@ -178,10 +179,27 @@ func collect(fields []hdr.Field) ([]set, error) {
 func Verify(ctx context.Context, r env.Resolver, msg []byte) Verdict {
 	fields, body, err := hdr.Split(msg)
 	if err != nil {
+		if !mentionsARC(msg) {
+			// A header we cannot read, but no chain in it either.
+			return Verdict{Status: None}
+		}
 		return Verdict{Status: Fail, Reason: err.Error()}
 	}
 	v, _ := verify(ctx, r, fields, body)
 	return v
+}
+
+// mentionsARC reports whether any line of the header starts like an ARC
+// field name.
+func mentionsARC(msg []byte) bool {
+	head, _, _ := bytes.Cut(msg, []byte("\r\n\r\n"))
+	for _, line := range bytes.Split(head, []byte("\n")) {
+		line = bytes.TrimLeft(line, "\r")
+		if len(line) >= 4 && bytes.EqualFold(line[:4], []byte("arc-")) {
+			return true
+		}
+	}
+	return false
 }
 
 func verify(ctx context.Context, r env.Resolver, fields []hdr.Field, body []byte) (Verdict, []set) {
@@ -422,22 +440,23 @@ func (s *Sealer) seal(fields []hdr.Field, body []byte, v Verdict, now time.Time)
 	if err != nil {
 		return "", err
 	}
-	if v.Instances >= MaxInstances {
-		return "", ErrChainFull
-	}
 	if sets, _ := collect(fields); len(sets) > 0 {
 		if cv, _ := sets[len(sets)-1].asTags.Get("cv"); cv == string(Fail) {
 			return "", ErrChainFailed
 		}
 	}
-	n := v.Instances + 1
+	// The new instance follows the highest one present, even in a chain
+	// too broken to validate, so that no instance is written twice.
+	n := max(v.Instances, highestInstance(fields)) + 1
+	if n > MaxInstances {
+		return "", ErrChainFull
+	}
 	cv := v.Status
 	if cv == "" {
 		cv = None
 	}
 	if n > 1 && cv == None {
-		// RFC 8617 §5.1.1: a chain with sets cannot be "none".
-		cv = Fail
+		cv = Fail // a message with ARC sets has a chain that passes or fails
 	}
 	inst := strconv.Itoa(n)
 	ts := strconv.FormatInt(now.Unix(), 10)
@@ -489,6 +508,21 @@ func (s *Sealer) seal(fields []hdr.Field, body []byte, v Verdict, now time.Time)
 		return "", err
 	}
 	return string(as) + string(ams) + string(aar), nil
+}
+
+// highestInstance is the largest i= of any ARC field that states one
+// readably, 0 if none does.
+func highestInstance(fields []hdr.Field) int {
+	high := 0
+	for _, f := range fields {
+		if !f.Is(AARField) && !f.Is(AMSField) && !f.Is(ASField) {
+			continue
+		}
+		if n, _, err := instanceOf(f, f.Is(AARField)); err == nil {
+			high = max(high, n)
+		}
+	}
+	return high
 }
 
 // defaultAMSHeaders signs the DKIM signer's default fields that are present,
