@@ -46,9 +46,9 @@ func runOHTTPGet(args []string, stdout, stderr io.Writer) int {
 	}
 	switch {
 	case *relay == "":
-		return fail(stderr, cmd, 2, errors.New("--relay is required"))
+		return fail(stderr, cmd, exitUsage, errors.New("--relay is required"))
 	case len(pos) != 1:
-		return fail(stderr, cmd, 2, errors.New("want exactly one TARGET URL"))
+		return fail(stderr, cmd, exitUsage, errors.New("want exactly one TARGET URL"))
 	}
 	if *keys == "" {
 		// Through the relay by default: fetching from the gateway
@@ -61,7 +61,7 @@ func runOHTTPGet(args []string, stdout, stderr io.Writer) int {
 	}
 	target, err := url.Parse(pos[0])
 	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
-		return fail(stderr, cmd, 2, fmt.Errorf("TARGET %q is not an http(s) URL", pos[0]))
+		return fail(stderr, cmd, exitUsage, fmt.Errorf("TARGET %q is not an http(s) URL", pos[0]))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
@@ -76,7 +76,7 @@ func runOHTTPGet(args []string, stdout, stderr io.Writer) int {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target.String(), nil)
 	if err != nil {
-		return fail(stderr, cmd, 2, err)
+		return fail(stderr, cmd, exitUsage, err)
 	}
 	resp, err := client.Do(req)
 	// Configurations of the gateway's list that use algorithms we lack

@@ -75,7 +75,7 @@ func runServeOHTTP(args []string, stdout, stderr io.Writer) int {
 		cfg.log = &lockedWriter{w: stdout}
 	}
 	if _, ok := kemByName[cfg.kem]; !ok {
-		return fail(stderr, cmd, 2, fmt.Errorf("unknown KEM %q (want one of %s)", cfg.kem, strings.Join(kemNames(), ", ")))
+		return fail(stderr, cmd, exitUsage, fmt.Errorf("unknown KEM %q (want one of %s)", cfg.kem, strings.Join(kemNames(), ", ")))
 	}
 	s, err := startOHTTP(cfg)
 	if err != nil {
@@ -90,7 +90,7 @@ func runServeOHTTP(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := interrupted()
 	defer stop()
 	<-ctx.Done()
-	return 0
+	return exitOK
 }
 
 // kemByName maps --kem values to KEMs.

@@ -166,3 +166,31 @@ func TestOurSealsVerifyWithDkimpy(t *testing.T) {
 		t.Errorf("tampered: %s", pydkim.String("arc", got))
 	}
 }
+
+func TestUnreadableHeader(t *testing.T) {
+	_, _, z, _ := sealers(t)
+	if v := Verify(context.Background(), z, []byte("From: a@b\nbroken line\r\n\r\nhi\r\n")); v.Status != None {
+		t.Errorf("no ARC fields, unreadable header: %+v", v)
+	}
+	if v := Verify(context.Background(), z, []byte("ARC-Seal: i=1\nFrom: a@b\r\n\r\nhi\r\n")); v.Status != Fail {
+		t.Errorf("ARC field in an unreadable header: %+v", v)
+	}
+}
+
+// A chain too broken to validate (instance 2 without instance 1) is sealed
+// as failed above its highest instance, never over one.
+func TestSealAboveABrokenChain(t *testing.T) {
+	a, _, z, _ := sealers(t)
+	set1, _, err := a.Seal(context.Background(), z, []byte(original), t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := strings.ReplaceAll(set1, "i=1", "i=2") + original
+	out, cv, err := a.Seal(context.Background(), z, []byte(broken), t0)
+	if err != nil || cv != Fail {
+		t.Fatalf("cv=%s %v", cv, err)
+	}
+	if !strings.Contains(out, "ARC-Seal: a=rsa-sha256;") || !strings.Contains(out, "i=3;") || !strings.Contains(out, "cv=fail") {
+		t.Errorf("seal over a broken chain:\n%s", out)
+	}
+}

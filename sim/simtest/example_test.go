@@ -57,7 +57,7 @@ func Example() {
 		}
 		return nil
 	}}
-	f, err = simtest.Minimize(allAnswered, gen, world.Options{}, simtest.MinimizeOptions{Checks: 50})
+	f, err = simtest.Minimize(allAnswered, gen, world.Options{}, simtest.MinimizeOptions{Checks: 200})
 	if err != nil {
 		fmt.Println(err)
 		return
