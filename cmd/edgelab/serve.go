@@ -32,7 +32,7 @@ func init() {
 
 func runServe(args []string, stdout, stderr io.Writer) int {
 	return dispatch("serve", "ohttp|cache [flags]",
-		map[string]runFunc{"ohttp": runServeOHTTP, "cache": runServeCache}, args, stdout, stderr)
+		map[string]runFunc{"ohttp": runServeOHTTP, "cache": runServeCache, "mail": runServeMail}, args, stdout, stderr)
 }
 
 // interrupted returns a context that ends when the process is asked to

@@ -503,7 +503,11 @@ func (c *ClientSession) txReply(now time.Time, r Reply) {
 	case expRcpt:
 		rr := &res.Rcpts[e.rcpt]
 		rr.Reply = r
-		if !r.Positive() {
+		switch {
+		case !res.Mail.Positive():
+			// A pipelined RCPT after a refused MAIL fails because of it.
+			rr.Err = res.Err
+		case !r.Positive():
 			rr.Err = &ReplyError{Command: "RCPT", Reply: r}
 		}
 		if !pipelined {
