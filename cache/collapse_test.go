@@ -60,7 +60,7 @@ func startCollapseNet(t *testing.T, cc string) (*gatedOrigin, string) {
 
 type result struct {
 	status, cacheStatus, body string
-	err                        error
+	err                       error
 }
 
 func getAll(ctx context.Context, base string, n int) chan result {

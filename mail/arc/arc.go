@@ -408,8 +408,8 @@ type Sealer struct {
 var ErrChainFull = errors.New("arc: chain already has the maximum number of instances")
 
 // ErrChainFailed is returned when the newest seal already says cv=fail:
-// RFC 8617 has a failed chain stay as its first failing sealer left it,
-// with no further sets.
+// such a chain is failed for good, and a further set would only be a
+// second failing one (the ARC test suite's no_additional_sig expects none).
 var ErrChainFailed = errors.New("arc: chain already sealed as failed")
 
 // Seal validates msg's chain through r and returns the new set's three
@@ -490,8 +490,8 @@ func (s *Sealer) seal(fields []hdr.Field, body []byte, v Verdict, now time.Time)
 	if cv != Fail {
 		sets, _ = collect(fields)
 	}
-	// A failed chain is sealed over the new set alone: the older sets are
-	// what failed, and no validator will go past cv=fail anyway.
+	// A failed chain is sealed over the new set alone, as if it were the
+	// only one (RFC 8617 §5.1.2): the older sets are what failed.
 	sets = append(sets, set{aar: aar, ams: ams})
 	asTags := []hdr.Tag{
 		{Name: "a", Value: string(alg)},
