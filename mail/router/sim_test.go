@@ -61,7 +61,7 @@ func routerWorld(t *testing.T, seed uint64, crashAt time.Duration) *model.Trace 
 	z := zonedns.New()
 	z.IP["mailbox.example"] = []net.IP{net.IP(dest.Addr4().AsSlice())}
 	tab, err := rules.Compile(rules.Config{
-		Domains: []rules.Domain{{Name: "ours.example", CatchAll: &rules.Action{Type: rules.Forward, To: []string{"inbox@mailbox.example"}}}},
+		Domains:      []rules.Domain{{Name: "ours.example", CatchAll: &rules.Action{Type: rules.Forward, To: []string{"inbox@mailbox.example"}}}},
 		Destinations: []rules.Destination{{Address: "inbox@mailbox.example", Verified: true}},
 	})
 	if err != nil {
