@@ -54,6 +54,20 @@ func AllBugs() []Bug {
 	}
 }
 
+// Summary says in one line what mistake b plants ("" for a name not in
+// the catalog).
+func (b Bug) Summary() string { return bugSummaries[b] }
+
+var bugSummaries = map[Bug]string{
+	BugRelayForwardXFF:     "the relay adds X-Forwarded-For with the client's address",
+	BugRelayForwardCookies: "the relay copies the client's cookies to the gateway",
+	BugRelayLogsBody:       "the relay decodes and logs the requests it carries, with debug key material",
+	BugGatewayKeyPartition: "the gateway answers each key fetch with a key of its own, unpublished",
+	BugClientReuseContext:  "the client replays its first HPKE randomness for every request",
+	BugGatewayEchoHeaders:  "the gateway copies the outer header and the peer address onto the target request",
+	BugResponseUnbound:     "the gateway seals a response under the previous request's context",
+}
+
 // Bugs is a set of seeded bugs; the nil set is correct behaviour.
 type Bugs map[Bug]bool
 

@@ -108,9 +108,9 @@ func (s *Sim) checkLiveness() {
 	}
 }
 
-// HealAll stops and undoes every fault, once: partitions healed, clogged
-// links unclogged, held messages released, loss and duplication set to
-// zero on every link, paused nodes resumed, crashed nodes restarted (with
+// HealAll stops and undoes every fault, once: partitions and address-family
+// outages healed, clogged links unclogged, held messages released, loss and
+// duplication set to zero on every link, paused nodes resumed, crashed nodes restarted (with
 // their boot functions), disk faults cleared, clock jumps still to come
 // cancelled (offsets and drift stay: they are what the hardware is like),
 // DNS faults cleared and BUGGIFY switched off. Plan faults scheduled after
@@ -124,7 +124,7 @@ func (s *Sim) HealAll() {
 	h.done = true
 	s.Log(nil, model.Fault, "heal-all", nil)
 	nw := s.net
-	if len(nw.cuts) > 0 {
+	if len(nw.cuts) > 0 || len(nw.famOut) > 0 {
 		nw.Heal()
 	}
 	nw.UnclogAll()

@@ -35,6 +35,9 @@ type Network struct {
 	streams StreamConfig
 	// httpStreams numbers streamed HTTP responses (http_stream.go).
 	httpStreams uint64
+	// famOut are the address-family outages in force (family.go).
+	famOut []familyOutage
+	famIDs uint64
 }
 
 func newNetwork(s *Sim) *Network {
@@ -90,7 +93,7 @@ func (n *Node) send(label string, srcPort uint16, dst netip.AddrPort, data []byt
 	nw := n.s.net
 	nw.nextID++
 	src := n.v4
-	if dst.Addr().Is6() && !dst.Addr().Is4In6() {
+	if isV6(dst.Addr()) {
 		src = n.v6
 	}
 	m := &message{
@@ -122,6 +125,10 @@ func (nw *Network) send(m *message) {
 	}
 	if nw.isCut(m.from, to) {
 		s.recordMsg(model.Drop, m.from, m, ReasonPartition)
+		return
+	}
+	if len(nw.famOut) > 0 && nw.familyCut(m.from, to, isV6(m.dst.Addr())) {
+		s.recordMsg(model.Drop, m.from, m, ReasonFamily)
 		return
 	}
 	l := nw.link(m.from, to)
@@ -163,6 +170,9 @@ func (nw *Network) arrive(m *message) {
 		return
 	case nw.isCut(m.from, to):
 		s.recordMsg(model.Drop, to, m, ReasonPartition)
+		return
+	case len(nw.famOut) > 0 && nw.familyCut(m.from, to, isV6(m.dst.Addr())):
+		s.recordMsg(model.Drop, to, m, ReasonFamily)
 		return
 	case m.l.held:
 		m.l.holdQ = append(m.l.holdQ, m)

@@ -111,9 +111,11 @@ func (nw *Network) Isolate(node string) error {
 	return nil
 }
 
-// Heal removes every partition. Messages dropped meanwhile stay dropped.
+// Heal removes every partition and address-family outage. Messages
+// dropped meanwhile stay dropped.
 func (nw *Network) Heal() {
 	nw.cuts = nil
+	nw.famOut = nil
 	nw.fault("heal", nil)
 }
 

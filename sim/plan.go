@@ -131,6 +131,9 @@ type DistSpec struct {
 //	clock_jump node, by                      step a node's clock by a duration (negative: back)
 //	dns        dns [, for]                   add a DNS fault, ahead of those in force (for: remove it)
 //	zone       zone                          replace the DNS zone's records (a new version)
+//	family_down family, node | from, to [, oneway] [, for]
+//	                                         take one address family ("ipv4" or "ipv6") down
+//	                                         on a node or on links, the other still up
 //
 // disk is as in NodeSpec; dns is {"kind": "servfail" | "timeout" |
 // "nxdomain" | "stale", "name": "host.example.", "type": "AAAA",
@@ -155,6 +158,7 @@ type FaultSpec struct {
 	By     Duration    `json:"by,omitempty"`
 	DNS    *DNSFault   `json:"dns,omitempty"`
 	Zone   *ZoneSpec   `json:"zone,omitempty"`
+	Family Family      `json:"family,omitempty"`
 }
 
 // Duration is a time.Duration written in JSON as a Go duration string.
@@ -383,24 +387,25 @@ func (s *DistSpec) dist(field string) (Dist, error) {
 // faultFields says which optional fields each fault kind takes; required
 // ones are checked in validate.
 var faultFields = map[string][]string{
-	"partition":  {"from", "to", "oneway", "for"},
-	"isolate":    {"node", "for"},
-	"heal":       {},
-	"clog":       {"from", "to", "oneway", "for"},
-	"unclog":     {"from", "to", "oneway"},
-	"swizzle":    {"nodes", "span", "step"},
-	"hold":       {"from", "to", "oneway", "for"},
-	"release":    {"from", "to", "oneway"},
-	"loss":       {"p", "from", "to", "oneway"},
-	"link":       {"link", "from", "to", "oneway"},
-	"crash":      {"node", "for"},
-	"restart":    {"node"},
-	"pause":      {"node", "for"},
-	"resume":     {"node"},
-	"disk":       {"node", "disk", "for"},
-	"clock_jump": {"node", "by"},
-	"dns":        {"dns", "for"},
-	"zone":       {"zone"},
+	"partition":   {"from", "to", "oneway", "for"},
+	"isolate":     {"node", "for"},
+	"heal":        {},
+	"clog":        {"from", "to", "oneway", "for"},
+	"unclog":      {"from", "to", "oneway"},
+	"swizzle":     {"nodes", "span", "step"},
+	"hold":        {"from", "to", "oneway", "for"},
+	"release":     {"from", "to", "oneway"},
+	"loss":        {"p", "from", "to", "oneway"},
+	"link":        {"link", "from", "to", "oneway"},
+	"crash":       {"node", "for"},
+	"restart":     {"node"},
+	"pause":       {"node", "for"},
+	"resume":      {"node"},
+	"disk":        {"node", "disk", "for"},
+	"clock_jump":  {"node", "by"},
+	"dns":         {"dns", "for"},
+	"zone":        {"zone"},
+	"family_down": {"family", "node", "from", "to", "oneway", "for"},
 }
 
 // FaultKinds lists the fault kinds a plan may use, sorted.
@@ -425,6 +430,7 @@ func (f *FaultSpec) validate(field string) error {
 		{"to", len(f.To) > 0}, {"oneway", f.Oneway}, {"p", f.P != nil}, {"link", f.Link != nil},
 		{"span", f.Span != 0}, {"step", f.Step != 0}, {"for", f.For != 0},
 		{"disk", f.Disk != nil}, {"by", f.By != 0}, {"dns", f.DNS != nil}, {"zone", f.Zone != nil},
+		{"family", f.Family != ""},
 	}
 	for _, s := range set {
 		if s.on && !contains(fields, s.name) {
@@ -473,6 +479,16 @@ func (f *FaultSpec) validate(field string) error {
 		}
 		if err := f.Zone.validate(field + ".zone"); err != nil {
 			return err
+		}
+	case "family_down":
+		if f.Family == "" {
+			return planErr(field+".family", "missing")
+		}
+		if f.Family != IPv4 && f.Family != IPv6 {
+			return planErr(field+".family", "unknown address family %q (want %q or %q)", string(f.Family), IPv4, IPv6)
+		}
+		if (f.Node == "") == (len(f.From) == 0 && len(f.To) == 0) {
+			return planErr(field+".node", "want either node or from and to")
 		}
 	case "loss":
 		if f.P == nil {

@@ -247,6 +247,14 @@ func (f *FaultSpec) compile(s *Sim, field string) (do, undo func(), err error) {
 				_ = nw.SetLink(pr[0], pr[1], set(cur))
 			}
 		}
+	case "family_down":
+		var o Outage
+		if f.Node != "" {
+			do = func() { o, _ = nw.NodeFamilyDown(f.Node, f.Family) } // validated
+		} else {
+			do = func() { o, _ = nw.FamilyDown(f.Family, f.From, f.To, f.Oneway) }
+		}
+		undo = func() { nw.FamilyUp(o) }
 	case "crash":
 		n := s.Node(f.Node)
 		do = n.Crash

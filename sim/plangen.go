@@ -20,9 +20,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"sort"
 	"strconv"
-	"sync"
 	"time"
 )
 
@@ -89,41 +87,6 @@ type Shape struct {
 // DefaultHorizon is how far into a run faults fall when the shape does not
 // say.
 const DefaultHorizon = 10 * time.Second
-
-var shapes = struct {
-	sync.RWMutex
-	m map[string]Shape
-}{m: map[string]Shape{}}
-
-// RegisterShape makes a world's shape known to PlanGen-style lookups and
-// SoakPlan. Worlds call it from init. It panics on a malformed shape or a
-// second registration, which are bugs in the world.
-func RegisterShape(s Shape) {
-	if err := s.check(); err != nil {
-		panic(err)
-	}
-	shapes.Lock()
-	defer shapes.Unlock()
-	if _, dup := shapes.m[s.World]; dup {
-		panic("sim: shape registered twice: " + s.World)
-	}
-	shapes.m[s.World] = s
-}
-
-// LookupShape returns the registered shape of world.
-func LookupShape(world string) (Shape, error) {
-	shapes.RLock()
-	defer shapes.RUnlock()
-	if s, ok := shapes.m[world]; ok {
-		return s, nil
-	}
-	names := make([]string, 0, len(shapes.m))
-	for n := range shapes.m {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return Shape{}, fmt.Errorf("sim: no plan shape for world %q (registered: %v)", world, names)
-}
 
 func (s *Shape) check() error {
 	if s.World == "" {

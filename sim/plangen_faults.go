@@ -109,7 +109,25 @@ var builtinDrawers = map[string]FaultDrawer{
 		f.For = c.Millis(d, "for", c.Horizon/2)
 		return ok
 	},
-	"restart": func(d Drawer, c *FaultContext, f *FaultSpec) bool { return c.Node(d, f) },
+	"restart":     func(d Drawer, c *FaultContext, f *FaultSpec) bool { return c.Node(d, f) },
+	"family_down": drawFamilyDown,
+}
+
+// drawFamilyDown draws one address family down (IPv6 first: the shrink
+// target, and the family that fails in practice) on a node or on a cut.
+func drawFamilyDown(d Drawer, c *FaultContext, f *FaultSpec) bool {
+	f.Family = IPv6
+	if d.Int("family", 0, 1) == 1 {
+		f.Family = IPv4
+	}
+	ok := true
+	if d.Int("on_links", 0, 1) == 0 {
+		ok = c.Node(d, f)
+	} else {
+		ok = c.Cut(d, f)
+	}
+	f.For = c.Millis(d, "for", c.Horizon/2)
+	return ok
 }
 
 // RegisterFaultGen sets how a fault kind is drawn, for kinds whose

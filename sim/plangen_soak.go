@@ -24,19 +24,10 @@ var SoakOptions = GenOptions{
 	soak: true,
 }
 
-// SoakPlan draws the soak plan of world for seed: deterministic, bigger
-// and noisier than a property test's. The plan carries the world and the
-// seed. The error says the world has no registered shape.
-func SoakPlan(world string, seed uint64) (*Plan, error) {
-	shape, err := LookupShape(world)
-	if err != nil {
-		return nil, err
-	}
-	return ShapeSoakPlan(shape, seed), nil
-}
-
-// ShapeSoakPlan is SoakPlan for a shape that need not be registered.
-func ShapeSoakPlan(shape Shape, seed uint64) *Plan {
+// SoakPlan draws the soak plan of shape's world for seed: deterministic,
+// bigger and noisier than a property test's. The plan carries the world
+// and the seed.
+func SoakPlan(shape Shape, seed uint64) *Plan {
 	opts := SoakOptions
 	opts.Seed = &seed
 	return DrawPlan(SeedDrawer(seed, "soak/"+shape.World), shape, opts)

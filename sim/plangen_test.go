@@ -20,6 +20,7 @@ import (
 	"github.com/edgelab/edgelab/sim"
 	"github.com/edgelab/edgelab/sim/pingworld"
 	"github.com/edgelab/edgelab/sim/simtest"
+	"github.com/edgelab/edgelab/sim/world"
 )
 
 func planJSON(t interface {
@@ -35,7 +36,7 @@ func planJSON(t interface {
 }
 
 func TestGenSameSeedSamePlan(t *testing.T) {
-	gen := simtest.PlanGen(pingworld.Name, sim.GenOptions{})
+	gen := simtest.PlanGen(pingworld.World{}, sim.GenOptions{})
 	for seed := range 20 {
 		a, b := planJSON(t, gen.Example(seed)), planJSON(t, gen.Example(seed))
 		if !bytes.Equal(a, b) {
@@ -54,11 +55,8 @@ func TestGenSameSeedSamePlan(t *testing.T) {
 func TestGenSoakIsAFunctionOfTheSeed(t *testing.T) {
 	seen := map[string]uint64{}
 	for seed := range uint64(30) {
-		a, err := sim.SoakPlan(pingworld.Name, seed)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := sim.SoakPlan(pingworld.Name, seed)
+		a := sim.SoakPlan(pingworld.Shape, seed)
+		b := sim.SoakPlan(pingworld.Shape, seed)
 		ja := planJSON(t, a)
 		if !bytes.Equal(ja, planJSON(t, b)) {
 			t.Fatalf("soak seed %d: plans differ", seed)
@@ -71,17 +69,14 @@ func TestGenSoakIsAFunctionOfTheSeed(t *testing.T) {
 		}
 		seen[string(ja)] = seed
 	}
-	if _, err := sim.SoakPlan("nope", 1); err == nil {
-		t.Fatal("soak plan for an unknown world")
-	}
 }
 
 // TestGenSoakIsBiggerAndNoisier compares averages over many seeds.
 func TestGenSoakIsBiggerAndNoisier(t *testing.T) {
-	gen := simtest.PlanGen(pingworld.Name, sim.GenOptions{})
+	gen := simtest.PlanGen(pingworld.World{}, sim.GenOptions{})
 	var soakFaults, genFaults, soakNoisy, genNoisy int
 	for seed := range 50 {
-		s, _ := sim.SoakPlan(pingworld.Name, uint64(seed))
+		s := sim.SoakPlan(pingworld.Shape, uint64(seed))
 		g := gen.Example(seed)
 		soakFaults += len(s.Faults)
 		genFaults += len(g.Faults)
@@ -100,7 +95,7 @@ func TestGenSoakIsBiggerAndNoisier(t *testing.T) {
 // TestGenPlansAreValidAndRoundTrip: every drawn plan validates, applies
 // to the ping world, and survives JSON (replay files depend on it).
 func TestGenPlansAreValidAndRoundTrip(t *testing.T) {
-	gen := simtest.PlanGen(pingworld.Name, sim.GenOptions{})
+	gen := simtest.PlanGen(pingworld.World{}, sim.GenOptions{})
 	rapid.Check(t, func(rt *rapid.T) {
 		p := gen.Draw(rt, "plan")
 		b := planJSON(rt, p)
@@ -135,10 +130,10 @@ func TestGenDrawsEveryFaultKind(t *testing.T) {
 	}}
 	seen := map[string]bool{}
 	for seed := range uint64(40) {
-		for _, f := range sim.ShapeSoakPlan(dnsShape, seed).Faults {
+		for _, f := range sim.SoakPlan(dnsShape, seed).Faults {
 			seen[f.Kind] = true
 		}
-		p, _ := sim.SoakPlan(pingworld.Name, seed)
+		p := sim.SoakPlan(pingworld.Shape, seed)
 		for _, f := range p.Faults {
 			if f.Kind == "dns" || f.Kind == "zone" {
 				t.Fatalf("a DNS fault for the ping world, which serves no zone: %+v", f)
@@ -153,7 +148,7 @@ func TestGenDrawsEveryFaultKind(t *testing.T) {
 }
 
 func TestGenRespectsShapeTargetsAndKinds(t *testing.T) {
-	gen := simtest.PlanGen(pingworld.Name, sim.GenOptions{Kinds: []string{"crash", "restart", "heal"}, MaxFaults: 20})
+	gen := simtest.PlanGen(pingworld.World{}, sim.GenOptions{Kinds: []string{"crash", "restart", "heal"}, MaxFaults: 20})
 	rapid.Check(t, func(rt *rapid.T) {
 		p := gen.Draw(rt, "plan")
 		for _, f := range p.Faults {
@@ -165,7 +160,7 @@ func TestGenRespectsShapeTargetsAndKinds(t *testing.T) {
 			}
 		}
 	})
-	quiet := simtest.PlanGen(pingworld.Name, sim.GenOptions{Quiet: true, MaxFaults: -1})
+	quiet := simtest.PlanGen(pingworld.World{}, sim.GenOptions{Quiet: true, MaxFaults: -1})
 	for seed := range 10 {
 		if p := quiet.Example(seed); !sim.IsQuiet(p) || len(p.Faults) != 0 {
 			t.Fatalf("quiet, faultless options drew %s", planJSON(t, p))
@@ -173,13 +168,20 @@ func TestGenRespectsShapeTargetsAndKinds(t *testing.T) {
 	}
 }
 
-// planWorld is a world that runs nothing: the property looks at the plan
-// itself, so shrinking can be tested quickly.
-var planWorld = simtest.World[*sim.Plan]{
-	Name: pingworld.Name,
-	Run: func(_ uint64, p *sim.Plan) (*sim.Plan, *model.Trace, error) {
-		return p, &model.Trace{}, nil
-	},
+// planWorld is the ping world's shape with a run that runs nothing: its
+// one property looks at the plan itself, so shrinking can be tested
+// quickly.
+type planWorld struct {
+	pingworld.World
+	prop func(*sim.Plan) error
+}
+
+func (w planWorld) Run(_ uint64, p *sim.Plan, _ world.Options) (*world.Outcome, error) {
+	o := &world.Outcome{Trace: &model.Trace{}}
+	if err := w.prop(p); err != nil {
+		o.Violations = []world.Violation{{Property: "plan", Message: err.Error()}}
+	}
+	return o, nil
 }
 
 func TestShrinkDeletesFaultsAndQuietsNoise(t *testing.T) {
@@ -191,7 +193,7 @@ func TestShrinkDeletesFaultsAndQuietsNoise(t *testing.T) {
 		}
 		return nil
 	}
-	f, err := simtest.Minimize(planWorld, simtest.PlanGen(pingworld.Name, sim.GenOptions{MaxFaults: 16}), hasPartition, simtest.MinimizeOptions{})
+	f, err := simtest.Minimize(planWorld{prop: hasPartition}, simtest.PlanGen(pingworld.World{}, sim.GenOptions{MaxFaults: 16}), world.Options{}, simtest.MinimizeOptions{})
 	if err != nil || f == nil {
 		t.Fatalf("no minimal plan: %v", err)
 	}
@@ -210,7 +212,7 @@ func TestShrinkNoiseToItsSmallestStep(t *testing.T) {
 		}
 		return nil
 	}
-	f, err := simtest.Minimize(planWorld, simtest.PlanGen(pingworld.Name, sim.GenOptions{}), lossy, simtest.MinimizeOptions{})
+	f, err := simtest.Minimize(planWorld{prop: lossy}, simtest.PlanGen(pingworld.World{}, sim.GenOptions{}), world.Options{}, simtest.MinimizeOptions{})
 	if err != nil || f == nil {
 		t.Fatalf("no minimal plan: %v", err)
 	}

@@ -25,7 +25,7 @@ func URI(scheme, host, requestURI string) string {
 	if (scheme == "http" && strings.HasSuffix(host, ":80")) || (scheme == "https" && strings.HasSuffix(host, ":443")) {
 		host = host[:strings.LastIndexByte(host, ':')]
 	}
-	host = strings.TrimSuffix(host, ":")
+	host = normalizePercent(strings.TrimSuffix(host, ":"))
 	if requestURI == "" || requestURI[0] != '/' {
 		requestURI = "/" + requestURI
 	}

@@ -8,6 +8,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+
+	"github.com/edgelab/edgelab/sim/world"
 )
 
 func init() {
@@ -27,35 +29,30 @@ func allCommand(args []string, stdout, stderr io.Writer) int {
 	if len(pos) > 0 {
 		return fail(stderr, "all", exitUsage, fmt.Errorf("unexpected argument %q", pos[0]))
 	}
-	names := worldNames()
-	if len(names) == 0 {
-		return fail(stderr, "all", 1, errors.New("no worlds registered"))
+	if len(worlds) == 0 {
+		return fail(stderr, "all", exitFailed, errors.New("no worlds"))
 	}
 	width := 0
-	for _, n := range names {
-		width = max(width, len(n))
+	for _, w := range worlds {
+		width = max(width, len(w.Name()))
 	}
 	status := 0
-	for _, n := range names {
-		w := worlds[n]
-		plan, err := w.plan()
-		var o *outcome
-		if err == nil {
-			o, err = w.run(w.seed, plan)
-		}
+	for _, w := range worlds {
+		n, seed := w.Name(), w.DefaultSeed()
+		o, err := w.Run(seed, w.DefaultPlan(), world.Options{})
 		if err != nil {
-			fmt.Fprintf(stdout, "%-*s  ERROR  seed=%d  %v\n", width, n, w.seed, err)
+			fmt.Fprintf(stdout, "%-*s  ERROR  seed=%d  %v\n", width, n, seed, err)
 			status = 1
 			continue
 		}
 		verdict := "PASS"
-		if !o.pass {
+		if !o.Pass() {
 			verdict = "FAIL"
 			status = 1
 		}
-		fmt.Fprintf(stdout, "%-*s  %s  seed=%d  %s  sha256:%s\n", width, n, verdict, w.seed, o.figures, o.trace.HashHex())
-		if !o.pass {
-			fmt.Fprintf(stdout, "%-*s        %s\n", width, "", o.why)
+		fmt.Fprintf(stdout, "%-*s  %s  seed=%d  %s  sha256:%s\n", width, n, verdict, seed, o.Figures, o.Trace.HashHex())
+		if !o.Pass() {
+			fmt.Fprintf(stdout, "%-*s        %s\n", width, "", o.Why())
 		}
 	}
 	return status

@@ -1,15 +1,11 @@
 package main
 
-// This file is the OHTTP world's place on the command line: it registers
-// the world (as worlds.go asks service worlds to, from their own file),
-// `edgelab bugs` — for a world with a catalog of seeded bugs, switch each
-// on in turn, search drawn plans until a property fails, shrink the
-// failing plan and print a table of detection power — and `edgelab
-// linkability`, the world's timing-adversary curve (CSV and SVG), the
-// same kind of measurement: how much a property's adversary wins. The
-// bugs table also names the lemmas of tamarin/theories/ohttp.spthy the
-// shrunk failing run violates, and for which parties: the formal side of
-// each catch.
+// This file is `edgelab bugs`: for a world with a catalog of seeded bugs,
+// switch each on in turn, search drawn plans until a property fails,
+// shrink the failing plan and print a table of detection power; with
+// --out, write each shrunk failing run as a replay file. For a world with
+// a theory, the table also names the lemmas the shrunk failing run
+// violates, and for which parties: the formal side of each catch.
 
 import (
 	"errors"
@@ -22,56 +18,28 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/edgelab/edgelab/ohttp"
-	"github.com/edgelab/edgelab/ohttp/ohttpsim"
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/replay"
+	"github.com/edgelab/edgelab/sim/world"
 	"github.com/edgelab/edgelab/tamarin"
 	"github.com/edgelab/edgelab/tamarin/check"
 	"github.com/edgelab/edgelab/tamarin/spthy"
 )
 
 func init() {
-	registerWorld(&world{
-		name:        ohttpsim.Name,
-		summary:     "Oblivious HTTP: clients, relay, gateway, target; unlinkability checked three ways",
-		seed:        ohttpsim.DefaultSeed,
-		defaultPlan: ohttpsim.DefaultPlan,
-		run:         runOHTTPWorld,
-	})
 	register(&command{
 		name:    "bugs",
-		summary: "seeded bugs and the properties that catch them: --world ohttp [--plans N]",
+		summary: "seeded bugs and the properties that catch them: --world W [--plans N] [--out DIR] [--list]",
 		run:     bugsCommand,
 	})
-	register(&command{
-		name:    "linkability",
-		summary: "timing adversary vs relay batching (OHTTP): [--out DIR] [--seeds N] [--requests N]",
-		run:     linkabilityCommand,
-	})
-}
-
-// runOHTTPWorld runs the correct code and checks properties 1 and 2.
-func runOHTTPWorld(seed uint64, plan *sim.Plan) (*outcome, error) {
-	r, err := ohttpsim.Evaluate(seed, plan, ohttpsim.Options{})
-	if err != nil {
-		return nil, err
-	}
-	o := &outcome{pass: true, figures: r.Figures(), trace: r.Trace}
-	for _, v := range r.Verdicts {
-		o.details = append(o.details, v.String())
-	}
-	o.details = append(o.details, fmt.Sprintf("virtual time %v, %d kernel events, %d trace events",
-		r.Report.End, r.Report.Events, len(r.Trace.Events)))
-	if err := r.Err(); err != nil {
-		o.pass, o.why = false, err.Error()
-	}
-	return o, nil
 }
 
 func bugsCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bugs", flag.ContinueOnError)
-	worldName := fs.String("world", "", "world whose seeded bugs to measure (ohttp)")
+	worldName := fs.String("world", "", "world whose seeded bugs to measure")
 	plans := fs.Int("plans", 50, "plans to try per bug before calling it missed")
+	outDir := fs.String("out", "", "write each bug's shrunk failing run as a replay file in this directory")
+	list := fs.Bool("list", false, "only list the catalog")
 	asJSON := fs.Bool("json", false, "print the table as one JSON document")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -79,55 +47,109 @@ func bugsCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	switch {
 	case len(pos) > 0:
-		return fail(stderr, "bugs", 2, fmt.Errorf("unexpected argument %q", pos[0]))
+		return fail(stderr, "bugs", exitUsage, fmt.Errorf("unexpected argument %q", pos[0]))
 	case *worldName == "":
-		return fail(stderr, "bugs", 2, errors.New("missing --world"))
-	case *worldName != ohttpsim.Name:
-		return fail(stderr, "bugs", 2, fmt.Errorf("world %q has no seeded-bug catalog here (known: %s)", *worldName, ohttpsim.Name))
+		return fail(stderr, "bugs", exitUsage, errors.New("missing --world"))
 	case *plans < 1:
-		return fail(stderr, "bugs", 2, errors.New("--plans must be at least 1"))
+		return fail(stderr, "bugs", exitUsage, errors.New("--plans must be at least 1"))
+	}
+	w, err := lookupWorld(*worldName)
+	if err != nil {
+		return fail(stderr, "bugs", exitUsage, err)
+	}
+	bc, ok := w.(world.BugCatalog)
+	if !ok || len(bc.Bugs()) == 0 {
+		return fail(stderr, "bugs", exitUsage, fmt.Errorf("world %s has no seeded-bug catalog", w.Name()))
+	}
+	if *list {
+		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+		for _, b := range bc.Bugs() {
+			fmt.Fprintf(tw, "%s\t%s\n", b.Name, b.Summary)
+		}
+		tw.Flush()
+		return exitOK
+	}
+	var th *spthy.Theory
+	if m, ok := w.(world.Modeled); ok {
+		if th, err = tamarin.Parse(m.Theory()); err != nil {
+			return fail(stderr, "bugs", exitFailed, err)
+		}
+	}
+	if *outDir != "" {
+		if err := os.MkdirAll(*outDir, 0o755); err != nil {
+			return fail(stderr, "bugs", exitEnv, err)
+		}
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	th, err := tamarin.Parse("ohttp")
-	if err != nil {
-		return fail(stderr, "bugs", 1, err)
+	fmt.Fprint(tw, "BUG\tCAUGHT\tPROPERTY\tPLANS\tWALL\tSHRUNK FAULTS\tSHRUNK OPS\tSHRINK RUNS")
+	if th != nil {
+		fmt.Fprint(tw, "\tLEMMAS VIOLATED")
 	}
-	fmt.Fprintln(tw, "BUG\tCAUGHT\tPROPERTY\tPLANS\tWALL\tSHRUNK FAULTS\tSHRUNK OPS\tSHRINK RUNS\tLEMMAS VIOLATED")
+	fmt.Fprintln(tw)
 	missed := 0
-	doc := bugsJSON{World: *worldName, Bugs: []bugJSON{}}
-	for _, bug := range ohttp.AllBugs() {
-		d, err := ohttpsim.Detect(bug, *plans)
+	var files []string
+	doc := bugsJSON{World: w.Name(), Bugs: []bugJSON{}}
+	for _, bug := range bc.Bugs() {
+		d, err := world.Hunt(w, bug.Name, *plans)
 		if err != nil {
-			return fail(stderr, "bugs", exitFailed, fmt.Errorf("%s: %w", bug, err))
+			return fail(stderr, "bugs", exitFailed, fmt.Errorf("%s: %w", bug.Name, err))
 		}
-		bj := bugJSON{Bug: string(bug), Caught: d.Caught, Plans: d.Plans, WallSeconds: d.Wall.Seconds()}
+		bj := bugJSON{Bug: bug.Name, Caught: d.Caught, Plans: d.Plans, WallSeconds: d.Wall.Seconds()}
 		if !d.Caught {
 			missed++
-			fmt.Fprintf(tw, "%s\tno\t-\t%d\t%v\t-\t-\t-\t-\n", bug, d.Plans, d.Wall.Round(time.Millisecond))
+			fmt.Fprintf(tw, "%s\tno\t-\t%d\t%v\t-\t-\t-", bug.Name, d.Plans, d.Wall.Round(time.Millisecond))
+			if th != nil {
+				fmt.Fprint(tw, "\t-")
+			}
+			fmt.Fprintln(tw)
 			doc.Bugs = append(doc.Bugs, bj)
 			continue
 		}
-		lemmas, err := violatedLemmas(th, bug, d.Plan)
-		if err != nil {
-			return fail(stderr, "bugs", exitFailed, fmt.Errorf("%s: %w", bug, err))
+		faults, ops := world.Size(w, d.Shrunk.Plan)
+		lemmas := ""
+		if th != nil {
+			if lemmas, err = violatedLemmas(th, d.Shrunk.Outcome.Trace); err != nil {
+				return fail(stderr, "bugs", exitFailed, fmt.Errorf("%s: %w", bug.Name, err))
+			}
 		}
-		bj.Properties, bj.ShrunkFaults, bj.ShrunkOps, bj.ShrinkRuns, bj.LemmasViolated = d.Properties, d.Faults, d.Ops, d.ShrinkRuns, lemmas
+		bj.Properties, bj.ShrunkFaults, bj.ShrunkOps, bj.ShrinkRuns, bj.LemmasViolated = d.First.Properties(), faults, ops, d.Shrunk.Runs, lemmas
+		fmt.Fprintf(tw, "%s\tyes\t%s\t%d\t%v\t%d\t%s\t%d", bug.Name, strings.Join(bj.Properties, "+"), d.Plans,
+			d.Wall.Round(time.Millisecond), faults, opsText(ops), d.Shrunk.Runs)
+		if th != nil {
+			fmt.Fprint(tw, "\t"+lemmas)
+		}
+		fmt.Fprintln(tw)
+		if *outDir != "" {
+			rs := newRunSpec(w, *d.Shrunk.Plan.Seed, d.Shrunk.Plan)
+			rs.opts = world.Options{Bugs: []string{bug.Name}}
+			path, err := filepath.Abs(filepath.Join(*outDir, bugFileName(w.Name(), bug.Name)))
+			if err == nil {
+				err = replay.Write(path, rs.replayFile(d.Shrunk.Outcome))
+			}
+			if err != nil {
+				return fail(stderr, "bugs", exitEnv, fmt.Errorf("%s: writing the replay file: %w", bug.Name, err))
+			}
+			files = append(files, path)
+			bj.Replay = path
+		}
 		doc.Bugs = append(doc.Bugs, bj)
-		fmt.Fprintf(tw, "%s\tyes\t%s\t%d\t%v\t%d\t%d\t%d\t%s\n", bug, strings.Join(d.Properties, "+"), d.Plans,
-			d.Wall.Round(time.Millisecond), d.Faults, d.Ops, d.ShrinkRuns, lemmas)
 	}
-	doc.Total, doc.Caught = len(ohttp.AllBugs()), len(ohttp.AllBugs())-missed
-	switch {
-	case *asJSON:
+	n := len(bc.Bugs())
+	doc.Total, doc.Caught = n, n-missed
+	if *asJSON {
 		if err := writeJSON(stdout, doc); err != nil {
 			return fail(stderr, "bugs", exitEnv, err)
 		}
-	case missed > 0:
+	} else {
 		tw.Flush()
-		fmt.Fprintf(stdout, "%d of %d bugs missed\n", missed, len(ohttp.AllBugs()))
-	default:
-		tw.Flush()
-		fmt.Fprintf(stdout, "all %d bugs caught\n", len(ohttp.AllBugs()))
+		for _, f := range files {
+			fmt.Fprintf(stdout, "replay: %s\n", replay.Command(f))
+		}
+		if missed > 0 {
+			fmt.Fprintf(stdout, "%d of %d bugs missed\n", missed, n)
+		} else {
+			fmt.Fprintf(stdout, "all %d bugs caught\n", n)
+		}
 	}
 	if missed > 0 {
 		return exitFailed
@@ -149,37 +171,39 @@ type bugJSON struct {
 	Properties  []string `json:"properties,omitempty"`
 	Plans       int      `json:"plans"`
 	WallSeconds float64  `json:"wall_seconds"`
-	// The shrunk failing plan's size and the runs shrinking took.
+	// The shrunk failing plan's size (ops -1: the world does not say) and
+	// the runs shrinking took.
 	ShrunkFaults   int    `json:"shrunk_faults"`
 	ShrunkOps      int    `json:"shrunk_ops"`
 	ShrinkRuns     int    `json:"shrink_runs"`
 	LemmasViolated string `json:"lemmas_violated,omitempty"`
+	// Replay is the shrunk run's replay file (with --out).
+	Replay string `json:"replay,omitempty"`
 }
 
-// lemmaParties are the single parties whose Dolev–Yao knowledge the bugs
-// table evaluates the lemmas with.
-var lemmaParties = []string{"relay", "gateway", "target", "network"}
+// bugFileName names the replay file of a bug's shrunk failing run.
+func bugFileName(world, bug string) string { return "edgelab-bug-" + world + "-" + bug + ".json" }
 
-// violatedLemmas reruns plan with bug switched on and evaluates th's
-// lemmas on the trace for each single party. It renders them as
-// "lemma (party,party)", or "lemma (every party)" for a lemma about the
-// honest roles' own facts; "-" if none is violated.
-func violatedLemmas(th *spthy.Theory, bug ohttp.Bug, plan *sim.Plan) (string, error) {
-	seed := uint64(0)
-	if plan.Seed != nil {
-		seed = *plan.Seed
+func opsText(ops int) string {
+	if ops < 0 {
+		return "-"
 	}
-	res, err := ohttpsim.Simulate(seed, plan, ohttpsim.Options{Bugs: ohttp.NewBugs(bug)})
+	return fmt.Sprint(ops)
+}
+
+// violatedLemmas evaluates th's lemmas on tr for each single party of the
+// theory's party table. It renders them as "lemma (party,party)", or
+// "lemma (every party)" for a lemma about the honest roles' own facts; "-"
+// if none is violated.
+func violatedLemmas(th *spthy.Theory, tr *model.Trace) (string, error) {
+	run, err := check.New(th, tr, check.Options{})
 	if err != nil {
 		return "", err
 	}
-	run, err := check.New(th, res.Trace, check.Options{})
-	if err != nil {
-		return "", err
-	}
+	parties := check.ConfigFor(th).PartyNames()
 	var names []string
 	by := map[string][]string{}
-	for _, party := range lemmaParties {
+	for _, party := range parties {
 		rep, err := run.Evaluate([]string{party})
 		if err != nil {
 			return "", err
@@ -200,59 +224,10 @@ func violatedLemmas(th *spthy.Theory, bug ohttp.Bug, plan *sim.Plan) (string, er
 	out := make([]string, len(names))
 	for i, n := range names {
 		who := strings.Join(by[n], ",")
-		if len(by[n]) == len(lemmaParties) {
+		if len(by[n]) == len(parties) {
 			who = "every party"
 		}
 		out[i] = n + " (" + who + ")"
 	}
 	return strings.Join(out, "; "), nil
-}
-
-func linkabilityCommand(args []string, stdout, stderr io.Writer) int {
-	return linkability("linkability", args, stdout, stderr)
-}
-
-// linkability runs the experiment for the command line cmd ("run
-// --linkability" or "linkability"), which its messages name.
-func linkability(cmd string, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	worldName := fs.String("world", ohttpsim.Name, "world (only ohttp has the experiment)")
-	out := fs.String("out", ".", "directory for linkability.csv and linkability.svg")
-	seeds := fs.Int("seeds", 3, "seeds per point")
-	first := fs.Uint64("seed", 1, "first seed: the points run seeds seed, seed+1, ...")
-	requests := fs.Int("requests", 20, "requests per client")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return flagError(stdout, stderr, cmd, err)
-	}
-	switch {
-	case len(pos) > 0:
-		return fail(stderr, cmd, exitUsage, fmt.Errorf("unexpected argument %q", pos[0]))
-	case *worldName != ohttpsim.Name:
-		return fail(stderr, cmd, exitUsage, fmt.Errorf("world %q has no linkability experiment (known: %s)", *worldName, ohttpsim.Name))
-	case *seeds < 1 || *requests < 1:
-		return fail(stderr, cmd, exitUsage, errors.New("--seeds and --requests must be at least 1"))
-	}
-	cc := ohttpsim.DefaultCurve()
-	cc.Requests = *requests
-	cc.Seeds = nil
-	for i := range uint64(*seeds) {
-		cc.Seeds = append(cc.Seeds, *first+i)
-	}
-	pts, err := ohttpsim.Curve(cc)
-	if err != nil {
-		return fail(stderr, cmd, exitFailed, err)
-	}
-	csv := ohttpsim.CurveCSV(pts)
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		return fail(stderr, cmd, exitEnv, err)
-	}
-	for name, body := range map[string]string{"linkability.csv": csv, "linkability.svg": ohttpsim.CurveSVG(pts)} {
-		if err := writeBytes(filepath.Join(*out, name), []byte(body)); err != nil {
-			return fail(stderr, cmd, exitEnv, err)
-		}
-	}
-	io.WriteString(stdout, csv)
-	fmt.Fprintf(stdout, "wrote %s and %s\n", filepath.Join(*out, "linkability.csv"), filepath.Join(*out, "linkability.svg"))
-	return 0
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/world"
 	"github.com/edgelab/edgelab/tamarin"
 	"github.com/edgelab/edgelab/tamarin/check"
 	"github.com/edgelab/edgelab/tamarin/spthy"
@@ -20,7 +21,7 @@ import (
 func init() {
 	register(&command{
 		name:    "check",
-		summary: "check traces against a theory: [--theory NAME|FILE] [--adversary P[+Q]]... TRACE...",
+		summary: "check traces against a theory: (--theory NAME|FILE | --world W) [--adversary P[+Q]]... TRACE...",
 		run:     checkCommand,
 	})
 }
@@ -33,7 +34,8 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 func checkCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	theoryFlag := fs.String("theory", "ohttp", "embedded theory name, or a .spthy file")
+	theoryFlag := fs.String("theory", "", "embedded theory name, or a .spthy file")
+	worldName := fs.String("world", "", "check against this world's theory (instead of --theory)")
 	partiesFile := fs.String("parties", "", "party table (JSON, the format of tamarin/check/parties.json)")
 	var advs listFlag
 	asJSON := fs.Bool("json", false, "print the reports as one JSON document")
@@ -43,25 +45,29 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 		return flagError(stdout, stderr, "check", err)
 	}
 	if len(files) == 0 {
-		return fail(stderr, "check", 2, errors.New("no trace files (usage: edgelab check [--theory NAME|FILE] [--adversary P[+Q]]... TRACE...)"))
+		return fail(stderr, "check", exitUsage, errors.New("no trace files (usage: edgelab check [--theory NAME|FILE] [--adversary P[+Q]]... TRACE...)"))
 	}
-	th, err := loadTheory(*theoryFlag)
+	theory, err := pickTheory(*theoryFlag, *worldName)
 	if err != nil {
 		return fail(stderr, "check", 2, err)
+	}
+	th, err := loadTheory(theory)
+	if err != nil {
+		return fail(stderr, "check", exitUsage, err)
 	}
 	cfg := check.ConfigFor(th)
 	if *partiesFile != "" {
 		data, err := os.ReadFile(*partiesFile)
 		if err != nil {
-			return fail(stderr, "check", 2, err)
+			return fail(stderr, "check", exitUsage, err)
 		}
 		table, err := check.ParseConfigs(data)
 		if err != nil {
-			return fail(stderr, "check", 2, fmt.Errorf("%s: %w", *partiesFile, err))
+			return fail(stderr, "check", exitUsage, fmt.Errorf("%s: %w", *partiesFile, err))
 		}
 		c, ok := table[th.Name]
 		if !ok {
-			return fail(stderr, "check", 2, fmt.Errorf("%s: no entry for theory %s", *partiesFile, th.Name))
+			return fail(stderr, "check", exitUsage, fmt.Errorf("%s: no entry for theory %s", *partiesFile, th.Name))
 		}
 		cfg = c
 	}
@@ -70,7 +76,7 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 		parts := strings.Split(a, "+")
 		for _, p := range parts {
 			if _, ok := cfg.Parties[p]; !ok {
-				return fail(stderr, "check", 2, fmt.Errorf("unknown party %q in --adversary %s (theory %s has %s)", p, a, th.Name, strings.Join(cfg.PartyNames(), ", ")))
+				return fail(stderr, "check", exitUsage, fmt.Errorf("unknown party %q in --adversary %s (theory %s has %s)", p, a, th.Name, strings.Join(cfg.PartyNames(), ", ")))
 			}
 		}
 		adversaries = append(adversaries, parts)
@@ -84,7 +90,7 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	traces := make([]*model.Trace, len(files))
 	for i, file := range files {
 		if traces[i], err = readTrace(file); err != nil {
-			return fail(stderr, "check", 2, err)
+			return fail(stderr, "check", exitUsage, err)
 		}
 	}
 	status := exitOK
@@ -123,6 +129,27 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return status
+}
+
+// pickTheory is --theory, or the theory of --world's world.
+func pickTheory(theory, worldName string) (string, error) {
+	switch {
+	case theory != "" && worldName != "":
+		return "", errors.New("--theory and --world exclude each other")
+	case theory != "":
+		return theory, nil
+	case worldName == "":
+		return "", errors.New("missing --theory (or --world)")
+	}
+	w, err := lookupWorld(worldName)
+	if err != nil {
+		return "", err
+	}
+	m, ok := w.(world.Modeled)
+	if !ok {
+		return "", fmt.Errorf("world %s has no theory", w.Name())
+	}
+	return m.Theory(), nil
 }
 
 // loadTheory returns the embedded theory called name, or parses the file

@@ -89,19 +89,19 @@ func TestFlagsAnywhere(t *testing.T) {
 		t.Fatalf("run: %d %s", code, errs)
 	}
 	spthy := filepath.Join(dir, "a.spthy")
-	if code, _, errs := edgelab("export", "--format", "spthy", tf, "-o", spthy); code != 0 {
+	if code, _, errs := edgelab("export", "--format", "spthy", "--theory", "ohttp", tf, "-o", spthy); code != 0 {
 		t.Fatalf("export with -o after the file: exit %d, %s", code, errs)
 	}
 	if b, err := os.ReadFile(spthy); err != nil || !strings.HasPrefix(string(b), "theory ") {
 		t.Fatalf("export wrote %q, %v", b, err)
 	}
-	code1, before, _ := edgelab("check", "--adversary", "relay", tf)
-	code2, after, errs := edgelab("check", tf, "--adversary", "relay")
+	code1, before, _ := edgelab("check", "--world", "ohttp", "--adversary", "relay", tf)
+	code2, after, errs := edgelab("check", tf, "--adversary", "relay", "--world", "ohttp")
 	if code1 != code2 || before != after || !strings.Contains(after, "adversary relay\n") || strings.Contains(after, "adversary gateway") {
 		t.Fatalf("check with the flag after the file: exit %d vs %d, %s\n%s\n---\n%s", code1, code2, errs, before, after)
 	}
 	// "--" ends the flags: a file named like a flag.
-	if code, _, errs := edgelab("check", "--", "--adversary"); code != exitUsage || !strings.Contains(errs, "--adversary: no such file") {
+	if code, _, errs := edgelab("check", "--world", "ohttp", "--", "--adversary"); code != exitUsage || !strings.Contains(errs, "--adversary: no such file") {
 		t.Fatalf("check -- --adversary: exit %d, %q", code, errs)
 	}
 }
@@ -115,7 +115,7 @@ func TestFailedExportLeavesNoFile(t *testing.T) {
 		t.Fatal("run failed")
 	}
 	out := filepath.Join(dir, "out.spthy")
-	code, _, errs := edgelab("export", "--format", "spthy", "-o", out, tf)
+	code, _, errs := edgelab("export", "--format", "spthy", "--theory", "ohttp", "-o", out, tf)
 	if code != exitUsage || strings.Contains(errs, "export: export:") || !strings.HasPrefix(errs, "edgelab export: the trace does not fit theory ohttp: ") {
 		t.Fatalf("exit %d, stderr %q", code, errs)
 	}
@@ -129,7 +129,7 @@ func TestFailedExportLeavesNoFile(t *testing.T) {
 	}
 	// An existing output survives a failed export untouched.
 	os.WriteFile(out, []byte("old"), 0o644)
-	edgelab("export", "--format", "spthy", "-o", out, tf)
+	edgelab("export", "--format", "spthy", "--theory", "ohttp", "-o", out, tf)
 	if b, _ := os.ReadFile(out); string(b) != "old" {
 		t.Fatalf("failed export replaced the old file with %q", b)
 	}
@@ -152,8 +152,8 @@ func TestWrongKindOfFileIsNamed(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"check", js}, js + " is a JSON trace document (edgelab export --format json), not an NDJSON trace"},
-		{[]string{"check", empty}, empty + " is an empty file, not an NDJSON trace"},
+		{[]string{"check", "--world", "ohttp", js}, js + " is a JSON trace document (edgelab export --format json), not an NDJSON trace"},
+		{[]string{"check", "--world", "ohttp", empty}, empty + " is an empty file, not an NDJSON trace"},
 		{[]string{"replay", tf}, tf + " is an NDJSON trace (edgelab run --trace, export --format ndjson), not a replay file"},
 		{[]string{"sweep", "merge", tf}, tf + " is an NDJSON trace (edgelab run --trace, export --format ndjson), not a sweep report"},
 		{[]string{"export", "--format", "json", rep}, rep + " is a sweep report (edgelab sweep --json), not an NDJSON trace"},

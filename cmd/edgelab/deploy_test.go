@@ -106,7 +106,7 @@ func TestDeployMergeJobReadsTheShards(t *testing.T) {
 // engine answers, it is built and the image's edgelab runs.
 func TestDockerfileMakesTheJobsImage(t *testing.T) {
 	root := filepath.Join("..", "..")
-	data, err := os.ReadFile(filepath.Join(root, "Dockerfile"))
+	data, err := os.ReadFile(filepath.Join(root, "deploy", "Dockerfile"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestDockerfileMakesTheJobsImage(t *testing.T) {
 	if user == nil || user[1] == "root" || strings.HasPrefix(user[1], "0") || !strings.Contains(final, "COPY --from=") {
 		t.Fatalf("the final stage runs as %v or copies nothing built", user)
 	}
-	if !strings.Contains(df, "docker build -t edgelab:latest .") {
+	if !strings.Contains(df, "docker build -f deploy/Dockerfile -t edgelab:latest .") {
 		t.Fatal("the Dockerfile does not say how to build the image the Jobs name")
 	}
 
@@ -142,7 +142,7 @@ func TestDockerfileMakesTheJobsImage(t *testing.T) {
 	ctx, cancel = context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	tag := "edgelab:test-" + strconv.Itoa(os.Getpid())
-	if out, err := exec.CommandContext(ctx, docker, "build", "-t", tag, root).CombinedOutput(); err != nil {
+	if out, err := exec.CommandContext(ctx, docker, "build", "-f", filepath.Join(root, "deploy", "Dockerfile"), "-t", tag, root).CombinedOutput(); err != nil {
 		t.Fatalf("docker build: %v\n%s", err, out)
 	}
 	defer exec.Command(docker, "rmi", "-f", tag).Run()

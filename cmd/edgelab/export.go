@@ -18,6 +18,7 @@ import (
 	"github.com/edgelab/edgelab/model"
 	"github.com/edgelab/edgelab/sim"
 	"github.com/edgelab/edgelab/sim/perfetto"
+	"github.com/edgelab/edgelab/sim/world"
 )
 
 // exportSource is what a format gets: the trace and, when it came from a
@@ -28,7 +29,8 @@ type exportSource struct {
 	seed  *uint64
 	plan  *sim.Plan
 	trace *model.Trace
-	// theory names the embedded Tamarin theory formats such as spthy use.
+	// theory names the embedded Tamarin theory formats such as spthy use:
+	// --theory, else the theory of the world that ran ("" for none).
 	theory string
 }
 
@@ -114,7 +116,7 @@ func exportCommand(args []string, stdout, stderr io.Writer) int {
 	planFile := fs.String("plan", "", "plan of the run (JSON)")
 	replayFile := fs.String("replay", "", "rerun this replay file")
 	traceFile := fs.String("trace", "", "read this NDJSON trace instead of running (or give it as the argument)")
-	theory := fs.String("theory", "ohttp", "embedded Tamarin theory, for --format spthy")
+	theory := fs.String("theory", "", "embedded Tamarin theory, for --format spthy (default: the world's)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return flagError(stdout, stderr, "export", err)
@@ -127,9 +129,9 @@ func exportCommand(args []string, stdout, stderr io.Writer) int {
 	f, ok := exportFormats[*format]
 	if !ok {
 		if *format == "" {
-			return fail(stderr, "export", 2, fmt.Errorf("missing --format (one of %s)", strings.Join(exportFormatNames(), ", ")))
+			return fail(stderr, "export", exitUsage, fmt.Errorf("missing --format (one of %s)", strings.Join(exportFormatNames(), ", ")))
 		}
-		return fail(stderr, "export", 2, fmt.Errorf("unknown format %q (one of %s)", *format, strings.Join(exportFormatNames(), ", ")))
+		return fail(stderr, "export", exitUsage, fmt.Errorf("unknown format %q (one of %s)", *format, strings.Join(exportFormatNames(), ", ")))
 	}
 	runFlags := *worldName != "" || *seedFlag != "" || *planFile != ""
 	sources := 0
@@ -139,13 +141,15 @@ func exportCommand(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if sources != 1 {
-		return fail(stderr, "export", 2, errors.New("give one source: --world/--seed/--plan, --replay or --trace"))
+		return fail(stderr, "export", exitUsage, errors.New("give one source: --world/--seed/--plan, --replay or --trace"))
 	}
 	src, code, err := exportInput(*worldName, *seedFlag, *planFile, *replayFile, *traceFile)
 	if err != nil {
 		return fail(stderr, "export", code, err)
 	}
-	src.theory = *theory
+	if *theory != "" {
+		src.theory = *theory
+	}
 	write := func(w io.Writer) error { return f.write(w, src) }
 	if *out == "-" {
 		err = write(stdout)
@@ -171,15 +175,10 @@ func exportInput(worldName, seedFlag, planFile, replayFile, traceFile string) (*
 	}
 	var rs *runSpec
 	if replayFile != "" {
-		rf, err := readReplay(replayFile)
-		if err != nil {
+		var err error
+		if _, rs, err = replaySpec(replayFile); err != nil {
 			return nil, exitUsage, err
 		}
-		w, err := lookupWorld(rf.Plan.World)
-		if err != nil {
-			return nil, 2, fmt.Errorf("%s: %w", replayFile, err)
-		}
-		rs = newRunSpec(w, *rf.Plan.Seed, rf.Plan)
 	} else {
 		var code int
 		var err error
@@ -191,5 +190,9 @@ func exportInput(worldName, seedFlag, planFile, replayFile, traceFile string) (*
 	if err != nil {
 		return nil, code, err
 	}
-	return &exportSource{world: rs.w.name, seed: &rs.seed, plan: rs.plan, trace: o.trace}, 0, nil
+	src := &exportSource{world: rs.w.Name(), seed: &rs.seed, plan: rs.plan, trace: o.Trace}
+	if m, ok := rs.w.(world.Modeled); ok {
+		src.theory = m.Theory()
+	}
+	return src, 0, nil
 }

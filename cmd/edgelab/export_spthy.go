@@ -4,6 +4,7 @@ package main
 // lemma says the recorded run is possible in the model.
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -14,12 +15,15 @@ import (
 func init() {
 	registerExportFormat(&exportFormat{
 		name:    "spthy",
-		summary: "a Tamarin theory (--theory, default ohttp) plus an exists-trace lemma that this run is possible in it",
+		summary: "a Tamarin theory (--theory, default the world's) plus an exists-trace lemma that this run is possible in it",
 		write:   writeSpthyExport,
 	})
 }
 
 func writeSpthyExport(w io.Writer, src *exportSource) error {
+	if src.theory == "" {
+		return errors.New("no theory: give --theory (the trace's world, if any, names none)")
+	}
 	th, err := tamarin.Parse(src.theory)
 	if err != nil {
 		return fmt.Errorf("theory %q: %w", src.theory, err)

@@ -1,34 +1,40 @@
 package main
 
 // This file is `edgelab run --explain`: what each counter of a world's
-// figures line means, from the world package's own Glossary, so the words
-// stay beside the code that counts.
+// figures line means, from the world's own Glossary (world.Explained), so
+// the words stay beside the code that counts.
 
 import (
 	"fmt"
 	"io"
 	"text/tabwriter"
 
-	"github.com/edgelab/edgelab/ohttp/ohttpsim"
-	"github.com/edgelab/edgelab/sim/pingworld"
+	"github.com/edgelab/edgelab/sim/world"
 )
 
-// glossaries are the counters of each world's figures, by world name.
-var glossaries = map[string][][2]string{
-	pingworld.Name: pingworld.Glossary,
-	ohttpsim.Name:  ohttpsim.Glossary,
-}
-
-// explain writes the glossary of world name.
-func explain(w io.Writer, name string) error {
-	g, ok := glossaries[name]
+// explain writes the glossary of w.
+func explain(out io.Writer, w world.World) error {
+	e, ok := w.(world.Explained)
 	if !ok {
-		return fmt.Errorf("world %s has no glossary of its figures", name)
+		return fmt.Errorf("world %s has no glossary of its figures", w.Name())
 	}
-	fmt.Fprintf(w, "world %s: the counters of its figures line\n", name)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, e := range g {
-		fmt.Fprintf(tw, "  %s\t%s\n", e[0], e[1])
+	fmt.Fprintf(out, "world %s: the counters of its figures line\n", w.Name())
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	for _, t := range e.Glossary() {
+		fmt.Fprintf(tw, "  %s\t%s\n", t.Name, t.Meaning)
 	}
 	return tw.Flush()
+}
+
+// glossaryOf is the glossary of the world named name, nil if it has none
+// (or is not known).
+func glossaryOf(name string) []world.Term {
+	w, err := lookupWorld(name)
+	if err != nil {
+		return nil
+	}
+	if e, ok := w.(world.Explained); ok {
+		return e.Glossary()
+	}
+	return nil
 }

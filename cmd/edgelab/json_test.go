@@ -52,7 +52,7 @@ func TestJSONOutputsHaveNumericFields(t *testing.T) {
 		}
 	}
 
-	code, out, _ = edgelab("check", "--json", tf, "--adversary", "relay")
+	code, out, _ = edgelab("check", "--json", tf, "--adversary", "relay", "--world", "ohttp")
 	var c []map[string]any
 	decodeJSON(t, "check", out, &c)
 	if code != 0 || len(c) != 1 || !isNumber(c[0]["events"]) {

@@ -20,34 +20,15 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// numericFigures reads a world's figures line ("sent=150 answered=141")
-// into numbers; fields that are not name=integer are left out.
-func numericFigures(line string) map[string]int64 {
-	out := map[string]int64{}
-	for _, f := range strings.Fields(line) {
-		k, v, ok := strings.Cut(f, "=")
-		if !ok {
-			continue
-		}
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-			out[k] = n
-		}
-	}
-	if len(out) == 0 {
-		return nil
-	}
-	return out
-}
-
 // figuresLine renders figures back as a line, in the world's glossary
 // order (then name order for any the glossary lacks).
 func figuresLine(world string, figs map[string]int64) string {
 	var parts []string
 	done := map[string]bool{}
-	for _, e := range glossaries[world] {
-		if v, ok := figs[e[0]]; ok {
-			parts = append(parts, e[0]+"="+strconv.FormatInt(v, 10))
-			done[e[0]] = true
+	for _, t := range glossaryOf(world) {
+		if v, ok := figs[t.Name]; ok {
+			parts = append(parts, t.Name+"="+strconv.FormatInt(v, 10))
+			done[t.Name] = true
 		}
 	}
 	var rest []string
@@ -67,6 +48,7 @@ func figuresLine(world string, figs map[string]int64) string {
 type runJSON struct {
 	World       string           `json:"world"`
 	Seed        uint64           `json:"seed"`
+	Bugs        []string         `json:"bugs,omitempty"`
 	Pass        bool             `json:"pass"`
 	Failure     string           `json:"failure,omitempty"`
 	Figures     map[string]int64 `json:"figures"`

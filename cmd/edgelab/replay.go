@@ -1,7 +1,8 @@
 package main
 
-// This file is `edgelab replay FILE`: rerun the plan of a replay file and
-// say whether the trace hash matches the recorded one. Exit status 0 if it
+// This file is `edgelab replay FILE`: rerun a replay file (world, seed,
+// plan and options, seeded bugs included) and say whether the trace hash
+// matches the recorded one. Exit status 0 if it
 // does (the failure, if any, reproduces exactly), 1 if it does not, 2 for
 // a file that cannot be read or a plan that does not fit the world.
 
@@ -10,6 +11,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+
+	"github.com/edgelab/edgelab/sim/replay"
 )
 
 func init() {
@@ -29,17 +32,12 @@ func replayCommand(args []string, stdout, stderr io.Writer) int {
 		return flagError(stdout, stderr, "replay", err)
 	}
 	if len(files) != 1 {
-		return fail(stderr, "replay", 2, errors.New("want exactly one replay file"))
+		return fail(stderr, "replay", exitUsage, errors.New("want exactly one replay file"))
 	}
-	rf, err := readReplay(files[0])
+	rf, rs, err := replaySpec(files[0])
 	if err != nil {
 		return fail(stderr, "replay", exitUsage, err)
 	}
-	w, err := lookupWorld(rf.Plan.World)
-	if err != nil {
-		return fail(stderr, "replay", 2, fmt.Errorf("%s: %w", files[0], err))
-	}
-	rs := newRunSpec(w, *rf.Plan.Seed, rf.Plan)
 	o, code, err := rs.exec()
 	if err != nil {
 		return fail(stderr, "replay", code, err)
@@ -51,10 +49,23 @@ func replayCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "recorded failure: %s\n", rf.Failure)
 	}
 	rs.printOutcome(stdout, o)
-	if got := o.trace.HashHex(); got != rf.TraceSHA256 {
+	if got := o.Trace.HashHex(); got != rf.TraceSHA256 {
 		fmt.Fprintf(stdout, "trace MISMATCH: recorded sha256 %s, this run %s\n", rf.TraceSHA256, got)
-		return 1
+		return exitFailed
 	}
 	fmt.Fprintln(stdout, "trace matches the recording")
-	return 0
+	return exitOK
+}
+
+// replaySpec reads a replay file and the run it records.
+func replaySpec(path string) (*replay.File, *runSpec, error) {
+	rf, err := readReplay(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	w, err := lookupWorld(rf.Plan.World)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return rf, specOf(w, rf), nil
 }

@@ -32,21 +32,21 @@ func TestRunFailureLeavesAReplayFileThatReplays(t *testing.T) {
 	if code != 1 || errs != "" || !strings.HasSuffix(out, "\nreplay: edgelab replay "+path+"\n") {
 		t.Fatalf("code %d stderr %q out:\n%s", code, errs, out)
 	}
-	if !strings.HasPrefix(out, "world ping seed 9: FAIL: pingworld: no ping was answered\n") {
+	if !strings.HasPrefix(out, "world ping seed 9: FAIL: accounting: pingworld: no ping was answered\n") {
 		t.Fatalf("out:\n%s", out)
 	}
 	rf, err := replay.Read(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rf.Plan.World != "ping" || *rf.Plan.Seed != 9 || rf.Failure != "pingworld: no ping was answered" ||
+	if rf.Plan.World != "ping" || *rf.Plan.Seed != 9 || rf.Failure != "accounting: pingworld: no ping was answered" ||
 		!strings.Contains(out, "trace sha256: "+rf.TraceSHA256+"\n") {
 		t.Fatalf("replay file %+v for output:\n%s", rf, out)
 	}
 
 	code, again, errs := edgelab("replay", path, "--trace", filepath.Join(dir, "t.ndjson"))
 	if code != 0 || errs != "" || !strings.HasSuffix(again, "trace matches the recording\n") ||
-		!strings.HasPrefix(again, "recorded failure: pingworld: no ping was answered\nworld ping seed 9: FAIL") {
+		!strings.HasPrefix(again, "recorded failure: accounting: pingworld: no ping was answered\nworld ping seed 9: FAIL") {
 		t.Fatalf("replay: code %d stderr %q out:\n%s", code, errs, again)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "t.ndjson")); err != nil {

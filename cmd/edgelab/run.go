@@ -15,37 +15,37 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/edgelab/edgelab/sim"
 	"github.com/edgelab/edgelab/sim/perfetto"
 	"github.com/edgelab/edgelab/sim/replay"
+	"github.com/edgelab/edgelab/sim/world"
 )
 
 func init() {
 	register(&command{
 		name:    "run",
-		summary: "run one world: --world NAME [--seed N] [--plan FILE] [--trace FILE] [--perfetto FILE] [--out DIR]",
+		summary: "run one world: --world NAME [--seed N] [--plan FILE] [--bug NAME]... [--trace FILE] [--perfetto FILE] [--out DIR]",
 		run:     runCommand,
 	})
 }
 
 func runCommand(args []string, stdout, stderr io.Writer) int {
-	// `run --world ohttp --linkability` is the linkability experiment: many
-	// runs, not one, so it takes its own flags (--out, --seeds, --requests).
-	for i, a := range args {
-		if a == "--linkability" || a == "-linkability" {
-			return linkability("run --linkability", append(args[:i:i], args[i+1:]...), stdout, stderr)
-		}
-	}
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	worldName := fs.String("world", "", "world to run (default: the plan's world)")
 	seedFlag := fs.String("seed", "", "seed (default: the plan's, else the world's)")
 	planFile := fs.String("plan", "", "plan file (JSON)")
+	var bugs listFlag
+	fs.Var(&bugs, "bug", "switch on the world's seeded bug NAME (repeatable; see edgelab bugs --list)")
 	traceFile := fs.String("trace", "", "write the NDJSON trace to this file")
 	perfettoFile := fs.String("perfetto", "", "write the trace as a Perfetto/Chrome timeline (JSON) to this file")
 	outDir := fs.String("out", ".", "directory for the replay file of a failing run")
 	explainFlag := fs.Bool("explain", false, "say what each counter of the world's figures means, and run nothing")
 	asJSON := fs.Bool("json", false, "print the outcome as one JSON document (figures as numbers)")
+	fs.BoolFunc("linkability", "(moved: edgelab experiment ohttp linkability)", func(string) error {
+		return errors.New("the linkability experiment is 'edgelab experiment ohttp linkability' now")
+	})
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return flagError(stdout, stderr, "run", err)
@@ -57,10 +57,11 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 		if *worldName == "" {
 			return fail(stderr, "run", exitUsage, errors.New("--explain needs --world"))
 		}
-		if _, err := lookupWorld(*worldName); err != nil {
+		w, err := lookupWorld(*worldName)
+		if err != nil {
 			return fail(stderr, "run", exitUsage, err)
 		}
-		if err := explain(stdout, *worldName); err != nil {
+		if err := explain(stdout, w); err != nil {
 			return fail(stderr, "run", exitUsage, err)
 		}
 		return exitOK
@@ -69,6 +70,7 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "run", code, err)
 	}
+	rs.opts.Bugs = bugs
 	o, code, err := rs.exec()
 	if err != nil {
 		return fail(stderr, "run", code, err)
@@ -77,14 +79,14 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "run", outputCode(err, exitFailed), err)
 	}
 	path := ""
-	if !o.pass {
+	if !o.Pass() {
 		if path, err = rs.saveReplay(*outDir, o); err != nil {
 			return fail(stderr, "run", exitEnv, fmt.Errorf("writing the replay file: %w", err))
 		}
 	}
 	if *asJSON {
-		doc := runJSON{World: rs.w.name, Seed: rs.seed, Pass: o.pass, Failure: o.why, Figures: numericFigures(o.figures),
-			Details: o.details, TraceEvents: len(o.trace.Events), TraceSHA256: o.trace.HashHex(), Replay: path}
+		doc := runJSON{World: rs.w.Name(), Seed: rs.seed, Bugs: rs.opts.Bugs, Pass: o.Pass(), Failure: o.Why(), Figures: o.Figures.Counters(),
+			Details: o.Details, TraceEvents: len(o.Trace.Events), TraceSHA256: o.Trace.HashHex(), Replay: path}
 		if err := writeJSON(stdout, doc); err != nil {
 			return fail(stderr, "run", exitEnv, err)
 		}
@@ -94,29 +96,30 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "replay: %s\n", replay.Command(path))
 		}
 	}
-	if !o.pass {
+	if !o.Pass() {
 		return exitFailed
 	}
 	return exitOK
 }
 
-// runSpec is one run: a world, a seed and a plan. The plan always names
-// the world and the seed, so it can be saved as a replay file as it is.
+// runSpec is one run: what a replay file records. The plan always names
+// the world and the seed, so it can be saved as it is.
 type runSpec struct {
-	w    *world
+	w    world.World
 	seed uint64
 	plan *sim.Plan
+	opts world.Options
 }
 
-func newRunSpec(w *world, seed uint64, plan *sim.Plan) *runSpec {
-	p := &sim.Plan{}
-	if plan != nil {
-		cp := *plan
-		p = &cp
-	}
-	p.World = w.name
-	p.Seed = &seed
-	return &runSpec{w: w, seed: seed, plan: p}
+func newRunSpec(w world.World, seed uint64, plan *sim.Plan) *runSpec {
+	return &runSpec{w: w, seed: seed, plan: world.WithIdentity(w, seed, plan)}
+}
+
+// specOf is the run a replay file records.
+func specOf(w world.World, rf *replay.File) *runSpec {
+	rs := newRunSpec(w, *rf.Plan.Seed, rf.Plan)
+	rs.opts = rf.Options
+	return rs
 }
 
 // resolveRun picks the world, seed and plan from run-like flags: the
@@ -134,7 +137,7 @@ func resolveRun(worldName, seedFlag, planFile string) (*runSpec, int, error) {
 	if err != nil {
 		return nil, code, err
 	}
-	seed := w.seed
+	seed := w.DefaultSeed()
 	if plan != nil && plan.Seed != nil {
 		seed = *plan.Seed
 	}
@@ -144,15 +147,13 @@ func resolveRun(worldName, seedFlag, planFile string) (*runSpec, int, error) {
 		}
 	}
 	if plan == nil {
-		if plan, err = w.plan(); err != nil {
-			return nil, 1, fmt.Errorf("world %s: default plan: %w", w.name, err)
-		}
+		plan = w.DefaultPlan()
 	}
 	return newRunSpec(w, seed, plan), 0, nil
 }
 
 // pickWorld reconciles --world with the plan's world.
-func pickWorld(name string, plan *sim.Plan) (*world, int, error) {
+func pickWorld(name string, plan *sim.Plan) (world.World, int, error) {
 	if plan != nil && plan.World != "" {
 		if name == "" {
 			name = plan.World
@@ -170,65 +171,77 @@ func pickWorld(name string, plan *sim.Plan) (*world, int, error) {
 	return w, 0, nil
 }
 
-// exec runs the spec. A plan that does not fit the world is a usage
-// error (2); a run that breaks is 1.
-func (rs *runSpec) exec() (*outcome, int, error) {
-	o, err := rs.w.run(rs.seed, rs.plan)
+// exec runs the spec. A plan or option that does not fit the world is a
+// usage error (2); a run that breaks is 1.
+func (rs *runSpec) exec() (*world.Outcome, int, error) {
+	o, err := rs.w.Run(rs.seed, rs.plan, rs.opts)
 	if err != nil {
 		if _, ok := errors.AsType[*sim.PlanError](err); ok {
 			return nil, 2, err
 		}
-		return nil, 1, fmt.Errorf("world %s seed %d: %w", rs.w.name, rs.seed, err)
+		return nil, 1, fmt.Errorf("world %s seed %d: %w", rs.w.Name(), rs.seed, err)
 	}
 	return o, 0, nil
 }
 
 // printOutcome writes the summary that ends in the trace hash.
-func (rs *runSpec) printOutcome(w io.Writer, o *outcome) {
+func (rs *runSpec) printOutcome(w io.Writer, o *world.Outcome) {
 	verdict := "PASS"
-	if !o.pass {
-		verdict = "FAIL: " + o.why
+	if !o.Pass() {
+		verdict = "FAIL: " + o.Why()
 	}
-	fmt.Fprintf(w, "world %s seed %d: %s\n", rs.w.name, rs.seed, verdict)
-	fmt.Fprintln(w, o.figures)
-	for _, d := range o.details {
+	bugs := ""
+	if len(rs.opts.Bugs) > 0 {
+		bugs = " with bugs " + strings.Join(rs.opts.Bugs, ",")
+	}
+	fmt.Fprintf(w, "world %s seed %d%s: %s\n", rs.w.Name(), rs.seed, bugs, verdict)
+	fmt.Fprintln(w, o.Figures)
+	for _, d := range o.Details {
 		fmt.Fprintln(w, d)
 	}
-	fmt.Fprintf(w, "trace sha256: %s\n", o.trace.HashHex())
+	fmt.Fprintf(w, "trace sha256: %s\n", o.Trace.HashHex())
 }
 
 // writeOutputs writes the NDJSON trace and the Perfetto timeline where
 // asked ("" for neither).
-func (rs *runSpec) writeOutputs(o *outcome, traceFile, perfettoFile string) error {
+func (rs *runSpec) writeOutputs(o *world.Outcome, traceFile, perfettoFile string) error {
 	if traceFile != "" {
-		if err := writeFile(traceFile, func(w io.Writer) error { return o.trace.WriteNDJSON(w) }); err != nil {
+		if err := writeFile(traceFile, func(w io.Writer) error { return o.Trace.WriteNDJSON(w) }); err != nil {
 			return err
 		}
 	}
 	if perfettoFile != "" {
 		return writeFile(perfettoFile, func(w io.Writer) error {
-			return perfetto.Write(w, o.trace, perfetto.Options{Meta: rs.meta(o)})
+			return perfetto.Write(w, o.Trace, perfetto.Options{Meta: rs.meta(o)})
 		})
 	}
 	return nil
 }
 
 // meta describes the run in exported files.
-func (rs *runSpec) meta(o *outcome) map[string]string {
-	return map[string]string{
-		"world":        rs.w.name,
+func (rs *runSpec) meta(o *world.Outcome) map[string]string {
+	m := map[string]string{
+		"world":        rs.w.Name(),
 		"seed":         strconv.FormatUint(rs.seed, 10),
-		"trace_sha256": o.trace.HashHex(),
+		"trace_sha256": o.Trace.HashHex(),
 	}
+	if len(rs.opts.Bugs) > 0 {
+		m["bugs"] = strings.Join(rs.opts.Bugs, ",")
+	}
+	return m
+}
+
+// replayFile is the run as a replay file.
+func (rs *runSpec) replayFile(o *world.Outcome) *replay.File {
+	return &replay.File{Plan: rs.plan, Options: rs.opts, TraceSHA256: o.Trace.HashHex(), Failure: o.Why()}
 }
 
 // saveReplay writes the replay file of a failed run under dir and returns
 // its path.
-func (rs *runSpec) saveReplay(dir string, o *outcome) (string, error) {
+func (rs *runSpec) saveReplay(dir string, o *world.Outcome) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	path := filepath.Join(dir, replay.FileName(rs.w.name, rs.seed))
-	rf := &replay.File{Plan: rs.plan, TraceSHA256: o.trace.HashHex(), Failure: o.why}
-	return path, replay.Write(path, rf)
+	path := filepath.Join(dir, replay.FileName(rs.w.Name(), rs.seed))
+	return path, replay.Write(path, rs.replayFile(o))
 }

@@ -100,7 +100,8 @@ func TestRunUsageErrorsAreOneLineAndExit2(t *testing.T) {
 // TestExplainNamesEveryCounter: `run --explain` explains exactly the
 // counters a run of the world prints, in their order.
 func TestExplainNamesEveryCounter(t *testing.T) {
-	for _, name := range worldNames() {
+	for _, w := range worlds {
+		name := w.Name()
 		code, out, errs := edgelab("run", "--world", name, "--explain")
 		if code != 0 || errs != "" {
 			t.Fatalf("%s --explain: exit %d, %q", name, code, errs)

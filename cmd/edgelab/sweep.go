@@ -26,6 +26,7 @@ import (
 	"github.com/edgelab/edgelab/sim"
 	"github.com/edgelab/edgelab/sim/replay"
 	"github.com/edgelab/edgelab/sim/sweep"
+	"github.com/edgelab/edgelab/sim/world"
 )
 
 func init() {
@@ -60,43 +61,43 @@ func sweepCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg, err := sweepConfig(*worldName, *seedsFlag, *shardFlag, *planFile, *soak, *jobs)
 	if err != nil {
-		return fail(stderr, "sweep", 2, err)
+		return fail(stderr, "sweep", exitUsage, err)
 	}
 	if err := os.MkdirAll(*outDir, 0o755); err != nil {
 		return fail(stderr, "sweep", exitEnv, err)
 	}
-	prog := newProgress(stderr, "sweep "+cfg.w.name, cfg.shard.Len(cfg.seeds), *quiet)
+	prog := newProgress(stderr, "sweep "+cfg.w.Name(), cfg.shard.Len(cfg.seeds), *quiet)
 	each := func(r sweep.Result) {
 		prog.add(!r.Pass || r.Error != "")
 		if !*asJSON {
-			printResult(stdout, cfg.w.name, r, *verbose)
+			printResult(stdout, cfg.w.Name(), r, *verbose)
 		}
 	}
 	results, err := sweep.Run(context.Background(), sweep.Options{Seeds: cfg.seeds, Shard: cfg.shard, Jobs: *jobs, Each: each},
 		func(seed uint64) sweep.Result { return cfg.runSeed(seed, *outDir) })
 	prog.clear()
 	if err != nil {
-		return fail(stderr, "sweep", 2, err)
+		return fail(stderr, "sweep", exitUsage, err)
 	}
-	rep := sweep.NewReport(cfg.w.name, cfg.mode, cfg.seeds, cfg.shard, results)
+	rep := sweep.NewReport(cfg.w.Name(), cfg.mode, cfg.seeds, cfg.shard, results)
 	if *asJSON {
 		b, err := rep.Marshal()
 		if err != nil {
-			return fail(stderr, "sweep", 1, err)
+			return fail(stderr, "sweep", exitFailed, err)
 		}
 		stdout.Write(b)
 	} else {
 		printSummary(stdout, rep)
 	}
 	if rep.Failed > 0 {
-		return 1
+		return exitFailed
 	}
-	return 0
+	return exitOK
 }
 
 // sweepCfg is a sweep after its flags are checked.
 type sweepCfg struct {
-	w     *world
+	w     world.World
 	seeds sweep.Range
 	shard sweep.Shard
 	mode  string
@@ -139,13 +140,8 @@ func sweepConfig(worldName, seedsFlag, shardFlag, planFile string, soak bool, jo
 	switch {
 	case soak:
 		cfg.mode = "soak"
-		if _, err := sim.LookupShape(cfg.w.name); err != nil {
-			return nil, fmt.Errorf("world %s has no plan shape for --soak", cfg.w.name)
-		}
 	case plan == nil:
-		if plan, err = cfg.w.plan(); err != nil {
-			return nil, fmt.Errorf("world %s: default plan: %w", cfg.w.name, err)
-		}
+		plan = cfg.w.DefaultPlan()
 	}
 	cfg.plan = plan
 	return cfg, nil
@@ -155,18 +151,15 @@ func sweepConfig(worldName, seedsFlag, shardFlag, planFile string, soak bool, jo
 func (cfg *sweepCfg) runSeed(seed uint64, outDir string) sweep.Result {
 	plan := cfg.plan
 	if cfg.mode == "soak" {
-		var err error
-		if plan, err = sim.SoakPlan(cfg.w.name, seed); err != nil {
-			return sweep.Result{Error: err.Error()}
-		}
+		plan = sim.SoakPlan(cfg.w.Shape(), seed)
 	}
 	rs := newRunSpec(cfg.w, seed, plan)
 	o, _, err := rs.exec()
 	if err != nil {
 		return sweep.Result{Error: oneLine(err.Error())}
 	}
-	r := sweep.Result{Pass: o.pass, TraceSHA256: o.trace.HashHex(), Figures: numericFigures(o.figures), Failure: o.why}
-	if !o.pass {
+	r := sweep.Result{Pass: o.Pass(), TraceSHA256: o.Trace.HashHex(), Figures: o.Figures.Counters(), Failure: o.Why()}
+	if !o.Pass() {
 		path, err := rs.saveReplay(outDir, o)
 		if err != nil {
 			r.Error = "writing the replay file: " + err.Error()
@@ -219,7 +212,7 @@ func sweepMerge(args []string, stdout, stderr io.Writer) int {
 		return flagError(stdout, stderr, "sweep merge", err)
 	}
 	if len(files) == 0 {
-		return fail(stderr, "sweep merge", 2, errors.New("no report files"))
+		return fail(stderr, "sweep merge", exitUsage, errors.New("no report files"))
 	}
 	var reps []*sweep.Report
 	for _, name := range files {
@@ -231,12 +224,12 @@ func sweepMerge(args []string, stdout, stderr io.Writer) int {
 	}
 	m, err := sweep.Merge(reps...)
 	if err != nil {
-		return fail(stderr, "sweep merge", 2, err)
+		return fail(stderr, "sweep merge", exitUsage, err)
 	}
 	if *asJSON {
 		b, err := m.Marshal()
 		if err != nil {
-			return fail(stderr, "sweep merge", 1, err)
+			return fail(stderr, "sweep merge", exitFailed, err)
 		}
 		stdout.Write(b)
 	} else {

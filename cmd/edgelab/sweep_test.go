@@ -39,7 +39,7 @@ func TestSweepPrintsFailuresWithReplayCommands(t *testing.T) {
 	}
 	var want strings.Builder
 	for _, s := range []string{"5", "6", "7"} {
-		want.WriteString("seed " + s + ": FAIL: pingworld: no ping was answered\n")
+		want.WriteString("seed " + s + ": FAIL: accounting: pingworld: no ping was answered\n")
 		want.WriteString("  replay: edgelab replay " + filepath.Join(dir, "edgelab-fail-ping-"+s+".json") + "\n")
 	}
 	summary := regexp.MustCompile(`^world ping seeds 5\.\.7 \(plan:[0-9a-f]{64} plans\): 3 seeds, 0 passed, 3 failed\n$`)

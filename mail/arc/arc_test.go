@@ -90,6 +90,9 @@ func TestSealChainOfTwo(t *testing.T) {
 	if v.Status != Pass || v.Instances != 2 || v.OldestPass != 2 {
 		t.Fatalf("after two seals: %+v (want pass, 2 instances, oldest pass 2 since hop2 changed the subject)", v)
 	}
+	if got := v.AuthResult().String(); got != "arc=pass header.oldest-pass=2" {
+		t.Errorf("AuthResult = %q", got)
+	}
 	// Tampering with an older set breaks the seals over it.
 	broken := strings.Replace(msg2, "header.d=d1.example", "header.d=evil.example", 1)
 	if v := Verify(ctx, z, []byte(broken)); v.Status != Fail {
@@ -111,7 +114,7 @@ func TestSealChainOfTwo(t *testing.T) {
 }
 
 func TestInstanceLimit(t *testing.T) {
-	a, _, z, _ := sealers(t)
+	_, a, z, _ := sealers(t) // the Ed25519 hop: 50 seals, each over a chain it validates
 	ctx := context.Background()
 	msg := []byte(original)
 	for i := 1; i <= MaxInstances; i++ {
@@ -130,7 +133,7 @@ func TestInstanceLimit(t *testing.T) {
 	if _, _, err := a.Seal(ctx, z, msg, t0); !errors.Is(err, ErrChainFull) {
 		t.Fatalf("51st seal: %v", err)
 	}
-	over := append([]byte("ARC-Seal: i=51; a=rsa-sha256; cv=pass; d=hop1.example; s=s1; b=AAAA\r\n"), msg...)
+	over := append([]byte("ARC-Seal: i=51; a=ed25519-sha256; cv=pass; d=hop2.example; s=s2; b=AAAA\r\n"), msg...)
 	if v := Verify(ctx, z, over); v.Status != Fail || !strings.Contains(v.Reason, "51") {
 		t.Errorf("instance 51: %+v", v)
 	}
@@ -148,18 +151,43 @@ func TestOurSealsVerifyWithDkimpy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := pydkim.Verify(t, "arc", []byte(set1+original), recs); !strings.HasPrefix(got, "pass") {
-		t.Errorf("one set: %s", pydkim.String("arc", got))
-	}
 	set2, _, err := b.Seal(ctx, z, []byte(set1+original), t0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	msg := set2 + set1 + original
-	if got := pydkim.Verify(t, "arc", []byte(msg), recs); !strings.HasPrefix(got, "pass") {
-		t.Errorf("two sets: %s", pydkim.String("arc", got))
+	got := pydkim.VerifyAll(t, "arc", [][]byte{[]byte(set1 + original), []byte(msg), []byte(msg + "tamper\r\n")}, recs)
+	for i, c := range []struct{ what, want string }{{"one set", "pass"}, {"two sets", "pass"}, {"tampered", "fail"}} {
+		if !strings.HasPrefix(got[i], c.want) {
+			t.Errorf("%s: %s, want %s", c.what, pydkim.String("arc", got[i]), c.want)
+		}
 	}
-	if got := pydkim.Verify(t, "arc", []byte(msg+"tamper\r\n"), recs); !strings.HasPrefix(got, "fail") {
-		t.Errorf("tampered: %s", pydkim.String("arc", got))
+}
+
+func TestUnreadableHeader(t *testing.T) {
+	_, _, z, _ := sealers(t)
+	if v := Verify(context.Background(), z, []byte("From: a@b\nbroken line\r\n\r\nhi\r\n")); v.Status != None {
+		t.Errorf("no ARC fields, unreadable header: %+v", v)
+	}
+	if v := Verify(context.Background(), z, []byte("ARC-Seal: i=1\nFrom: a@b\r\n\r\nhi\r\n")); v.Status != Fail {
+		t.Errorf("ARC field in an unreadable header: %+v", v)
+	}
+}
+
+// A chain too broken to validate (instance 2 without instance 1) is sealed
+// as failed above its highest instance, never over one.
+func TestSealAboveABrokenChain(t *testing.T) {
+	a, _, z, _ := sealers(t)
+	set1, _, err := a.Seal(context.Background(), z, []byte(original), t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := strings.ReplaceAll(set1, "i=1", "i=2") + original
+	out, cv, err := a.Seal(context.Background(), z, []byte(broken), t0)
+	if err != nil || cv != Fail {
+		t.Fatalf("cv=%s %v", cv, err)
+	}
+	if !strings.Contains(out, "ARC-Seal: a=rsa-sha256;") || !strings.Contains(out, "i=3;") || !strings.Contains(out, "cv=fail") {
+		t.Errorf("seal over a broken chain:\n%s", out)
 	}
 }

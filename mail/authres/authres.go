@@ -62,6 +62,10 @@ func (h Header) String() string {
 	return b.String()
 }
 
+// Field is the whole header field, "Authentication-Results: " String()
+// CRLF, ready to put at the top of a message.
+func (h Header) Field() string { return "Authentication-Results: " + h.String() + "\r\n" }
+
 // String formats one resinfo (without the leading ";").
 func (r Result) String() string {
 	var b strings.Builder

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -159,6 +160,9 @@ func TestOurSignaturesVerifyWithGoMsgauth(t *testing.T) {
 					if len(res) != 1 || res[0].Status != StatusPass {
 						t.Fatalf("go-msgauth says %+v for\n%s", res, signed)
 					}
+					if res[0].Selector != sel || res[0].Algorithm != map[string]string{"rsa": "rsa-sha256", "ed": "ed25519-sha256"}[sel] {
+						t.Errorf("result names s=%s a=%s", res[0].Selector, res[0].Algorithm)
+					}
 					if !res[0].Time.Equal(epoch) {
 						t.Errorf("t= is %v, want the caller's %v", res[0].Time, epoch)
 					}
@@ -235,5 +239,15 @@ func TestSignRefusesMessageWithoutFrom(t *testing.T) {
 	s := &Signer{Domain: "forward.example", Selector: "ed", Key: ed}
 	if _, err := s.Sign([]byte("To: a@b.example\r\n\r\nhi\r\n"), epoch); err != ErrNoFrom {
 		t.Fatalf("err = %v, want ErrNoFrom", err)
+	}
+}
+
+func TestUnreadableHeader(t *testing.T) {
+	z := zonedns.New()
+	if res, err := Verify(context.Background(), z, []byte("From: a@b\nbroken\r\n\r\nhi\r\n"), epoch); err != nil || res != nil {
+		t.Errorf("unsigned, unreadable: %v %v", res, err)
+	}
+	if _, err := Verify(context.Background(), z, []byte("DKIM-Signature: v=1\nFrom: a@b\r\n\r\nhi\r\n"), epoch); !errors.Is(err, hdr.ErrMalformedHeader) {
+		t.Errorf("signed, unreadable: err = %v", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	msgdkim "github.com/emersion/go-msgauth/dkim"
 
+	"github.com/edgelab/edgelab/mail/authres"
 	"github.com/edgelab/edgelab/mail/internal/hdr"
 	"github.com/edgelab/edgelab/sim/env"
 )
@@ -57,21 +58,26 @@ const MaxSignatures = 8
 func Verify(ctx context.Context, r env.Resolver, msg []byte, now time.Time) ([]Result, error) {
 	fields, _, err := hdr.Split(msg)
 	if err != nil {
+		if !bytes.Contains(bytes.ToLower(msg), []byte("dkim-signature")) {
+			return nil, nil // unreadable, but nothing signed it either
+		}
 		return nil, err
 	}
 	answers := make(map[string]txtAnswer)
-	var selectors []string
+	type sigInfo struct{ selector, algorithm string }
+	var sigs []sigInfo
 	for _, f := range fields {
 		if !f.Is("DKIM-Signature") {
 			continue
 		}
-		if len(selectors) == MaxSignatures {
+		if len(sigs) == MaxSignatures {
 			break
 		}
 		tags, _ := hdr.ParseTags(f.Value()) // a malformed field is go-msgauth's to judge
 		d, _ := tags.Get("d")
 		s, _ := tags.Get("s")
-		selectors = append(selectors, hdr.StripWS(s))
+		a, _ := tags.Get("a")
+		sigs = append(sigs, sigInfo{hdr.StripWS(s), hdr.StripWS(a)})
 		d, s = hdr.StripWS(d), hdr.StripWS(s)
 		if d == "" || s == "" {
 			continue
@@ -82,7 +88,7 @@ func Verify(ctx context.Context, r env.Resolver, msg []byte, now time.Time) ([]R
 			answers[name] = txtAnswer{txts, err}
 		}
 	}
-	if len(selectors) == 0 {
+	if len(sigs) == 0 {
 		return nil, nil
 	}
 	lookup := func(name string) ([]string, error) {
@@ -110,8 +116,8 @@ func Verify(ctx context.Context, r env.Resolver, msg []byte, now time.Time) ([]R
 			Expiration: v.Expiration,
 			Err:        v.Err,
 		}
-		if i < len(selectors) {
-			res.Selector = selectors[i]
+		if i < len(sigs) {
+			res.Selector, res.Algorithm = sigs[i].selector, sigs[i].algorithm
 		}
 		switch {
 		case v.Err == nil && !v.Expiration.IsZero() && now.After(v.Expiration):
@@ -132,4 +138,20 @@ func Verify(ctx context.Context, r env.Resolver, msg []byte, now time.Time) ([]R
 type txtAnswer struct {
 	txts []string
 	err  error
+}
+
+// AuthResult is the result as an Authentication-Results resinfo (RFC 8601
+// §2.7.1: header.d, header.i, header.s, header.a; the reason when it did
+// not pass).
+func (r Result) AuthResult() authres.Result {
+	a := authres.Result{Method: "dkim", Value: string(r.Status)}
+	if r.Err != nil {
+		a.Reason = r.Err.Error()
+	}
+	for _, p := range [][2]string{{"d", r.Domain}, {"i", r.Identifier}, {"s", r.Selector}, {"a", r.Algorithm}} {
+		if p[1] != "" {
+			a.Props = append(a.Props, authres.Prop{Type: "header", Name: p[0], Value: p[1]})
+		}
+	}
+	return a
 }

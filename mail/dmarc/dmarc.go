@@ -19,6 +19,7 @@ import (
 	msgdmarc "github.com/emersion/go-msgauth/dmarc"
 	"golang.org/x/net/publicsuffix"
 
+	"github.com/edgelab/edgelab/mail/authres"
 	"github.com/edgelab/edgelab/sim/env"
 )
 
@@ -71,6 +72,19 @@ type Verdict struct {
 	Sampled bool
 	Record  *msgdmarc.Record
 	Err     error
+	// From is the author domain evaluated.
+	From string
+}
+
+// AuthResult is the verdict as an Authentication-Results resinfo, with
+// header.from and, for a failure, the disposition as the reason.
+func (v Verdict) AuthResult() authres.Result {
+	r := authres.Result{Method: "dmarc", Value: string(v.Result),
+		Props: []authres.Prop{{Type: "header", Name: "from", Value: v.From}}}
+	if v.Result == ResultFail {
+		r.Reason = "disposition " + string(v.Disposition)
+	}
+	return r
 }
 
 // Evaluator evaluates DMARC over a resolver.
@@ -89,6 +103,7 @@ type record struct {
 	rec    *msgdmarc.Record
 	np     msgdmarc.Policy
 	psd    string // "y", "n" or ""
+	test   bool   // DMARCbis t=y: the owner is testing its policy
 }
 
 // errTemp marks a DNS failure that may pass later.
@@ -113,7 +128,7 @@ func (e *Evaluator) Evaluate(ctx context.Context, in Input, random io.Reader) Ve
 		org = pslOrg(from)
 		found, err = w.rfc7489Policy(from, org)
 	}
-	v := Verdict{OrgDomain: org, Disposition: DispositionNone}
+	v := Verdict{OrgDomain: org, Disposition: DispositionNone, From: from}
 	if err != nil {
 		v.Err = err
 		if errors.Is(err, errTemp) {
@@ -182,6 +197,13 @@ func (e *Evaluator) Evaluate(ctx context.Context, in Input, random io.Reader) Ve
 		}
 	}
 	v.Disposition, v.Sampled = v.Policy, true
+	if e.TreeWalk && found.test {
+		// DMARCbis replaces pct with t=y, which asks for the next weaker
+		// policy, as a message outside a pct sample gets.
+		v.Sampled = false
+		v.Disposition = weaker(v.Policy)
+		return v
+	}
 	if pct := found.rec.Percent; pct != nil && *pct < 100 && v.Policy != DispositionNone {
 		draw := 0 // pct=0 samples nothing, no draw needed
 		if *pct > 0 {
@@ -195,14 +217,18 @@ func (e *Evaluator) Evaluate(ctx context.Context, in Input, random io.Reader) Ve
 			// RFC 7489 §6.6.4: a message outside the sample gets the next
 			// weaker policy.
 			v.Sampled = false
-			if v.Policy == DispositionReject {
-				v.Disposition = DispositionQuarantine
-			} else {
-				v.Disposition = DispositionNone
-			}
+			v.Disposition = weaker(v.Policy)
 		}
 	}
 	return v
+}
+
+// weaker is the next weaker policy.
+func weaker(p Disposition) Disposition {
+	if p == DispositionReject {
+		return DispositionQuarantine
+	}
+	return DispositionNone
 }
 
 func tempOr(v Verdict, err error) Verdict {
@@ -285,7 +311,8 @@ func (w *walker) fetchUncached(domain string) (*record, error) {
 			continue
 		}
 		extra := extraTags(txt)
-		r := &record{domain: domain, rec: rec, psd: strings.ToLower(extra["psd"])}
+		r := &record{domain: domain, rec: rec, psd: strings.ToLower(extra["psd"]),
+			test: strings.EqualFold(extra["t"], "y")}
 		switch p := msgdmarc.Policy(strings.ToLower(extra["np"])); p {
 		case msgdmarc.PolicyNone, msgdmarc.PolicyQuarantine, msgdmarc.PolicyReject:
 			r.np = p

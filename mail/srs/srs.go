@@ -105,6 +105,9 @@ func (r *Rewriter) Forward(sender string, now time.Time) (string, error) {
 		return "", ErrBadSender
 	}
 	user, host := sender[:at], sender[at+1:]
+	if strings.ContainsAny(host, "= \t") {
+		return "", ErrBadSender // a domain never holds the field separator
+	}
 	if strings.EqualFold(host, r.Domain) {
 		return sender, nil
 	}
@@ -117,7 +120,7 @@ func (r *Rewriter) Forward(sender string, now time.Time) (string, error) {
 	}
 	if hasTag(user, "SRS1") {
 		fields := strings.SplitN(user[5:], "=", 3)
-		if len(fields) < 3 || fields[1] == "" {
+		if len(fields) < 3 || fields[1] == "" || fields[2] == "" {
 			return "", &SyntaxError{sender, "SRS1 address without forwarder and user"}
 		}
 		firstHost, rest := fields[1], fields[2]

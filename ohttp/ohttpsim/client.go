@@ -19,7 +19,7 @@ import (
 )
 
 type clientNode struct {
-	w       *world
+	w       *run
 	n       *sim.Node
 	addr    string
 	relay   string

@@ -7,15 +7,17 @@
 // Topology. Nodes client-1 … client-N (each its own IPv4/IPv6 address:
 // the client identity), relays (relay, relay-2, …: client i uses relay
 // (i-1) mod R + 1), gateways (gateway, gateway-2, …: relay j forwards to
-// gateway (j-1) mod G + 1) and one target. The relay node hosts
-// the Oblivious Relay Resource on port 80 and a key-configuration proxy
-// on port 8080: clients fetch and pin the gateway's keys (RFC 9540)
-// through the relay rather than from the gateway directly, because a
-// direct fetch would show the gateway every client's address next to the
-// moment it starts sending (RFC 9540 §6 recommends fetching through a
-// proxy). The gateway's keyring rotates on a virtual-time task
-// (MaybeRotate); retiring keys keep decrypting for a grace period and a
-// client whose key is refused refetches and retries once.
+// gateway (j-1) mod G + 1) and one target. The relay node hosts the
+// Oblivious Relay Resource behind the relay's mixer (ohttp.Mixer, knobs
+// batch, batch_timeout and delay) on port 80 and the key-configuration
+// proxy (ohttp.KeyProxy) on port 8080: clients fetch and pin the
+// gateway's keys (RFC 9540) through the relay rather than from the
+// gateway directly, because a direct fetch would show the gateway every
+// client's address next to the moment it starts sending (RFC 9540 §6).
+// The gateway's keyring rotates on ohttp.RunRotation (knobs rotate_every
+// and grace); retiring keys keep decrypting for a grace period and a
+// client whose key is refused refetches and retries once. The mixer, the
+// proxy and the rotation loop are the code `edgelab serve ohttp` runs.
 //
 // Views. Every handler and every client transport is wrapped so that what
 // a party receives — method or status, path, header values (split into
@@ -39,11 +41,14 @@
 //     requests to clients; its advantage is measured against relay
 //     batching and random delay.
 //
-// Seeded bugs (ohttp/bugs.go) are switched on through Options.Bugs;
-// Detect searches plans for one that catches a bug and shrinks it. On the
-// command line: `edgelab run --world ohttp` (properties 1 and 2),
-// `edgelab bugs --world ohttp` (detection table) and `edgelab
-// linkability --out DIR` (property 3's curve as CSV and SVG).
+// World (lab.go) is the world behind the sim/world interface: properties
+// 1 and 2 as its verdict, package ohttp's seeded bugs (switched on by
+// name) as its catalog, ohttp.spthy as its theory and property 3 as the
+// experiment "linkability". On the command line: `edgelab run --world
+// ohttp [--bug NAME]` (properties 1 and 2), `edgelab bugs --world ohttp`
+// (detection table, with sim/world's generic search and shrinker) and
+// `edgelab experiment ohttp linkability --out DIR` (property 3's curve as
+// CSV and SVG).
 //
 // Theory. The roles record the action facts of tamarin/theories/ohttp.spthy
 // (ohttp/facts.go); the tests replay every world trace as a run of that

@@ -27,7 +27,7 @@ func TestUnfinishedRequestsAreCountedAsSuch(t *testing.T) {
 		s.Sent != s.Answered+s.TimedOut+s.Mismatched+s.Failed+s.Unfinished() {
 		t.Fatalf("stats %+v, unfinished %d", s, s.Unfinished())
 	}
-	if !strings.Contains(r.Figures(), " unfinished=") || strings.Contains(r.Figures(), "lost=") {
+	if f := r.Figures().String(); !strings.Contains(f, " unfinished=") || strings.Contains(f, "lost=") {
 		t.Fatalf("figures %s", r.Figures())
 	}
 }

@@ -2,7 +2,7 @@ package ohttpsim
 
 // This file is property 3: how well a timing adversary that watches both
 // sides of the relay links requests to clients, against the relay's
-// batching and random delay (mixer.go, real relay behaviour in the run).
+// batching and random delay (ohttp.Mixer, the relay's own code).
 //
 // The adversary sees, from the trace's network events, each request's
 // arrival at the relay's port 80 with its sender, and each request's
@@ -15,6 +15,7 @@ package ohttpsim
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -106,11 +107,43 @@ func Link(r *Result) Linkage {
 	return l
 }
 
-// CurvePoint is the adversary's score at one mixing setting, over seeds.
+// CurvePoint is the adversary's score at one mixing setting, over seeds:
+// the pooled Linkage, and the spread of the per-seed figures.
 type CurvePoint struct {
 	Batch int
 	Delay time.Duration
+	// Clients and Requests (per client) are the workload; Seeds how many
+	// runs the point pools.
+	Clients, Requests, Seeds int
 	Linkage
+	// Advantage and Latency over the seeds, one run each.
+	AdvantageSpread, LatencySpread Spread
+}
+
+// Spread summarizes one figure over a point's seeds.
+type Spread struct {
+	Min, Max, SD float64 // SD is the sample standard deviation (0 for one seed)
+}
+
+func spreadOf(xs []float64) Spread {
+	if len(xs) == 0 {
+		return Spread{}
+	}
+	s := Spread{Min: xs[0], Max: xs[0]}
+	mean := 0.0
+	for _, x := range xs {
+		s.Min, s.Max = min(s.Min, x), max(s.Max, x)
+		mean += x
+	}
+	mean /= float64(len(xs))
+	if len(xs) > 1 {
+		v := 0.0
+		for _, x := range xs {
+			v += (x - mean) * (x - mean)
+		}
+		s.SD = math.Sqrt(v / float64(len(xs)-1))
+	}
+	return s
 }
 
 // CurveConfig is the experiment: the workload and the settings swept.
@@ -122,7 +155,7 @@ type CurveConfig struct {
 	Seeds             []uint64
 }
 
-// DefaultCurve is the experiment `edgelab linkability` runs: ten clients
+// DefaultCurve is the experiment `edgelab experiment ohttp linkability` runs: ten clients
 // at 100 requests per second in all, on a healthy network.
 func DefaultCurve() CurveConfig {
 	return CurveConfig{
@@ -138,8 +171,9 @@ func Curve(cc CurveConfig) ([]CurvePoint, error) {
 	var out []CurvePoint
 	for _, d := range cc.Delays {
 		for _, k := range cc.Batches {
-			p := CurvePoint{Batch: k, Delay: d}
+			p := CurvePoint{Batch: k, Delay: d, Clients: cc.Clients, Requests: cc.Requests, Seeds: len(cc.Seeds)}
 			var lat time.Duration
+			var advs, lats []float64
 			for _, seed := range cc.Seeds {
 				plan, err := sim.ParsePlan([]byte(fmt.Sprintf(
 					`{"knobs": {"clients": %d, "requests": %d, "rate": %g, "batch": %d, "delay": %q, "batch_timeout": "1s", "timeout": "5s"}}`,
@@ -152,6 +186,8 @@ func Curve(cc CurveConfig) ([]CurvePoint, error) {
 					return nil, err
 				}
 				l := Link(r)
+				advs = append(advs, l.Advantage)
+				lats = append(lats, msf(l.Latency))
 				p.Forwarded += l.Forwarded
 				p.Correct += l.Correct
 				p.Chance = l.Chance
@@ -162,22 +198,30 @@ func Curve(cc CurveConfig) ([]CurvePoint, error) {
 			}
 			p.Advantage = p.Accuracy - p.Chance
 			p.Latency = lat / time.Duration(len(cc.Seeds))
+			p.AdvantageSpread, p.LatencySpread = spreadOf(advs), spreadOf(lats)
 			out = append(out, p)
 		}
 	}
 	return out, nil
 }
 
-// CurveCSV renders the curve as CSV.
+// CurveCSV renders the curve as CSV: each row one mixing setting, with
+// the workload it ran (clients, requests per client, seeds), the pooled
+// score, and the per-seed spread of the advantage and the latency.
 func CurveCSV(pts []CurvePoint) string {
 	var b strings.Builder
-	b.WriteString("batch,delay_ms,forwarded,correct,accuracy,chance,advantage,mean_latency_ms\n")
+	b.WriteString("clients,requests,seeds,batch,delay_ms,forwarded,correct,accuracy,chance,advantage," +
+		"advantage_min,advantage_max,advantage_sd,mean_latency_ms,latency_min_ms,latency_max_ms,latency_sd_ms\n")
 	for _, p := range pts {
-		fmt.Fprintf(&b, "%d,%s,%d,%d,%.4f,%.4f,%.4f,%.2f\n", p.Batch, ms(p.Delay), p.Forwarded, p.Correct,
-			p.Accuracy, p.Chance, p.Advantage, float64(p.Latency)/float64(time.Millisecond))
+		a, l := p.AdvantageSpread, p.LatencySpread
+		fmt.Fprintf(&b, "%d,%d,%d,%d,%s,%d,%d,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.2f,%.2f,%.2f,%.2f\n",
+			p.Clients, p.Requests, p.Seeds, p.Batch, ms(p.Delay), p.Forwarded, p.Correct,
+			p.Accuracy, p.Chance, p.Advantage, a.Min, a.Max, a.SD, msf(p.Latency), l.Min, l.Max, l.SD)
 	}
 	return b.String()
 }
+
+func msf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func ms(d time.Duration) string {
 	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', -1, 64)

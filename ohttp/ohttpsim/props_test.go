@@ -4,39 +4,26 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/edgelab/edgelab/model"
 	"github.com/edgelab/edgelab/ohttp"
 	"github.com/edgelab/edgelab/sim"
 	"github.com/edgelab/edgelab/sim/simtest"
+	"github.com/edgelab/edgelab/sim/world"
 )
 
-// simWorld is the world as simtest runs it, with bugs switched on.
-func simWorld(bugs ohttp.Bugs) simtest.World[*Result] {
-	return simtest.World[*Result]{
-		Name: Name,
-		Run: func(seed uint64, plan *sim.Plan) (*Result, *model.Trace, error) {
-			r, err := Evaluate(seed, plan, Options{Bugs: bugs})
-			if err != nil {
-				return nil, nil, err
-			}
-			return r, r.Trace, nil
-		},
-	}
-}
-
-func holds(r *Result) error { return r.Err() }
+// withBug runs the world with one seeded bug switched on.
+func withBug(bug ohttp.Bug) world.Options { return world.Options{Bugs: []string{string(bug)}} }
 
 // Properties 1 and 2 hold on the correct code over drawn plans (faults
 // as a list, so a failure shrinks by deleting them).
 func TestPropertiesHoldOnCorrectCode(t *testing.T) {
-	simtest.Check(t, simWorld(nil), simtest.PlanGen(Name, GenOptions), holds)
+	simtest.Check(t, World{}, simtest.PlanGen(World{}, GenOptions), world.Options{})
 }
 
 // Every seeded bug is caught by some property, found and shrunk by rapid.
 func TestEverySeededBugIsCaught(t *testing.T) {
 	for _, bug := range ohttp.AllBugs() {
 		t.Run(string(bug), func(t *testing.T) {
-			f, err := simtest.Minimize(simWorld(ohttp.NewBugs(bug)), simtest.PlanGen(Name, GenOptions), holds,
+			f, err := simtest.Minimize(World{}, simtest.PlanGen(World{}, GenOptions), withBug(bug),
 				simtest.MinimizeOptions{Checks: 50})
 			if err != nil {
 				t.Fatal(err)
@@ -44,7 +31,7 @@ func TestEverySeededBugIsCaught(t *testing.T) {
 			if f == nil {
 				t.Fatalf("bug %s not caught in 50 plans", bug)
 			}
-			faults, ops := PlanSize(f.Plan)
+			faults, ops := world.Size(World{}, f.Plan)
 			t.Logf("caught: %s (shrunk to %d faults, %d requests)", f.Failure, faults, ops)
 		})
 	}
@@ -53,7 +40,7 @@ func TestEverySeededBugIsCaught(t *testing.T) {
 // The command line's search (no rapid) catches every bug too.
 func TestDetectCatchesEveryBug(t *testing.T) {
 	for _, bug := range ohttp.AllBugs() {
-		d, err := Detect(bug, 20)
+		d, err := world.Hunt(World{}, string(bug), 20)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,7 +48,8 @@ func TestDetectCatchesEveryBug(t *testing.T) {
 			t.Errorf("%s: not caught in %d plans", bug, d.Plans)
 			continue
 		}
-		t.Logf("%-24s %v after %d plans, %v; shrunk to %d faults %d requests in %d runs", bug, d.Properties, d.Plans, d.Wall.Round(1e6), d.Faults, d.Ops, d.ShrinkRuns)
+		faults, ops := world.Size(World{}, d.Shrunk.Plan)
+		t.Logf("%-24s %v after %d plans, %v; shrunk to %d faults %d requests in %d runs", bug, d.First.Properties(), d.Plans, d.Wall.Round(1e6), faults, ops, d.Shrunk.Runs)
 	}
 }
 

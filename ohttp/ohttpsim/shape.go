@@ -105,4 +105,5 @@ var Shape = sim.Shape{
 	},
 }
 
-func init() { sim.RegisterShape(Shape) }
+// GenOptions are the options property-test plans are drawn with.
+var GenOptions = sim.GenOptions{MaxFaults: 6}

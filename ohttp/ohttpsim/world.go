@@ -4,6 +4,7 @@ package ohttpsim
 // them, the workload scheduled at its virtual times, the plan's faults.
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
 	"time"
@@ -81,7 +82,7 @@ func Simulate(seed uint64, plan *sim.Plan, opts Options) (*Result, error) {
 		end += wl[len(wl)-1].At
 	}
 	s := sim.New(sim.Config{Seed: seed, Limit: end + 3*cfg.Timeout + 5*time.Second})
-	w := &world{s: s, cfg: cfg, seed: seed, bugs: opts.Bugs, res: &Result{
+	w := &run{s: s, cfg: cfg, seed: seed, bugs: opts.Bugs, res: &Result{
 		Seed: seed, Config: cfg, Bugs: opts.Bugs, Workload: wl, Addrs: map[string]string{},
 	}}
 	// Nodes first, then the plan (which sets their clocks), then the
@@ -117,8 +118,8 @@ func Simulate(seed uint64, plan *sim.Plan, opts Options) (*Result, error) {
 	return w.res, nil
 }
 
-// world is a run under construction.
-type world struct {
+// run is a run under construction.
+type run struct {
 	s       *sim.Sim
 	cfg     Config
 	seed    uint64
@@ -134,7 +135,7 @@ type world struct {
 
 // schedule starts each request of the workload at its time (or now, if
 // that has passed), in slot order.
-func (w *world) schedule() {
+func (w *run) schedule() {
 	for _, slot := range w.workload {
 		c := w.clients[slot.Client-1]
 		w.s.At(slot.At, func() { c.n.Go("request", func() { c.send(slot) }) })
@@ -145,7 +146,7 @@ func (w *world) schedule() {
 // symmetric run the workload waits for every client's: otherwise a
 // request would wait for its client's own fetch, whose timing depends on
 // which client it is, and swap equivalence would compare that instead.
-func (w *world) firstFetchDone(ok bool) {
+func (w *run) firstFetchDone(ok bool) {
 	if !ok {
 		w.res.KeyFetchFailed = true
 	}
@@ -155,7 +156,7 @@ func (w *world) firstFetchDone(ok bool) {
 	}
 }
 
-func (w *world) build(end time.Duration) error {
+func (w *run) build(end time.Duration) error {
 	target := w.s.Node(TargetNode)
 	targetAddr := target.Addr4().String()
 	w.rings = map[string]*ohttp.Keyring{}
@@ -181,7 +182,7 @@ func (w *world) build(end time.Duration) error {
 
 // buildGateway puts a gateway on gw: a keyring on the node's clock,
 // rotated by a task, and the Oblivious Gateway Resource.
-func (w *world) buildGateway(gw *sim.Node, targetAddr string, end time.Duration) error {
+func (w *run) buildGateway(gw *sim.Node, targetAddr string, end time.Duration) error {
 	genv := gw.Env()
 	key, err := ohttp.GenerateKey(genv.Rand(), 1, ohttp.KEMX25519HKDFSHA256,
 		[]ohttp.SymmetricSuite{{KDF: ohttp.KDFHKDFSHA256, AEAD: ohttp.AEADAES128GCM}})
@@ -208,16 +209,20 @@ func (w *world) buildGateway(gw *sim.Node, targetAddr string, end time.Duration)
 		Recorder: genv, Bugs: w.bugs,
 	}
 	gw.HostHTTP(80, observeHandler(genv, ohttp.LimitBodies(genv, ohttp.BodyLimits{}, gateway)))
-	gw.Start(func(env env.Env) { rotate(env, ring, w.cfg.RotateEvery, end, &w.res.Stats.Rotations) })
+	// The rotation loop stops at end on the node's clock, so the run can
+	// go quiescent.
+	gw.Start(func(e env.Env) {
+		ohttp.RunRotation(context.Background(), e, ring, sim.Epoch.Add(end), func() { w.res.Stats.Rotations++ })
+	})
 	return nil
 }
 
 // buildRelay puts the Oblivious Relay Resource, behind the mixer, and the
 // key proxy on a relay node; both talk to the relay's gateway.
-func (w *world) buildRelay(relay *sim.Node) {
+func (w *run) buildRelay(relay *sim.Node) {
 	renv := relay.Env()
-	mix := newMixer(renv, w.cfg)
-	relay.OnCrash(mix.reset)
+	mix := ohttp.NewMixer(renv, ohttp.MixConfig{Batch: w.cfg.Batch, BatchTimeout: w.cfg.BatchTimeout, Delay: w.cfg.Delay})
+	relay.OnCrash(mix.Reset)
 	gw := w.cfg.gatewayOf(relay.Name())
 	rl := &ohttp.Relay{
 		GatewayURL:  "http://" + gw + ohttp.WellKnownPath,
@@ -228,6 +233,6 @@ func (w *world) buildRelay(relay *sim.Node) {
 	}
 	// The body limits go outside the mixer: a request it holds is still a
 	// connection and a body some client can keep waiting.
-	relay.HostHTTP(80, observeHandler(renv, deadline(renv, relayDeadline, ohttp.LimitBodies(renv, ohttp.BodyLimits{}, mix.wrap(rl)))))
-	relay.HostHTTP(8080, observeHandler(renv, keyProxy(renv, "http://"+gw+ohttp.WellKnownPath)))
+	relay.HostHTTP(80, observeHandler(renv, deadline(renv, relayDeadline, ohttp.LimitBodies(renv, ohttp.BodyLimits{}, mix.Wrap(rl)))))
+	relay.HostHTTP(8080, observeHandler(renv, &ohttp.KeyProxy{Env: renv, GatewayKeysURL: "http://" + gw + ohttp.WellKnownPath, Transport: renv.Transport()}))
 }

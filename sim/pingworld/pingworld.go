@@ -19,6 +19,7 @@ import (
 	"github.com/edgelab/edgelab/model"
 	"github.com/edgelab/edgelab/sim"
 	"github.com/edgelab/edgelab/sim/env"
+	"github.com/edgelab/edgelab/sim/world"
 )
 
 // Name is the world's name in plans and on the command line.
@@ -135,17 +136,21 @@ func (r *Result) Check() error {
 }
 
 // Glossary says what each counter of Figures means, in its order.
-var Glossary = [][2]string{
-	{"sent", "pings the clients sent (clients x knob pings)"},
-	{"answered", "pings whose answer arrived before the client's timeout"},
-	{"timedout", "pings whose timeout passed first (lost, clogged, partitioned or slow)"},
-	{"failed", "pings that ended in any other error; Check requires none, and sent = answered + timedout + failed"},
-	{"served", "requests the servers handled (a duplicated request is served twice, so served can exceed sent)"},
+var Glossary = []world.Term{
+	{Name: "sent", Meaning: "pings the clients sent (clients x knob pings)"},
+	{Name: "answered", Meaning: "pings whose answer arrived before the client's timeout"},
+	{Name: "timedout", Meaning: "pings whose timeout passed first (lost, clogged, partitioned or slow)"},
+	{Name: "failed", Meaning: "pings that ended in any other error; Check requires none, and sent = answered + timedout + failed"},
+	{Name: "served", Meaning: "requests the servers handled (a duplicated request is served twice, so served can exceed sent)"},
 }
 
-// Figures is the one-line summary of the counts, in Glossary's order.
-func (r *Result) Figures() string {
-	return fmt.Sprintf("sent=%d answered=%d timedout=%d failed=%d served=%d", r.Sent, r.Answered, r.TimedOut, r.Failed, r.Served)
+// Figures are the counts, in a fixed order.
+func (r *Result) Figures() world.Figures {
+	return world.Figures{
+		{Name: "sent", Value: float64(r.Sent)}, {Name: "answered", Value: float64(r.Answered)},
+		{Name: "timedout", Value: float64(r.TimedOut)}, {Name: "failed", Value: float64(r.Failed)},
+		{Name: "served", Value: float64(r.Served)},
+	}
 }
 
 // Run runs the world with seed under plan (nil: no faults, the default

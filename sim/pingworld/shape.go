@@ -52,5 +52,3 @@ var Shape = sim.Shape{
 		return slices.DeleteFunc(nodes, func(n string) bool { return strings.HasPrefix(n, "client-") })
 	},
 }
-
-func init() { sim.RegisterShape(Shape) }

@@ -1,13 +1,15 @@
-// Package replay reads and writes replay files: a plan that made a world
-// fail, with the SHA-256 of the trace it produced and, optionally, the
-// failure in words. `edgelab replay FILE` reruns the plan and compares the
-// trace hash, so a replay file is both a reproducer and a determinism
-// check.
+// Package replay reads and writes replay files: everything that decides a
+// run of a world — the world, the seed, the plan and the run's options
+// (the seeded bugs switched on) — with the SHA-256 of the trace it
+// produced and, optionally, the failure in words. `edgelab replay FILE`
+// reruns it and compares the trace hash, so a replay file is both a
+// self-contained reproducer and a determinism check.
 //
 // The format is one JSON object:
 //
 //	{
 //	  "plan": { ... a sim.Plan, with "world" and "seed" set ... },
+//	  "options": {"bugs": ["relay-forwards-xff"]},   (optional)
 //	  "trace_sha256": "64 lowercase hex digits",
 //	  "failure": "one line, optional"
 //	}
@@ -25,12 +27,15 @@ import (
 	"strconv"
 
 	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/world"
 )
 
 // File is a replay file's content.
 type File struct {
 	// Plan is what to run; it names the world and the seed.
 	Plan *sim.Plan
+	// Options are the run's options beyond the plan.
+	Options world.Options
 	// TraceSHA256 is the hex SHA-256 of the trace the plan produced.
 	TraceSHA256 string
 	// Failure says what went wrong, if anything was recorded.
@@ -39,6 +44,7 @@ type File struct {
 
 type wire struct {
 	Plan        json.RawMessage `json:"plan"`
+	Options     *world.Options  `json:"options,omitempty"`
 	TraceSHA256 string          `json:"trace_sha256"`
 	Failure     string          `json:"failure,omitempty"`
 }
@@ -53,7 +59,11 @@ func (f *File) Marshal() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("replay: encoding the plan: %w", err)
 	}
-	b, err := json.MarshalIndent(wire{Plan: plan, TraceSHA256: f.TraceSHA256, Failure: f.Failure}, "", "  ")
+	wf := wire{Plan: plan, TraceSHA256: f.TraceSHA256, Failure: f.Failure}
+	if len(f.Options.Bugs) > 0 {
+		wf.Options = &f.Options
+	}
+	b, err := json.MarshalIndent(wf, "", "  ")
 	if err != nil {
 		return nil, err
 	}
@@ -68,6 +78,11 @@ func (f *File) check() error {
 		return errors.New("replay: plan.world: missing")
 	case f.Plan.Seed == nil:
 		return errors.New("replay: plan.seed: missing")
+	}
+	for _, b := range f.Options.Bugs {
+		if b == "" {
+			return errors.New("replay: options.bugs: empty bug name")
+		}
 	}
 	if b, err := hex.DecodeString(f.TraceSHA256); err != nil || len(b) != 32 || hex.EncodeToString(b) != f.TraceSHA256 {
 		return fmt.Errorf("replay: trace_sha256: want 64 lowercase hex digits, got %q", f.TraceSHA256)
@@ -95,6 +110,9 @@ func Parse(data []byte) (*File, error) {
 		return nil, fmt.Errorf("replay: %w", err)
 	}
 	f := &File{Plan: p, TraceSHA256: w.TraceSHA256, Failure: w.Failure}
+	if w.Options != nil {
+		f.Options = *w.Options
+	}
 	if err := f.check(); err != nil {
 		return nil, err
 	}
@@ -104,6 +122,19 @@ func Parse(data []byte) (*File, error) {
 func oneLine(err error) string {
 	b := []byte(err.Error())
 	return string(bytes.ReplaceAll(b, []byte("\n"), []byte(" ")))
+}
+
+// Run reruns f in w (the world f's plan names) and returns the outcome
+// and whether its trace hash matches the recorded one.
+func (f *File) Run(w world.World) (o *world.Outcome, matches bool, err error) {
+	if f.Plan.World != w.Name() {
+		return nil, false, fmt.Errorf("replay: plan for world %s, not %s", f.Plan.World, w.Name())
+	}
+	o, err = w.Run(*f.Plan.Seed, f.Plan, f.Options)
+	if err != nil {
+		return nil, false, err
+	}
+	return o, o.Trace.HashHex() == f.TraceSHA256, nil
 }
 
 // Read reads and parses the replay file at path.

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/world"
 )
 
 var hash = strings.Repeat("ab", 32)
@@ -44,6 +45,31 @@ func TestWriteReadRoundTrip(t *testing.T) {
 	}
 	if filepath.Base(path) != "edgelab-fail-ping-7.json" {
 		t.Fatal(path)
+	}
+}
+
+// The options a run had (its seeded bugs) survive the file, so a replay
+// reruns exactly what failed.
+func TestOptionsRoundTrip(t *testing.T) {
+	f := &File{Plan: plan(t, `{"world": "ohttp", "seed": 3}`), Options: world.Options{Bugs: []string{"relay-forwards-xff"}}, TraceSHA256: hash}
+	b, err := f.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"options": {`) {
+		t.Fatalf("no options in\n%s", b)
+	}
+	g, err := Parse(b)
+	if err != nil || len(g.Options.Bugs) != 1 || g.Options.Bugs[0] != "relay-forwards-xff" {
+		t.Fatalf("%+v %v", g, err)
+	}
+	// No options, no options field: files of runs without bugs read as before.
+	f.Options = world.Options{}
+	if b, _ := f.Marshal(); strings.Contains(string(b), "options") {
+		t.Fatalf("empty options written:\n%s", b)
+	}
+	if _, err := Parse([]byte(`{"plan": {"world": "ping", "seed": 1}, "options": {"bug": ["x"]}, "trace_sha256": "` + hash + `"}`)); err == nil || !strings.Contains(err.Error(), "unknown field") {
+		t.Fatalf("misspelt option: %v", err)
 	}
 }
 

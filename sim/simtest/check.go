@@ -17,48 +17,43 @@ import (
 	"github.com/edgelab/edgelab/model"
 	"github.com/edgelab/edgelab/sim"
 	"github.com/edgelab/edgelab/sim/replay"
+	"github.com/edgelab/edgelab/sim/world"
 )
 
-// World runs a world under a plan. R is whatever the property inspects
-// (the world's result type).
-type World[R any] struct {
-	// Name is the world's name; it names saved files.
-	Name string
-	// Run runs the world with seed under plan. It returns the trace even
-	// when the property will fail; an error means the run itself broke
-	// (an invalid plan, a panicking task) and also fails the property.
-	Run func(seed uint64, plan *sim.Plan) (R, *model.Trace, error)
-}
-
-// Failure is a plan that failed a property.
+// Failure is a plan that failed a world's properties.
 type Failure struct {
-	Plan        *sim.Plan
+	Plan *sim.Plan
+	// Options are the options the world ran with (its seeded bugs).
+	Options     world.Options
 	TraceSHA256 string
-	// Failure is the property's error (or the run's) in one line.
+	// Failure is the first violated property (or the run's error) in one
+	// line.
 	Failure string
+	// Outcome is the failing run's, nil if the run broke.
+	Outcome *world.Outcome
 }
 
 // ReplayFile returns the failure as a replay file.
 func (f *Failure) ReplayFile() *replay.File {
-	return &replay.File{Plan: f.Plan, TraceSHA256: f.TraceSHA256, Failure: f.Failure}
+	return &replay.File{Plan: f.Plan, Options: f.Options, TraceSHA256: f.TraceSHA256, Failure: f.Failure}
 }
 
-// try runs w under p and returns nil if prop holds.
-func try[R any](w World[R], p *sim.Plan, prop func(R) error) *Failure {
+// try runs w under p with opts and returns nil if every property holds.
+func try(w world.World, p *sim.Plan, opts world.Options) *Failure {
 	var seed uint64
 	if p.Seed != nil {
 		seed = *p.Seed
 	}
-	r, tr, err := w.Run(seed, p)
-	if tr == nil {
-		tr = &model.Trace{}
-	}
-	f := &Failure{Plan: p, TraceSHA256: tr.HashHex()}
-	if err != nil {
+	o, err := w.Run(seed, p, opts)
+	f := &Failure{Plan: p, Options: opts, Outcome: o}
+	switch {
+	case err != nil:
 		f.Failure = "run: " + err.Error()
-	} else if perr := prop(r); perr != nil {
-		f.Failure = perr.Error()
-	} else {
+		f.TraceSHA256 = (&model.Trace{}).HashHex()
+	case !o.Pass():
+		f.Failure = o.Why()
+		f.TraceSHA256 = o.Trace.HashHex()
+	default:
 		return nil
 	}
 	f.Failure = strings.ReplaceAll(f.Failure, "\n", " ")
@@ -74,12 +69,14 @@ func FailuresDir() string {
 	return filepath.Join("testdata", "failures")
 }
 
-// Check runs prop over plans drawn by gen. If rapid finds a failing plan,
-// the test fails as rapid.Check fails it, and the minimal plan is written
-// as a replay file to FailuresDir()/<world>-<test>.json, with the
-// `edgelab replay` command that reruns it in the test log (for worlds the
-// edgelab command knows; Replay reruns it from a test for any world).
-func Check[R any](t *testing.T, w World[R], gen *rapid.Generator[*sim.Plan], prop func(R) error) {
+// Check runs w with opts over plans drawn by gen; a plan fails if the
+// world reports a violated property (or the run breaks). If rapid finds a
+// failing plan, the test fails as rapid.Check fails it, and the minimal
+// plan is written as a replay file (with opts, so it is self-contained)
+// to FailuresDir()/<world>-<test>.json, with the `edgelab replay` command
+// that reruns it in the test log (for worlds the edgelab command knows;
+// Replay reruns it from a test for any world).
+func Check(t *testing.T, w world.World, gen *rapid.Generator[*sim.Plan], opts world.Options) {
 	t.Helper()
 	var last *Failure
 	// rapid.Check ends a failed test with FailNow, so the file is written
@@ -88,7 +85,7 @@ func Check[R any](t *testing.T, w World[R], gen *rapid.Generator[*sim.Plan], pro
 		if last == nil || !t.Failed() {
 			return
 		}
-		path, err := Save(FailuresDir(), w.Name+"-"+safeName(t.Name())+".json", last)
+		path, err := Save(FailuresDir(), w.Name()+"-"+safeName(t.Name())+".json", last)
 		if err != nil {
 			t.Logf("simtest: could not save the failing plan: %v", err)
 			return
@@ -97,7 +94,7 @@ func Check[R any](t *testing.T, w World[R], gen *rapid.Generator[*sim.Plan], pro
 	})
 	rapid.Check(t, func(rt *rapid.T) {
 		p := gen.Draw(rt, "plan")
-		if f := try(w, p, prop); f != nil {
+		if f := try(w, p, opts); f != nil {
 			last = f
 			rt.Fatal(f.Failure)
 		}
@@ -118,27 +115,24 @@ func Save(dir, name string, f *Failure) (string, error) {
 	return path, replay.Write(path, f.ReplayFile())
 }
 
-// Replay reruns the replay file at path in w and fails t unless the trace
-// hash matches the recorded one. It returns prop's verdict on the rerun
-// (nil if the property now holds), so a regression test can assert that a
+// Replay reruns the replay file at path in w, with the options it
+// records, and fails t unless the trace hash matches the recorded one. It
+// returns the rerun's outcome, so a regression test can assert that a
 // once-failing plan passes after the fix.
-func Replay[R any](t testing.TB, w World[R], path string, prop func(R) error) error {
+func Replay(t testing.TB, w world.World, path string) *world.Outcome {
 	t.Helper()
 	rf, err := replay.Read(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rf.Plan.World != w.Name {
-		t.Fatalf("%s: plan for world %s, not %s", path, rf.Plan.World, w.Name)
-	}
-	r, tr, err := w.Run(*rf.Plan.Seed, rf.Plan)
+	o, matches, err := rf.Run(w)
 	if err != nil {
-		return err
+		t.Fatalf("%s: %v", path, err)
 	}
-	if got := tr.HashHex(); got != rf.TraceSHA256 {
-		t.Errorf("%s: trace sha256 %s, recorded %s", path, got, rf.TraceSHA256)
+	if !matches {
+		t.Errorf("%s: trace sha256 %s, recorded %s", path, o.Trace.HashHex(), rf.TraceSHA256)
 	}
-	return prop(r)
+	return o
 }
 
 // safeName turns a test name into a file name.

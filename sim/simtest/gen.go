@@ -1,9 +1,10 @@
 // Package simtest is the bridge between the simulator and property tests
 // with pgregory.net/rapid: generators that draw plans (and shrink them by
 // deleting faults and operations and quieting the network), Check, which
-// runs a property over drawn plans and saves the minimal failing plan as a
-// replay file, and Minimize, which does the same search without failing
-// the calling test and returns the minimal plan for inspection.
+// runs a world (sim/world) over drawn plans and saves the minimal plan that
+// breaks one of its properties as a replay file, Minimize, which does the
+// same search without failing the calling test and returns the minimal
+// plan for inspection, and Replay, which reruns a saved file.
 //
 // It lives apart from package sim because rapid imports "testing" and
 // registers command-line flags: service binaries that import sim for its
@@ -14,19 +15,15 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/world"
 )
 
-// PlanGen draws plans for a world whose shape is registered with
-// sim.RegisterShape. It panics if the world has none (a bug in the test).
-func PlanGen(world string, opts sim.GenOptions) *rapid.Generator[*sim.Plan] {
-	shape, err := sim.LookupShape(world)
-	if err != nil {
-		panic(err)
-	}
-	return ShapeGen(shape, opts)
+// PlanGen draws plans for w, from its shape.
+func PlanGen(w world.World, opts sim.GenOptions) *rapid.Generator[*sim.Plan] {
+	return ShapeGen(w.Shape(), opts)
 }
 
-// ShapeGen draws plans for shape, registered or not.
+// ShapeGen draws plans for shape.
 func ShapeGen(shape sim.Shape, opts sim.GenOptions) *rapid.Generator[*sim.Plan] {
 	return rapid.Custom(func(t *rapid.T) *sim.Plan {
 		return sim.DrawPlan(Drawer(t), shape, opts)

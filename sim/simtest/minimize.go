@@ -21,16 +21,19 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"testing"
 
 	"pgregory.net/rapid"
 
 	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/world"
 )
 
 // MinimizeOptions tune Minimize.
 type MinimizeOptions struct {
 	// Checks is how many plans rapid tries before giving up; zero means
-	// 200. (Under -short rapid divides it by 5.)
+	// 200. It is the number tried under -short too: a search's budget
+	// decides what it can find, so Minimize undoes rapid's division by 5.
 	Checks int
 	// Seed is rapid's seed, for a reproducible search; zero means 1.
 	Seed uint64
@@ -38,11 +41,11 @@ type MinimizeOptions struct {
 
 var minimizeMu sync.Mutex
 
-// Minimize searches plans drawn by gen for one that fails prop, shrinks it
-// and returns it; nil if every plan tried passed. The error reports a
-// search that could not run (rapid rejected too many draws, a flaky
-// failure) with rapid's own words.
-func Minimize[R any](w World[R], gen *rapid.Generator[*sim.Plan], prop func(R) error, opts MinimizeOptions) (*Failure, error) {
+// Minimize searches plans drawn by gen for one that fails in w with
+// wopts, shrinks it and returns it; nil if every plan tried passed. The
+// error reports a search that could not run (rapid rejected too many
+// draws, a flaky failure) with rapid's own words.
+func Minimize(w world.World, gen *rapid.Generator[*sim.Plan], wopts world.Options, opts MinimizeOptions) (*Failure, error) {
 	minimizeMu.Lock()
 	defer minimizeMu.Unlock()
 	if opts.Checks == 0 {
@@ -51,8 +54,12 @@ func Minimize[R any](w World[R], gen *rapid.Generator[*sim.Plan], prop func(R) e
 	if opts.Seed == 0 {
 		opts.Seed = 1
 	}
+	checks := opts.Checks
+	if testing.Short() {
+		checks *= 5
+	}
 	restore, err := setRapidFlags(map[string]string{
-		"rapid.checks":     strconv.Itoa(opts.Checks),
+		"rapid.checks":     strconv.Itoa(checks),
 		"rapid.seed":       strconv.FormatUint(opts.Seed, 10),
 		"rapid.nofailfile": "true",
 		"rapid.failfile":   "",
@@ -62,11 +69,11 @@ func Minimize[R any](w World[R], gen *rapid.Generator[*sim.Plan], prop func(R) e
 	}
 	defer restore()
 
-	rec := &recorder{name: "simtest.Minimize/" + w.Name}
+	rec := &recorder{name: "simtest.Minimize/" + w.Name()}
 	var last *Failure
 	rapid.Check(rec, func(rt *rapid.T) {
 		p := gen.Draw(rt, "plan")
-		if f := try(w, p, prop); f != nil {
+		if f := try(w, p, wopts); f != nil {
 			last = f
 			rt.Fatal(f.Failure)
 		}
@@ -78,7 +85,7 @@ func Minimize[R any](w World[R], gen *rapid.Generator[*sim.Plan], prop func(R) e
 		return nil, fmt.Errorf("simtest: rapid failed without a failing plan: %s", rec.errors())
 	}
 	// Belt and braces: the plan must fail on its own.
-	if try(w, last.Plan, prop) == nil {
+	if try(w, last.Plan, wopts) == nil {
 		return nil, fmt.Errorf("simtest: the minimal plan passes when rerun (a nondeterministic world?): %s", rec.errors())
 	}
 	return last, nil

@@ -10,20 +10,13 @@ import (
 
 	"pgregory.net/rapid"
 
-	"github.com/edgelab/edgelab/model"
 	"github.com/edgelab/edgelab/sim"
 	"github.com/edgelab/edgelab/sim/replay"
 	"github.com/edgelab/edgelab/sim/simtest"
+	"github.com/edgelab/edgelab/sim/world"
 )
 
-func toyWorld(fixed bool) simtest.World[*toyResult] {
-	return simtest.World[*toyResult]{
-		Name: "toykv",
-		Run: func(seed uint64, p *sim.Plan) (*toyResult, *model.Trace, error) {
-			return runToy(seed, p, fixed)
-		},
-	}
-}
+func toyWorld(fixed bool) world.World { return toy{fixed: fixed} }
 
 // TestShrinkToyToOneCrash is the acceptance test: plans with many random
 // faults of every kind and a noisy network catch the ack-before-sync bug,
@@ -31,7 +24,7 @@ func toyWorld(fixed bool) simtest.World[*toyResult] {
 // server, on a quiet network, with the smallest workload.
 func TestShrinkToyToOneCrash(t *testing.T) {
 	gen := simtest.ShapeGen(toyShape, sim.GenOptions{MaxFaults: 12})
-	f, err := simtest.Minimize(toyWorld(false), gen, ackedAreDurable, simtest.MinimizeOptions{Checks: 500})
+	f, err := simtest.Minimize(toyWorld(false), gen, world.Options{}, simtest.MinimizeOptions{Checks: 500})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +54,7 @@ func TestShrinkToyToOneCrash(t *testing.T) {
 // the fixed service (sync, then ack) survives the same plans.
 func TestShrinkFixedToyPasses(t *testing.T) {
 	gen := simtest.ShapeGen(toyShape, sim.GenOptions{MaxFaults: 12})
-	f, err := simtest.Minimize(toyWorld(true), gen, ackedAreDurable, simtest.MinimizeOptions{Checks: 100})
+	f, err := simtest.Minimize(toyWorld(true), gen, world.Options{}, simtest.MinimizeOptions{Checks: 100})
 	if err != nil || f != nil {
 		t.Fatalf("fixed toy: failure %+v, err %v", f, err)
 	}
@@ -69,7 +62,7 @@ func TestShrinkFixedToyPasses(t *testing.T) {
 
 // TestGenCheckPassesOnFixedToy runs Check on a property that holds.
 func TestGenCheckPassesOnFixedToy(t *testing.T) {
-	simtest.Check(t, toyWorld(true), simtest.ShapeGen(toyShape, sim.GenOptions{}), ackedAreDurable)
+	simtest.Check(t, toyWorld(true), simtest.ShapeGen(toyShape, sim.GenOptions{}), world.Options{})
 }
 
 // TestShrinkCheckSavesReplayFile runs a failing Check in a child test
@@ -78,7 +71,7 @@ func TestGenCheckPassesOnFixedToy(t *testing.T) {
 // the log.
 func TestShrinkCheckSavesReplayFile(t *testing.T) {
 	if os.Getenv("SIMTEST_CHILD") == "1" {
-		simtest.Check(t, toyWorld(false), simtest.ShapeGen(toyShape, sim.GenOptions{}), ackedAreDurable)
+		simtest.Check(t, toyWorld(false), simtest.ShapeGen(toyShape, sim.GenOptions{}), world.Options{})
 		return
 	}
 	if testing.Short() {
@@ -103,7 +96,7 @@ func TestShrinkCheckSavesReplayFile(t *testing.T) {
 		t.Fatalf("replay file: %+v failure %q", rf.Plan, rf.Failure)
 	}
 	// The file reproduces: same trace (Replay checks), same failure.
-	if err := simtest.Replay(t, toyWorld(false), path, ackedAreDurable); err == nil {
+	if o := simtest.Replay(t, toyWorld(false), path); o.Pass() {
 		t.Fatal("replayed plan passes")
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/edgelab/edgelab/model"
 	"github.com/edgelab/edgelab/sim"
 	"github.com/edgelab/edgelab/sim/env"
+	"github.com/edgelab/edgelab/sim/world"
 )
 
 const (
@@ -37,6 +38,30 @@ var toyShape = sim.Shape{
 		n, _ := p.KnobInt("writes", 1)
 		return time.Duration(n+1) * toyInterval
 	},
+}
+
+// toy is the toy as a world; fixed makes the server sync before it acks.
+type toy struct{ fixed bool }
+
+func (toy) Name() string           { return toyShape.World }
+func (toy) Summary() string        { return "a key-value store that acknowledges before it syncs" }
+func (toy) DefaultSeed() uint64    { return 1 }
+func (toy) DefaultPlan() *sim.Plan { return nil }
+func (toy) Shape() sim.Shape       { return toyShape }
+
+func (t toy) Run(seed uint64, plan *sim.Plan, opts world.Options) (*world.Outcome, error) {
+	if err := world.CheckBugs(t, opts); err != nil {
+		return nil, err
+	}
+	r, tr, err := runToy(seed, plan, t.fixed)
+	if err != nil {
+		return nil, err
+	}
+	o := &world.Outcome{Trace: tr, Figures: world.Figures{{Name: "acked", Value: float64(len(r.acked))}}}
+	if err := ackedAreDurable(r); err != nil {
+		o.Violations = []world.Violation{{Property: "durable", Message: err.Error()}}
+	}
+	return o, nil
 }
 
 // toyResult is what the property looks at.

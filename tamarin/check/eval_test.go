@@ -143,14 +143,12 @@ func TestBuiltinConfigsNameRealCompromiseFacts(t *testing.T) {
 	if _, ok := Configs[th.Name]; !ok {
 		t.Fatalf("no built-in config for %s", th.Name)
 	}
-	// A theory without an entry gets parties by name.
+	// A theory without an entry gets the network alone: no party is
+	// guessed from rule names.
 	cfg := ConfigFor(parse(t, `theory Other begin
 rule A: [ ] --[ RevealGatewayKey('g'), RevealRelay() ]-> [ ]
 end`))
-	if got := cfg.Parties["gateway"].Compromise; len(got) != 1 || got[0] != "RevealGatewayKey" {
-		t.Errorf("gateway: %v", got)
-	}
-	if got := cfg.PartyNames(); strings.Join(got, ",") != "gateway,network,relay,target" {
+	if got := cfg.PartyNames(); strings.Join(got, ",") != "network" || !cfg.Parties["network"].Wire {
 		t.Errorf("parties %v", got)
 	}
 	if _, err := ParseConfigs([]byte(`{"T": {"parties": {"p": {"nodes": ["["]}}}}`)); err == nil {

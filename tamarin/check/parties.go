@@ -79,32 +79,20 @@ func ParseConfigs(b []byte) (map[string]Config, error) {
 	return m, nil
 }
 
-// compromisePrefixes mark action facts as compromise facts in a theory
-// without a table entry.
+// compromisePrefixes mark action facts as compromise facts whether or not
+// a party's table entry lists them.
 var compromisePrefixes = []string{"Reveal", "Compromise", "Corrupt", "Leak"}
 
-// ConfigFor returns the built-in Config of th, or a default: parties relay,
-// gateway and target (nodes named like them) and network, each party
-// compromised by the theory's Reveal*/Compromise*/Corrupt*/Leak* facts
-// that mention its name, and every such fact marked as compromise.
+// ConfigFor returns the built-in Config of th, or, for a theory without
+// one, the only party every theory has: the network, a passive tap on the
+// wire that also holds what the run sent to the network. Which nodes are
+// which party is the theory's to say, in its table; the checker guesses
+// no names.
 func ConfigFor(th *spthy.Theory) Config {
 	if c, ok := Configs[th.Name]; ok {
 		return c
 	}
-	acts := actionNames(th)
-	c := Config{Parties: map[string]PartySpec{}}
-	for _, p := range []string{"relay", "gateway", "target"} {
-		spec := PartySpec{Nodes: []string{p, p + "-*"}, Network: true}
-		title := strings.ToUpper(p[:1]) + p[1:]
-		for _, a := range acts {
-			if isCompromiseName(a) && strings.Contains(a, title) {
-				spec.Compromise = append(spec.Compromise, a)
-			}
-		}
-		c.Parties[p] = spec
-	}
-	c.Parties["network"] = PartySpec{Wire: true, Network: true}
-	return c
+	return Config{Parties: map[string]PartySpec{"network": {Wire: true, Network: true}}}
 }
 
 func isCompromiseName(name string) bool {
