@@ -67,7 +67,11 @@ type world struct {
 const msgText = "From: Sender <s@sender.example>\r\nTo: alice@ours.example\r\nSubject: hello\r\n" +
 	"Date: Thu, 3 Dec 2026 10:00:00 +0000\r\nMessage-ID: <1@sender.example>\r\n\r\nhi there\r\n.dot line\r\n"
 
-func newWorld(t *testing.T, mode router.Mode, workers map[string]worker.Worker) *world {
+func newWorld(t testing.TB, mode router.Mode, workers map[string]worker.Worker) *world {
+	return newWorldSpool(t, mode, workers, spool.Options{})
+}
+
+func newWorldSpool(t testing.TB, mode router.Mode, workers map[string]worker.Worker, so spool.Options) *world {
 	w := &world{zone: zonedns.New(), facts: &facts{}}
 	w.sink = gosmtptest.StartSink(t, "tcp4", "127.0.0.1:0")
 	z := w.zone
@@ -100,7 +104,7 @@ func newWorld(t *testing.T, mode router.Mode, workers map[string]worker.Worker) 
 	w.log = activity.New(nil, 100)
 	parts := router.Parts{Table: tab, Deliverer: dlv, Log: w.log, Workers: workers}
 	if mode == router.Store {
-		w.sp, _, _, err = spool.Open(w.env, "spool", spool.Options{})
+		w.sp, _, _, err = spool.Open(w.env, "spool", so)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -111,7 +115,7 @@ func newWorld(t *testing.T, mode router.Mode, workers map[string]worker.Worker) 
 	r := router.New(w.env, router.Config{Hostname: "mx.ours.example", Mode: mode,
 		SRS:  &srs.Rewriter{Domain: "ours.example", Secrets: [][]byte{[]byte("k")}},
 		DKIM: &dkim.Signer{Domain: "ours.example", Selector: "s1", Key: priv}, WorkerTimeout: 200 * time.Millisecond}, parts)
-	srv := &smtp.Server{Env: w.env, Backend: r, Config: smtp.ServerConfig{Hostname: "mx.ours.example"}}
+	srv := &smtp.Server{Env: w.env, Backend: r, Config: smtp.ServerConfig{Hostname: "mx.ours.example"}, MaxConnsPerIP: 64}
 	l, err := w.env.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
