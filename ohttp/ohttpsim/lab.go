@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/edgelab/edgelab/internal/atomicfile"
 	"github.com/edgelab/edgelab/ohttp"
 	"github.com/edgelab/edgelab/sim"
 	"github.com/edgelab/edgelab/sim/world"
@@ -128,7 +129,7 @@ func bindLinkability(fs *flag.FlagSet) func(dir string, stdout io.Writer) error 
 			return err
 		}
 		for _, f := range []struct{ name, body string }{{"linkability.csv", csv}, {"linkability.svg", CurveSVG(pts)}} {
-			if err := os.WriteFile(filepath.Join(dir, f.name), []byte(f.body), 0o644); err != nil {
+			if err := atomicfile.WriteFile(filepath.Join(dir, f.name), []byte(f.body)); err != nil {
 				return err
 			}
 		}
