@@ -1,13 +1,11 @@
 package cache
 
-import "strings"
+import "github.com/edgelab/edgelab/cache/control"
 
-// ControlPrefix starts the name of every internal control field tiers
-// exchange. Such fields are removed from what reaches the origin or a
-// client and are never stored.
-const ControlPrefix = "Edgelab-Ctl-"
+// isInternal reports whether a field is a control field: such fields never
+// reach the origin or a client and are never stored.
+func isInternal(name string) bool { return control.IsInternal(name) }
 
-// isInternal reports whether a canonical field name is a control field.
-func isInternal(name string) bool {
-	return len(name) >= len(ControlPrefix) && strings.EqualFold(name[:len(ControlPrefix)], ControlPrefix)
-}
+// IsControlField reports whether a field name is one of the tiers' internal
+// control fields.
+func IsControlField(name string) bool { return control.IsInternal(name) }

@@ -143,3 +143,8 @@ func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }
 func mustRequest(method, target string) *http.Request {
 	return httptest.NewRequest(method, target, nil)
 }
+
+// Resolver knows the test origin's name only.
+func (e *testEnv) Resolver() env.Resolver {
+	return &zoneResolver{hosts: map[string][]string{"origin.test": {"192.0.2.1"}}}
+}

@@ -29,15 +29,24 @@ const (
 	FactCacheBypass = "CacheBypass"
 	// CacheError(T, K, S): 3 — tier T generated error S itself.
 	FactCacheError = "CacheError"
+	// CacheFailover(T, K, P): 3 — parent P ($P) did not answer tier T
+	// for K; the next owner (or the origin) is tried.
+	FactCacheFailover = "CacheFailover"
+	// CachePurge(T, kind, value, N): 4 — tier T purged N objects by kind
+	// ('url', 'prefix', 'tag', 'all').
+	FactCachePurge = "CachePurge"
 )
 
 // FactArity maps each fact name to its number of arguments.
 var FactArity = map[string]int{
 	FactCacheHit: 2, FactCacheMiss: 2, FactCacheStore: 3, FactCacheRevalidate: 3,
 	FactCacheServeStale: 2, FactCacheInvalidate: 2, FactCacheBypass: 2, FactCacheError: 3,
+	FactCacheFailover: 3, FactCachePurge: 4,
 }
 
 func tierTerm(name string) model.Term { return model.NewPub(name) }
 func keyTerm(key string) model.Term   { return model.NewConst(key) }
 
 func statusTerm(code int) model.Term { return model.NewConst(strconv.Itoa(code)) }
+
+func pubTerm(name string) model.Term { return model.NewPub(name) }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/edgelab/edgelab/cache/cachecontrol"
 	"github.com/edgelab/edgelab/cache/cachekey"
+	"github.com/edgelab/edgelab/cache/control"
 	"github.com/edgelab/edgelab/cache/freshness"
 	"github.com/edgelab/edgelab/cache/status"
 	"github.com/edgelab/edgelab/cache/store"
@@ -55,6 +56,25 @@ type Config struct {
 	// NegativeTTL, if positive, is how long an error the tier generated
 	// itself (502, 504) is stored; zero stores none.
 	NegativeTTL time.Duration
+
+	// Parents are the upper tiers misses go to (none: the origin).
+	Parents []*url.URL
+	// HashParents picks each key's parent by rendezvous hashing (the
+	// generic topology); otherwise parents are tried in order.
+	HashParents bool
+	// DirectToOrigin lets a tier whose parents are all unreachable go to
+	// the origin itself.
+	DirectToOrigin bool
+	// Upper makes this an upper (or hub) tier: every request must carry a
+	// control context authenticated under ControlKey, and names the origin.
+	Upper bool
+	// ControlKey is the deployment's key for control contexts.
+	ControlKey []byte
+	// Zone and Route describe this lower tier's zone in the control
+	// context it attaches.
+	Zone, Route string
+	// Tracer, if set, receives a read-only span of every request.
+	Tracer Tracer
 }
 
 // Tier is one cache tier. It is safe for concurrent use.
@@ -73,8 +93,11 @@ func New(cfg Config) (*Tier, error) {
 	if cfg.Env == nil {
 		return nil, errors.New("cache: Config.Env is required")
 	}
-	if cfg.Origin == nil || cfg.Origin.Host == "" {
+	if !cfg.Upper && (cfg.Origin == nil || cfg.Origin.Host == "") {
 		return nil, errors.New("cache: Config.Origin needs a scheme and host")
+	}
+	if (cfg.Upper || len(cfg.Parents) > 0) && len(cfg.ControlKey) < 16 {
+		return nil, errors.New("cache: tiers need a ControlKey of at least 16 bytes")
 	}
 	if cfg.Name == "" {
 		cfg.Name = cfg.Env.Node()
@@ -115,14 +138,41 @@ type exchange struct {
 	member  status.Member
 	cc      cachecontrol.Directives // the request's directives
 	noCache bool                    // request no-cache (or Pragma)
+	ctl     *control.Context        // the control context received (upper tiers)
+	trace   traceIDs
+	// upstreamStatus is the Cache-Status of an upstream 304 or error this
+	// tier answered from its store, so the chain keeps the upstream's
+	// member.
+	upstreamStatus []string
 }
 
 func (t *Tier) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x := &exchange{t: t, w: w, r: r, key: cachekey.Request(r), member: status.Member{Cache: t.name}}
+	if t.cfg.Tracer != nil {
+		x.startSpan(w)
+		defer x.endSpan()
+	}
+	x.serve()
+}
+
+func (x *exchange) serve() {
+	t, r := x.t, x.r
 	if headerBytes(r.Header) > t.cfg.MaxHeaderBytes {
 		x.member.Detail = "header-too-large"
 		x.fail(http.StatusRequestHeaderFieldsTooLarge, "request header fields too large")
 		return
+	}
+	if t.cfg.Upper {
+		// An upper tier acts only on an authenticated control context:
+		// without one it does not know the origin, and it says so rather
+		// than resolve an empty name.
+		c, err := control.Read(r.Header, t.cfg.ControlKey, r.Method, r.URL.RequestURI())
+		if err != nil {
+			x.member.Detail = controlDetail(err)
+			x.fail(http.StatusInternalServerError, err.Error())
+			return
+		}
+		x.ctl = &c
 	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
@@ -190,7 +240,7 @@ func (x *exchange) lookup() {
 	if obj.NoCache || x.noCache {
 		ok = false
 	}
-	x.member.HasTTL, x.member.TTL = true, int64(left/time.Second)
+	x.member.HasTTL, x.member.TTL = true, ttlSeconds(obj.Lifetime, age)
 	switch {
 	case ok:
 		x.member.Hit = true
@@ -205,7 +255,7 @@ func (x *exchange) lookup() {
 		x.member.Detail = "stale-while-revalidate"
 		x.record(FactCacheHit)
 		x.t.env.Record(FactCacheServeStale, tierTerm(x.t.name), keyTerm(x.key))
-		x.t.revalidateInBackground(x.r, x.key, obj)
+		x.t.revalidateInBackground(x.r, x.key, obj, x.ctl)
 		x.serveStored(obj, age)
 		return
 	case x.cc.OnlyIfCached:
@@ -251,7 +301,7 @@ func sameValues(a, b []string) bool {
 // fetch forwards the request upstream; with stored it is a validation of
 // that response (§4.3).
 func (x *exchange) fetch(stored *store.Object) {
-	req, cancel, err := x.t.upstreamRequest(x.r, stored)
+	req, cancel, err := x.upstream(stored)
 	if err != nil {
 		x.member.Detail = "bad-request"
 		x.fail(http.StatusBadRequest, err.Error())
@@ -259,7 +309,7 @@ func (x *exchange) fetch(stored *store.Object) {
 	}
 	defer cancel()
 	requestTime := x.t.env.Now()
-	resp, err := x.t.cfg.Transport.RoundTrip(req)
+	resp, err := x.t.send(req, x.key, x.ctl)
 	if err != nil {
 		if stored != nil && x.staleIfError(stored) {
 			return
@@ -272,9 +322,10 @@ func (x *exchange) fetch(stored *store.Object) {
 	x.member.FwdStatus = resp.StatusCode
 	if stored != nil {
 		x.t.env.Record(FactCacheRevalidate, tierTerm(x.t.name), keyTerm(x.key), statusTerm(resp.StatusCode))
+		x.upstreamStatus = resp.Header.Values(status.Field)
 		if resp.StatusCode == http.StatusNotModified {
 			if updated := x.t.refresh(stored, resp, requestTime, responseTime); updated != nil {
-				x.member.HasTTL, x.member.TTL = true, int64((updated.Lifetime-updated.InitialAge)/time.Second)
+				x.member.HasTTL, x.member.TTL = true, ttlSeconds(updated.Lifetime, updated.InitialAge)
 				x.serveStored(updated, updated.InitialAge)
 				return
 			}
@@ -318,7 +369,12 @@ func (x *exchange) staleIfError(stored *store.Object) bool {
 func (x *exchange) upstreamFailed(err error) {
 	code := http.StatusBadGateway
 	x.member.Detail = "upstream-error"
-	if errors.Is(err, context.DeadlineExceeded) {
+	var dns *errOriginDNS
+	switch {
+	case errors.As(err, &dns):
+		// As the product does: 530 with a body that says what failed.
+		code, x.member.Detail = StatusOriginDNSError, "origin-dns-error"
+	case errors.Is(err, context.DeadlineExceeded):
 		code, x.member.Detail = http.StatusGatewayTimeout, "upstream-timeout"
 	}
 	if ttl := x.t.cfg.NegativeTTL; ttl > 0 && x.r.Method == http.MethodGet && x.member.Fwd != status.FwdBypass {
@@ -335,6 +391,23 @@ func (x *exchange) upstreamFailed(err error) {
 		}
 	}
 	x.fail(code, "upstream failed: "+err.Error())
+}
+
+// StatusOriginDNSError is the status for an origin whose name does not
+// resolve.
+const StatusOriginDNSError = 530
+
+func controlDetail(err error) string {
+	switch {
+	case errors.Is(err, control.ErrMissing):
+		return "control-missing"
+	case errors.Is(err, control.ErrMAC):
+		return "control-unauthenticated"
+	case errors.Is(err, control.ErrHops):
+		return "control-hops"
+	default:
+		return "control-invalid"
+	}
 }
 
 // respond relays an upstream response, storing it when it may.
@@ -385,7 +458,7 @@ func (x *exchange) respond(resp *http.Response, requestTime, responseTime time.T
 		x.member.Stored = true
 		x.t.env.Record(FactCacheStore, tierTerm(x.t.name), keyTerm(x.key), statusTerm(resp.StatusCode))
 	}
-	x.member.HasTTL, x.member.TTL = true, int64((obj.Lifetime-obj.InitialAge)/time.Second)
+	x.member.HasTTL, x.member.TTL = true, ttlSeconds(obj.Lifetime, obj.InitialAge)
 	// The first response passes the origin's header through as it came
 	// (Age included), less what this tier must not forward.
 	out := x.w.Header()
@@ -438,7 +511,7 @@ func (t *Tier) refresh(stored *store.Object, resp *http.Response, requestTime, r
 
 // revalidateInBackground starts one validation of stored for key unless
 // one is already running (RFC 5861 §3).
-func (t *Tier) revalidateInBackground(r *http.Request, key string, stored *store.Object) {
+func (t *Tier) revalidateInBackground(r *http.Request, key string, stored *store.Object, ctl *control.Context) {
 	t.mu.Lock()
 	if t.revalidating[key] {
 		t.mu.Unlock()
@@ -462,7 +535,7 @@ func (t *Tier) revalidateInBackground(r *http.Request, key string, stored *store
 		}
 		defer cancel()
 		requestTime := t.env.Now()
-		resp, err := t.cfg.Transport.RoundTrip(req)
+		resp, err := t.send(req, key, ctl)
 		if err != nil {
 			return
 		}
@@ -477,7 +550,7 @@ func (t *Tier) revalidateInBackground(r *http.Request, key string, stored *store
 			return
 		}
 		d := &discard{h: http.Header{}}
-		x := &exchange{t: t, w: d, r: bg, key: key, member: status.Member{Cache: t.name}}
+		x := &exchange{t: t, w: d, r: bg, key: key, member: status.Member{Cache: t.name}, ctl: ctl}
 		x.cc = cachecontrol.Parse(bg.Header.Values("Cache-Control"))
 		x.respond(resp, requestTime, responseTime)
 	})
@@ -486,13 +559,9 @@ func (t *Tier) revalidateInBackground(r *http.Request, key string, stored *store
 // upstreamRequest builds the request a tier sends for r. With stored, it
 // is conditional on stored's validators.
 func (t *Tier) upstreamRequest(r *http.Request, stored *store.Object) (*http.Request, context.CancelFunc, error) {
-	u := *t.cfg.Origin
-	u.Path = strings.TrimSuffix(u.Path, "/") + r.URL.Path
-	u.RawPath = ""
-	if r.URL.RawPath != "" {
-		u.RawPath = strings.TrimSuffix(t.cfg.Origin.EscapedPath(), "/") + r.URL.RawPath
-	}
-	u.RawQuery = r.URL.RawQuery
+	// The URL holds the path and query; send puts it under a parent or
+	// the origin.
+	u := url.URL{Scheme: "http", Host: "upstream.invalid", Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery}
 	ctx, cancel := t.env.WithTimeout(r.Context(), t.cfg.Timeout)
 	var body io.Reader
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -533,6 +602,7 @@ func (t *Tier) upstreamRequest(r *http.Request, stored *store.Object) (*http.Req
 			req.Method = http.MethodGet
 		}
 	}
+	req.Header.Del("Traceparent")
 	if stored != nil {
 		if et := stored.Header.Get("ETag"); et != "" {
 			req.Header.Set("If-None-Match", et)
@@ -544,17 +614,30 @@ func (t *Tier) upstreamRequest(r *http.Request, stored *store.Object) (*http.Req
 	return req, cancel, nil
 }
 
+// upstream builds this exchange's upstream request, carrying its trace.
+func (x *exchange) upstream(stored *store.Object) (*http.Request, context.CancelFunc, error) {
+	req, cancel, err := x.t.upstreamRequest(x.r, stored)
+	if err == nil {
+		if tp := x.traceparent(); tp != "" {
+			req.Header.Set("Traceparent", tp)
+		} else if v := x.r.Header.Values("Traceparent"); len(v) > 0 {
+			req.Header["Traceparent"] = v
+		}
+	}
+	return req, cancel, err
+}
+
 // pass forwards a request the tier does not cache; unsafe methods
 // invalidate what they may have changed (§4.4).
 func (x *exchange) pass(unsafe bool) {
-	req, cancel, err := x.t.upstreamRequest(x.r, nil)
+	req, cancel, err := x.upstream(nil)
 	if err != nil {
 		x.member.Detail = "bad-request"
 		x.fail(http.StatusBadRequest, err.Error())
 		return
 	}
 	defer cancel()
-	resp, err := x.t.cfg.Transport.RoundTrip(req)
+	resp, err := x.t.send(req, x.key, x.ctl)
 	if err != nil {
 		x.upstreamFailed(err)
 		return
@@ -598,7 +681,7 @@ func (t *Tier) invalidateKey(key string) {
 func (x *exchange) bypass(why string) {
 	x.member.Fwd, x.member.Detail = status.FwdBypass, why
 	x.record(FactCacheBypass)
-	req, cancel, err := x.t.upstreamRequest(x.r, nil)
+	req, cancel, err := x.upstream(nil)
 	if err != nil {
 		x.fail(http.StatusBadRequest, err.Error())
 		return
@@ -607,7 +690,7 @@ func (x *exchange) bypass(why string) {
 	if x.r.Method == http.MethodHead {
 		req.Method = http.MethodHead
 	}
-	resp, err := x.t.cfg.Transport.RoundTrip(req)
+	resp, err := x.t.send(req, x.key, x.ctl)
 	if err != nil {
 		x.upstreamFailed(err)
 		return
@@ -649,7 +732,11 @@ func (x *exchange) relayPrefix(resp *http.Response, prefix []byte, why string) {
 }
 
 func (x *exchange) setStatus(h http.Header) {
-	h.Set(status.Field, status.Append(h.Values(status.Field), x.member))
+	prev := h.Values(status.Field)
+	if len(prev) == 0 {
+		prev = x.upstreamStatus
+	}
+	h.Set(status.Field, status.Append(prev, x.member))
 }
 
 func (x *exchange) stripInternal(h http.Header) {
@@ -696,6 +783,13 @@ func readUpTo(r io.Reader, limit int64) (b []byte, complete bool, err error) {
 		return b, false, nil
 	}
 	return b, true, nil
+}
+
+// ttlSeconds is the remaining lifetime as Cache-Status says it: the
+// lifetime less the age in whole seconds as the Age field says it, so
+// ttl + Age is the lifetime.
+func ttlSeconds(lifetime, age time.Duration) int64 {
+	return int64(lifetime/time.Second) - int64(nonNegative(age)/time.Second)
 }
 
 func nonNegative(d time.Duration) time.Duration {

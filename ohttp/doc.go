@@ -24,6 +24,7 @@
 //	keyconfig.go  key configurations and application/ohttp-keys lists
 //	privatekey.go gateway private keys and the key file format
 //	keyring.go    keys by ID, publication, rotation with a grace period
+//	rotation.go   the gateway's rotation loop on the Env's clock
 //	encap.go      request and response encapsulation (RFC 9458 §4)
 //	chunked.go    chunked encapsulation as streaming readers and writers
 //	discovery.go  media types and the key configuration resource (RFC 9540)
@@ -31,6 +32,8 @@
 //	allowlist.go  which targets a gateway may reach (no open proxy, no SSRF)
 //	gateway.go    the Oblivious Gateway Resource
 //	relay.go      the Oblivious Relay Resource
+//	mixer.go      the relay's batching and random delay
+//	keyproxy.go   the relay's key-configuration proxy (RFC 9540 §6)
 //	client.go     the client, with key pinning
 //	facts.go      the action-fact vocabulary
 //	bugs.go       the catalog of seeded bugs, off by default

@@ -30,7 +30,7 @@ func allCommand(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "all", exitUsage, fmt.Errorf("unexpected argument %q", pos[0]))
 	}
 	if len(worlds) == 0 {
-		return fail(stderr, "all", 1, errors.New("no worlds"))
+		return fail(stderr, "all", exitFailed, errors.New("no worlds"))
 	}
 	width := 0
 	for _, w := range worlds {

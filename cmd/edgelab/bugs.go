@@ -67,7 +67,7 @@ func bugsCommand(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(tw, "%s\t%s\n", b.Name, b.Summary)
 		}
 		tw.Flush()
-		return 0
+		return exitOK
 	}
 	var th *spthy.Theory
 	if m, ok := w.(world.Modeled); ok {

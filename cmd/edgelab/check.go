@@ -45,7 +45,7 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 		return flagError(stdout, stderr, "check", err)
 	}
 	if len(files) == 0 {
-		return fail(stderr, "check", 2, errors.New("no trace files (usage: edgelab check [--theory NAME|FILE] [--adversary P[+Q]]... TRACE...)"))
+		return fail(stderr, "check", exitUsage, errors.New("no trace files (usage: edgelab check [--theory NAME|FILE] [--adversary P[+Q]]... TRACE...)"))
 	}
 	theory, err := pickTheory(*theoryFlag, *worldName)
 	if err != nil {
@@ -53,21 +53,21 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	th, err := loadTheory(theory)
 	if err != nil {
-		return fail(stderr, "check", 2, err)
+		return fail(stderr, "check", exitUsage, err)
 	}
 	cfg := check.ConfigFor(th)
 	if *partiesFile != "" {
 		data, err := os.ReadFile(*partiesFile)
 		if err != nil {
-			return fail(stderr, "check", 2, err)
+			return fail(stderr, "check", exitUsage, err)
 		}
 		table, err := check.ParseConfigs(data)
 		if err != nil {
-			return fail(stderr, "check", 2, fmt.Errorf("%s: %w", *partiesFile, err))
+			return fail(stderr, "check", exitUsage, fmt.Errorf("%s: %w", *partiesFile, err))
 		}
 		c, ok := table[th.Name]
 		if !ok {
-			return fail(stderr, "check", 2, fmt.Errorf("%s: no entry for theory %s", *partiesFile, th.Name))
+			return fail(stderr, "check", exitUsage, fmt.Errorf("%s: no entry for theory %s", *partiesFile, th.Name))
 		}
 		cfg = c
 	}
@@ -76,7 +76,7 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 		parts := strings.Split(a, "+")
 		for _, p := range parts {
 			if _, ok := cfg.Parties[p]; !ok {
-				return fail(stderr, "check", 2, fmt.Errorf("unknown party %q in --adversary %s (theory %s has %s)", p, a, th.Name, strings.Join(cfg.PartyNames(), ", ")))
+				return fail(stderr, "check", exitUsage, fmt.Errorf("unknown party %q in --adversary %s (theory %s has %s)", p, a, th.Name, strings.Join(cfg.PartyNames(), ", ")))
 			}
 		}
 		adversaries = append(adversaries, parts)
@@ -90,7 +90,7 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	traces := make([]*model.Trace, len(files))
 	for i, file := range files {
 		if traces[i], err = readTrace(file); err != nil {
-			return fail(stderr, "check", 2, err)
+			return fail(stderr, "check", exitUsage, err)
 		}
 	}
 	status := exitOK

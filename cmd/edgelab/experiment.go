@@ -47,7 +47,7 @@ func experimentCommand(args []string, stdout, stderr io.Writer) int {
 		for _, e := range exps {
 			fmt.Fprintf(stdout, "%s\t%s\n", e.Name, e.Summary)
 		}
-		return 0
+		return exitOK
 	}
 	var names []string
 	for _, e := range exps {
@@ -55,18 +55,19 @@ func experimentCommand(args []string, stdout, stderr io.Writer) int {
 		if e.Name != args[1] {
 			continue
 		}
-		fs := flag.NewFlagSet("experiment "+e.Name, flag.ContinueOnError)
+		cmd := "experiment " + w.Name() + " " + e.Name
+		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 		out := fs.String("out", ".", "directory for the experiment's files")
 		runIt := e.Bind(fs)
 		pos, err := parseArgs(fs, args[2:])
 		if err != nil {
-			return flagError(stdout, stderr, "experiment", err)
+			return flagError(stdout, stderr, cmd, err)
 		}
 		if len(pos) > 0 {
-			return fail(stderr, "experiment", exitUsage, fmt.Errorf("unexpected argument %q", pos[0]))
+			return fail(stderr, cmd, exitUsage, fmt.Errorf("unexpected argument %q", pos[0]))
 		}
 		if err := runIt(*out, stdout); err != nil {
-			return fail(stderr, "experiment", exitFailed, err)
+			return fail(stderr, cmd, outputCode(err, exitFailed), err)
 		}
 		return exitOK
 	}

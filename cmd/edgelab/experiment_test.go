@@ -38,3 +38,26 @@ func TestExperimentLinkabilityWritesCurve(t *testing.T) {
 		}
 	}
 }
+
+// TestExperimentSpeaksForItself: the experiment names itself in its
+// messages and its -h, takes --seed (the first seed of each point), and
+// the old spelling `run --linkability` says where the experiment went.
+func TestExperimentSpeaksForItself(t *testing.T) {
+	code, _, errs := edgelab("experiment", "ohttp", "linkability", "--bogus")
+	if code != exitUsage || !strings.HasPrefix(errs, "edgelab experiment ohttp linkability: flag provided but not defined: -bogus") {
+		t.Fatalf("exit %d, %q", code, errs)
+	}
+	code, out, _ := edgelab("experiment", "ohttp", "linkability", "-h")
+	if code != exitOK || !strings.HasPrefix(out, "usage: edgelab experiment ohttp linkability") || !strings.Contains(out, "-seed") {
+		t.Fatalf("help: exit %d\n%s", code, out)
+	}
+	dir := t.TempDir()
+	code, out, errs = edgelab("experiment", "ohttp", "linkability", "--seed", "5", "--seeds", "1", "--requests", "2", "--out", dir)
+	if code != exitOK || errs != "" || !strings.HasPrefix(out, "clients,requests,seeds,") || !strings.Contains(out, "\n10,2,1,") {
+		t.Fatalf("--seed 5: exit %d, %q\n%s", code, errs, out)
+	}
+	code, _, errs = edgelab("run", "--world", "ohttp", "--linkability", "--seed", "5")
+	if code != exitUsage || !strings.Contains(errs, "edgelab experiment ohttp linkability") {
+		t.Fatalf("run --linkability: exit %d, %q", code, errs)
+	}
+}

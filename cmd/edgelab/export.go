@@ -129,9 +129,9 @@ func exportCommand(args []string, stdout, stderr io.Writer) int {
 	f, ok := exportFormats[*format]
 	if !ok {
 		if *format == "" {
-			return fail(stderr, "export", 2, fmt.Errorf("missing --format (one of %s)", strings.Join(exportFormatNames(), ", ")))
+			return fail(stderr, "export", exitUsage, fmt.Errorf("missing --format (one of %s)", strings.Join(exportFormatNames(), ", ")))
 		}
-		return fail(stderr, "export", 2, fmt.Errorf("unknown format %q (one of %s)", *format, strings.Join(exportFormatNames(), ", ")))
+		return fail(stderr, "export", exitUsage, fmt.Errorf("unknown format %q (one of %s)", *format, strings.Join(exportFormatNames(), ", ")))
 	}
 	runFlags := *worldName != "" || *seedFlag != "" || *planFile != ""
 	sources := 0
@@ -141,7 +141,7 @@ func exportCommand(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if sources != 1 {
-		return fail(stderr, "export", 2, errors.New("give one source: --world/--seed/--plan, --replay or --trace"))
+		return fail(stderr, "export", exitUsage, errors.New("give one source: --world/--seed/--plan, --replay or --trace"))
 	}
 	src, code, err := exportInput(*worldName, *seedFlag, *planFile, *replayFile, *traceFile)
 	if err != nil {

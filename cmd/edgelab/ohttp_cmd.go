@@ -18,13 +18,13 @@ import (
 func init() {
 	register(&command{
 		name:    "ohttp",
-		summary: "Oblivious HTTP client (ohttp get --relay URL --keys URL TARGET)",
+		summary: "Oblivious HTTP client (ohttp get --relay URL [--keys URL] TARGET)",
 		run:     runOHTTP,
 	})
 }
 
 func runOHTTP(args []string, stdout, stderr io.Writer) int {
-	return dispatch("ohttp", "get --relay URL --keys URL TARGET",
+	return dispatch("ohttp", "get --relay URL [--keys URL] TARGET",
 		map[string]runFunc{"get": runOHTTPGet}, args, stdout, stderr)
 }
 
@@ -37,7 +37,7 @@ func runOHTTPGet(args []string, stdout, stderr io.Writer) int {
 	const cmd = "ohttp get"
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	relay := fs.String("relay", "", "relay URL (required)")
-	keys := fs.String("keys", "", "gateway key configuration URL (required)")
+	keys := fs.String("keys", "", "gateway key configuration URL (default: the relay's key proxy, RELAY"+ohttp.WellKnownPath+")")
 	chunked := fs.Bool("chunked", false, "use chunked Oblivious HTTP")
 	timeout := fs.Duration("timeout", 30*time.Second, "give up after this long")
 	pos, err := parseArgs(fs, args)
@@ -46,15 +46,22 @@ func runOHTTPGet(args []string, stdout, stderr io.Writer) int {
 	}
 	switch {
 	case *relay == "":
-		return fail(stderr, cmd, 2, errors.New("--relay is required"))
-	case *keys == "":
-		return fail(stderr, cmd, 2, errors.New("--keys is required"))
+		return fail(stderr, cmd, exitUsage, errors.New("--relay is required"))
 	case len(pos) != 1:
-		return fail(stderr, cmd, 2, errors.New("want exactly one TARGET URL"))
+		return fail(stderr, cmd, exitUsage, errors.New("want exactly one TARGET URL"))
+	}
+	if *keys == "" {
+		// Through the relay by default: fetching from the gateway
+		// directly would show it this client's address (RFC 9540 §6).
+		ru, err := url.Parse(*relay)
+		if err != nil || ru.Host == "" {
+			return fail(stderr, cmd, exitUsage, fmt.Errorf("--relay %q is not a URL", *relay))
+		}
+		*keys = (&url.URL{Scheme: ru.Scheme, Host: ru.Host, Path: ohttp.WellKnownPath}).String()
 	}
 	target, err := url.Parse(pos[0])
 	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
-		return fail(stderr, cmd, 2, fmt.Errorf("TARGET %q is not an http(s) URL", pos[0]))
+		return fail(stderr, cmd, exitUsage, fmt.Errorf("TARGET %q is not an http(s) URL", pos[0]))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
@@ -69,7 +76,7 @@ func runOHTTPGet(args []string, stdout, stderr io.Writer) int {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target.String(), nil)
 	if err != nil {
-		return fail(stderr, cmd, 2, err)
+		return fail(stderr, cmd, exitUsage, err)
 	}
 	resp, err := client.Do(req)
 	// Configurations of the gateway's list that use algorithms we lack

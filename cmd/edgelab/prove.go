@@ -44,18 +44,18 @@ func proveCommand(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "prove", exitUsage, fmt.Errorf("unexpected argument %q", pos[0]))
 	}
 	if *timeout <= 0 {
-		return fail(stderr, "prove", 2, errors.New("--timeout must be positive"))
+		return fail(stderr, "prove", exitUsage, errors.New("--timeout must be positive"))
 	}
 	theories := tamarin.Theories()
 	if *theory != "" {
 		t, err := tamarin.Lookup(*theory)
 		if err != nil {
-			return fail(stderr, "prove", 2, err)
+			return fail(stderr, "prove", exitUsage, err)
 		}
 		theories = []tamarin.Theory{t}
 	}
 	if *lemma != "" && !hasLemma(theories, *lemma) {
-		return fail(stderr, "prove", 2, fmt.Errorf("no lemma %q in the theories", *lemma))
+		return fail(stderr, "prove", exitUsage, fmt.Errorf("no lemma %q in the theories", *lemma))
 	}
 
 	status := exitOK

@@ -32,7 +32,7 @@ func replayCommand(args []string, stdout, stderr io.Writer) int {
 		return flagError(stdout, stderr, "replay", err)
 	}
 	if len(files) != 1 {
-		return fail(stderr, "replay", 2, errors.New("want exactly one replay file"))
+		return fail(stderr, "replay", exitUsage, errors.New("want exactly one replay file"))
 	}
 	rf, rs, err := replaySpec(files[0])
 	if err != nil {
@@ -51,10 +51,10 @@ func replayCommand(args []string, stdout, stderr io.Writer) int {
 	rs.printOutcome(stdout, o)
 	if got := o.Trace.HashHex(); got != rf.TraceSHA256 {
 		fmt.Fprintf(stdout, "trace MISMATCH: recorded sha256 %s, this run %s\n", rf.TraceSHA256, got)
-		return 1
+		return exitFailed
 	}
 	fmt.Fprintln(stdout, "trace matches the recording")
-	return 0
+	return exitOK
 }
 
 // replaySpec reads a replay file and the run it records.

@@ -43,6 +43,9 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 	outDir := fs.String("out", ".", "directory for the replay file of a failing run")
 	explainFlag := fs.Bool("explain", false, "say what each counter of the world's figures means, and run nothing")
 	asJSON := fs.Bool("json", false, "print the outcome as one JSON document (figures as numbers)")
+	fs.BoolFunc("linkability", "(moved: edgelab experiment ohttp linkability)", func(string) error {
+		return errors.New("the linkability experiment is 'edgelab experiment ohttp linkability' now")
+	})
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return flagError(stdout, stderr, "run", err)

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -31,7 +32,7 @@ func init() {
 
 func runServe(args []string, stdout, stderr io.Writer) int {
 	return dispatch("serve", "ohttp|cache [flags]",
-		map[string]runFunc{"ohttp": runServeOHTTP, "cache": runServeCache}, args, stdout, stderr)
+		map[string]runFunc{"ohttp": runServeOHTTP, "cache": runServeCache, "mail": runServeMail}, args, stdout, stderr)
 }
 
 // interrupted returns a context that ends when the process is asked to
@@ -51,6 +52,12 @@ func runServeOHTTP(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.kem, "kem", "x25519", "KEM for generated keys: "+strings.Join(kemNames(), ", "))
 	fs.IntVar(&cfg.limits.MaxInFlight, "max-inflight", 128, "request bodies the relay and the gateway each serve at once (more get 503)")
 	fs.DurationVar(&cfg.limits.BodyTimeout, "body-timeout", 10*time.Second, "how long a request body may take to arrive (then 408)")
+	fs.IntVar(&cfg.mix.Batch, "batch", 1, "the relay holds requests until this many are queued, then releases them in a random order (1: no batching)")
+	fs.DurationVar(&cfg.mix.BatchTimeout, "batch-timeout", time.Second, "the longest a request waits for its batch to fill")
+	fs.DurationVar(&cfg.mix.Delay, "delay", 0, "the relay delays each request by a uniform random time below this")
+	fs.DurationVar(&cfg.rotate, "rotate", 0, "the gateway replaces its key this often (0: never)")
+	fs.DurationVar(&cfg.grace, "grace", 10*time.Minute, "how long a replaced key keeps decrypting")
+	logRequests := fs.Bool("log", false, "log every request each server receives (role, method, path, peer, status) on stdout")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return flagError(stdout, stderr, cmd, err)
@@ -61,8 +68,14 @@ func runServeOHTTP(args []string, stdout, stderr io.Writer) int {
 	if cfg.limits.MaxInFlight <= 0 || cfg.limits.BodyTimeout <= 0 {
 		return fail(stderr, cmd, exitUsage, errors.New("--max-inflight and --body-timeout must be positive"))
 	}
+	if cfg.mix.Batch < 1 || cfg.mix.BatchTimeout <= 0 || cfg.mix.Delay < 0 || cfg.rotate < 0 || cfg.grace < 0 {
+		return fail(stderr, cmd, exitUsage, errors.New("--batch must be at least 1, --batch-timeout positive, --delay, --rotate and --grace not negative"))
+	}
+	if *logRequests {
+		cfg.log = &lockedWriter{w: stdout}
+	}
 	if _, ok := kemByName[cfg.kem]; !ok {
-		return fail(stderr, cmd, 2, fmt.Errorf("unknown KEM %q (want one of %s)", cfg.kem, strings.Join(kemNames(), ", ")))
+		return fail(stderr, cmd, exitUsage, fmt.Errorf("unknown KEM %q (want one of %s)", cfg.kem, strings.Join(kemNames(), ", ")))
 	}
 	s, err := startOHTTP(cfg)
 	if err != nil {
@@ -71,13 +84,13 @@ func runServeOHTTP(args []string, stdout, stderr io.Writer) int {
 	defer s.Close()
 	fmt.Fprintf(stdout, "relay   %s\n", s.RelayURL)
 	fmt.Fprintf(stdout, "gateway %s\n", s.GatewayURL)
-	fmt.Fprintf(stdout, "keys    %s\n", s.KeysURL)
+	fmt.Fprintf(stdout, "keys    %s (the gateway's, through the relay)\n", s.KeysURL)
 	fmt.Fprintf(stdout, "target  %s\n", s.TargetURL)
 	fmt.Fprintf(stdout, "try: edgelab ohttp get --relay %s --keys %s %s\n", s.RelayURL, s.KeysURL, s.TargetURL+"hello")
 	ctx, stop := interrupted()
 	defer stop()
 	<-ctx.Done()
-	return 0
+	return exitOK
 }
 
 // kemByName maps --kem values to KEMs.
@@ -101,6 +114,12 @@ type ohttpServeConfig struct {
 	// limits bound slow clients at the relay and at the gateway; zero
 	// fields take ohttp's defaults.
 	limits ohttp.BodyLimits
+	// mix is the relay's mixing; rotate and grace the gateway's key
+	// schedule (rotate 0: never).
+	mix           ohttp.MixConfig
+	rotate, grace time.Duration
+	// log, if set, receives one line per request each server receives.
+	log io.Writer
 	// listened, if set, sees each listener ("target", "gateway",
 	// "relay") before it serves, and may wrap it (tests count
 	// connections so).
@@ -133,6 +152,8 @@ type ohttpServers struct {
 	Key                                      ohttp.KeyConfig
 	servers                                  []*http.Server
 	done                                     chan error
+	// stopRotation ends the gateway's rotation loop.
+	stopRotation context.CancelFunc
 }
 
 // startOHTTP starts the three servers and returns once they accept
@@ -166,11 +187,14 @@ func startOHTTP(cfg ohttpServeConfig) (*ohttpServers, error) {
 	targetAddr := lis[0].Addr().(*net.TCPAddr).AddrPort()
 	s.TargetURL = "http://" + targetAddr.String() + "/"
 	s.GatewayURL = "http://" + lis[1].Addr().String() + ohttp.WellKnownPath
-	s.KeysURL = s.GatewayURL
 	s.RelayURL = "http://" + lis[2].Addr().String() + "/"
+	// Clients fetch the gateway's keys through the relay's key proxy
+	// (RFC 9540 §6), so the gateway never sees a client's address.
+	s.KeysURL = "http://" + lis[2].Addr().String() + ohttp.WellKnownPath
 	s.Key = key[0].Config()
 
-	ring, err := ohttp.NewKeyring(ohttp.KeyringConfig{Now: time.Now, Grace: 10 * time.Minute, Gateway: "gateway"}, key...)
+	genv, renv := env.Real("gateway"), env.Real("relay")
+	ring, err := ohttp.NewKeyring(ohttp.KeyringConfig{Now: genv.Now, Grace: cfg.grace, RotateEvery: cfg.rotate, Gateway: "gateway"}, key...)
 	if err != nil {
 		closeAll()
 		return nil, err
@@ -194,19 +218,30 @@ func startOHTTP(cfg ohttpServeConfig) (*ohttpServers, error) {
 		TargetTimeout: 30 * time.Second,
 		WithTimeout:   context.WithTimeout,
 	}
+	relayTransport := serviceTransport((&net.Dialer{Timeout: 10 * time.Second}).DialContext, cfg.limits.MaxInFlight)
 	relay := &ohttp.Relay{
 		GatewayURL:  s.GatewayURL,
 		GatewayName: "gateway",
-		Transport:   serviceTransport((&net.Dialer{Timeout: 10 * time.Second}).DialContext, cfg.limits.MaxInFlight),
+		Transport:   relayTransport,
 	}
-	// The relay and the gateway run inside the same body limits the
-	// world runs them in.
+	// The relay, its mixer, its key proxy and the gateway with its
+	// rotation loop are the code the OHTTP world runs, inside the same
+	// body limits.
+	relayMux := http.NewServeMux()
+	relayMux.Handle("GET "+ohttp.WellKnownPath, &ohttp.KeyProxy{Env: renv, GatewayKeysURL: s.GatewayURL, Transport: relayTransport, Timeout: 10 * time.Second})
+	relayMux.Handle("/", ohttp.LimitBodies(renv, cfg.limits, ohttp.NewMixer(renv, cfg.mix).Wrap(relay)))
 	handlers := []http.Handler{
 		http.HandlerFunc(demoTarget),
-		ohttp.LimitBodies(env.Real("gateway"), cfg.limits, gateway),
-		ohttp.LimitBodies(env.Real("relay"), cfg.limits, relay),
+		ohttp.LimitBodies(genv, cfg.limits, gateway),
+		relayMux,
 	}
+	rotation, stop := context.WithCancel(context.Background())
+	s.stopRotation = stop
+	genv.Go("rotation", func() { ohttp.RunRotation(rotation, genv, ring, time.Time{}, nil) })
 	for i, h := range handlers {
+		if cfg.log != nil {
+			h = logRequests(cfg.log, []string{"target", "gateway", "relay"}[i], h)
+		}
 		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 		s.servers = append(s.servers, srv)
 		go func(l net.Listener) { s.done <- srv.Serve(l) }(lis[i])
@@ -216,6 +251,9 @@ func startOHTTP(cfg ohttpServeConfig) (*ohttpServers, error) {
 
 // Close stops the servers.
 func (s *ohttpServers) Close() error {
+	if s.stopRotation != nil {
+		s.stopRotation()
+	}
 	var errs []error
 	for _, srv := range s.servers {
 		errs = append(errs, srv.Close())
@@ -282,4 +320,44 @@ func loadOrGenerateKeys(path string, kem ohttp.KEMID) ([]*ohttp.PrivateKey, erro
 		}
 	}
 	return keys, nil
+}
+
+// logRequests writes one line per request h serves: the role, the method,
+// the path, the peer's address and the status.
+func logRequests(w io.Writer, role string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: rw, status: http.StatusOK}
+		h.ServeHTTP(sw, r)
+		fmt.Fprintf(w, "%-7s %s %s from %s: %d\n", role, r.Method, r.URL.Path, r.RemoteAddr, sw.status)
+	})
+}
+
+// statusWriter remembers the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// Flush passes a handler's flush through (chunked responses stream).
+func (s *statusWriter) Flush() {
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// lockedWriter serializes writes from the servers' goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,11 +15,13 @@ import (
 	"time"
 
 	"github.com/edgelab/edgelab/cache"
+	"github.com/edgelab/edgelab/cache/store"
 	"github.com/edgelab/edgelab/sim/env"
 )
 
-// runServeCache is `edgelab serve cache`: with --single one tier as a plain
-// reverse-proxy cache in front of --origin.
+// runServeCache is `edgelab serve cache`: two lower tiers and one upper
+// tier on loopback in front of --origin, or with --single one tier as a
+// plain reverse-proxy cache.
 func runServeCache(args []string, stdout, stderr io.Writer) int {
 	const cmd = "serve cache"
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
@@ -49,11 +53,14 @@ func runServeCache(args []string, stdout, stderr io.Writer) int {
 	for _, t := range s.tiers {
 		fmt.Fprintf(stdout, "%-7s %s\n", t.name, t.url)
 	}
+	if s.purgeURL != "" {
+		fmt.Fprintf(stdout, "purge   %s (Authorization: Bearer %s)\n", s.purgeURL, s.token)
+	}
 	fmt.Fprintf(stdout, "try: curl -si %s\n", s.tiers[len(s.tiers)-1].url+"demo")
 	ctx, stop := interrupted()
 	defer stop()
 	<-ctx.Done()
-	return 0
+	return exitOK
 }
 
 type cacheServeConfig struct {
@@ -64,20 +71,22 @@ type cacheServeConfig struct {
 }
 
 type runningTier struct {
-	name, url string
-	tier      *cache.Tier
+	name, url, purgeURL string
+	tier                *cache.Tier
 }
 
 // cacheServers is a running cache deployment and its demo origin.
 type cacheServers struct {
-	tiers   []runningTier
-	demoURL string
-	servers []*http.Server
-	done    chan error
+	tiers    []runningTier
+	demoURL  string
+	purgeURL string // the deployment's purge API ("" for --single)
+	token    string // its bearer token
+	servers  []*http.Server
+	done     chan error
 }
 
 func startCache(cfg cacheServeConfig) (*cacheServers, error) {
-	s := &cacheServers{done: make(chan error, 8)}
+	s := &cacheServers{done: make(chan error, 16)}
 	origin := cfg.origin
 	if origin == "" {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -93,21 +102,95 @@ func startCache(cfg cacheServeConfig) (*cacheServers, error) {
 		return nil, err
 	}
 	u, _ := url.Parse(origin)
+	if cfg.capacity <= 0 {
+		cfg.capacity = 64 << 20
+	}
 	transport := &http.Transport{Proxy: nil, DisableCompression: true, MaxIdleConnsPerHost: 64}
-	e := env.NewReal(env.RealConfig{Node: "edge", Transport: transport})
-	t, err := cache.New(cache.Config{Name: "edgelab", Env: e, Origin: u, Store: nil})
+	newEnv := func(node string) env.Env {
+		return env.NewReal(env.RealConfig{Node: node, Transport: transport})
+	}
+	if cfg.single {
+		t, err := cache.New(cache.Config{Name: "edgelab", Env: newEnv("edge"), Origin: u, Store: store.New(cfg.capacity)})
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		if err := s.addTier("edge", loopbackDefault(cfg.listen), t); err != nil {
+			s.Close()
+			return nil, err
+		}
+		return s, nil
+	}
+	// Two lower tiers and one upper tier: the lower tiers know the zone's
+	// origin and tell the upper tier through the control context.
+	key := make([]byte, 32)
+	token := make([]byte, 16)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	rand.Read(token)
+	s.token = hex.EncodeToString(token)
+	upper, err := cache.New(cache.Config{Name: "upper", Env: newEnv("upper"), Upper: true, ControlKey: key, Store: store.New(cfg.capacity)})
 	if err != nil {
 		s.Close()
 		return nil, err
 	}
-	l, err := net.Listen("tcp", loopbackDefault(cfg.listen))
+	if err := s.addTier("upper", "127.0.0.1:0", upper); err != nil {
+		s.Close()
+		return nil, err
+	}
+	upperURL, _ := url.Parse(s.tiers[0].url)
+	for i, name := range []string{"lower-1", "lower-2"} {
+		addr := "127.0.0.1:0"
+		if i == 0 {
+			addr = loopbackDefault(cfg.listen)
+		}
+		t, err := cache.New(cache.Config{Name: name, Env: newEnv(name), Origin: u, Parents: []*url.URL{upperURL},
+			ControlKey: key, Zone: "demo", Route: "route-1", Store: store.New(cfg.capacity)})
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		if err := s.addTier(name, addr, t); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	// The purge API fans out to every tier's own purge endpoint, the upper
+	// tier first.
+	api := &cache.PurgeAPI{Token: s.token}
+	for _, rt := range s.tiers {
+		api.Targets = append(api.Targets, cache.NamedPurger{Name: rt.name,
+			Purger: cache.RemotePurger{URL: rt.purgeURL, Token: s.token, Env: newEnv("purge")}})
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		s.Close()
 		return nil, err
 	}
-	s.tiers = append(s.tiers, runningTier{name: "edge", url: "http://" + l.Addr().String() + "/", tier: t})
-	s.serve(l, t)
+	s.purgeURL = "http://" + l.Addr().String() + "/purge"
+	s.serve(l, api)
 	return s, nil
+}
+
+// addTier serves t on addr and its own purge endpoint on another port.
+func (s *cacheServers) addTier(name, addr string, t *cache.Tier) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	s.serve(l, t)
+	rt := runningTier{name: name, url: "http://" + l.Addr().String() + "/", tier: t}
+	if s.token != "" {
+		al, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		rt.purgeURL = "http://" + al.Addr().String() + "/purge"
+		s.serve(al, &cache.PurgeAPI{Token: s.token, Targets: []cache.NamedPurger{{Name: name, Purger: t}}})
+	}
+	s.tiers = append(s.tiers, rt)
+	return nil
 }
 
 // checkOrigin accepts "" (the demo origin) or an http(s) URL with a host.
@@ -144,11 +227,19 @@ func (s *cacheServers) Close() error {
 }
 
 // newDemoOrigin is a small origin to try the cache against: /demo is fresh
-// for 60 seconds with an ETag, /tagged carries a Cache-Tag, /private is
-// private, and every response counts how often the origin was asked.
+// for 60 seconds with an ETag, /tagged carries a Cache-Tag, /revalidate is
+// stale at once, /private is private, and every response counts how often
+// the origin was asked. A request carrying a control field is refused:
+// tiers must never let one through.
 func newDemoOrigin() http.Handler {
 	var hits atomic.Int64
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for k := range r.Header {
+			if cache.IsControlField(k) {
+				http.Error(w, "a control field reached the origin: "+k, http.StatusInternalServerError)
+				return
+			}
+		}
 		n := hits.Add(1)
 		h := w.Header()
 		h.Set("Content-Type", "text/plain; charset=utf-8")
@@ -157,6 +248,8 @@ func newDemoOrigin() http.Handler {
 		switch r.URL.Path {
 		case "/private":
 			h.Set("Cache-Control", "private, max-age=60")
+		case "/revalidate":
+			h.Set("Cache-Control", "max-age=0")
 		case "/tagged":
 			h.Set("Cache-Control", "max-age=300")
 			h.Set("Cache-Tag", "demo, tagged")

@@ -61,7 +61,7 @@ func sweepCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg, err := sweepConfig(*worldName, *seedsFlag, *shardFlag, *planFile, *soak, *jobs)
 	if err != nil {
-		return fail(stderr, "sweep", 2, err)
+		return fail(stderr, "sweep", exitUsage, err)
 	}
 	if err := os.MkdirAll(*outDir, 0o755); err != nil {
 		return fail(stderr, "sweep", exitEnv, err)
@@ -77,22 +77,22 @@ func sweepCommand(args []string, stdout, stderr io.Writer) int {
 		func(seed uint64) sweep.Result { return cfg.runSeed(seed, *outDir) })
 	prog.clear()
 	if err != nil {
-		return fail(stderr, "sweep", 2, err)
+		return fail(stderr, "sweep", exitUsage, err)
 	}
 	rep := sweep.NewReport(cfg.w.Name(), cfg.mode, cfg.seeds, cfg.shard, results)
 	if *asJSON {
 		b, err := rep.Marshal()
 		if err != nil {
-			return fail(stderr, "sweep", 1, err)
+			return fail(stderr, "sweep", exitFailed, err)
 		}
 		stdout.Write(b)
 	} else {
 		printSummary(stdout, rep)
 	}
 	if rep.Failed > 0 {
-		return 1
+		return exitFailed
 	}
-	return 0
+	return exitOK
 }
 
 // sweepCfg is a sweep after its flags are checked.
@@ -212,7 +212,7 @@ func sweepMerge(args []string, stdout, stderr io.Writer) int {
 		return flagError(stdout, stderr, "sweep merge", err)
 	}
 	if len(files) == 0 {
-		return fail(stderr, "sweep merge", 2, errors.New("no report files"))
+		return fail(stderr, "sweep merge", exitUsage, errors.New("no report files"))
 	}
 	var reps []*sweep.Report
 	for _, name := range files {
@@ -224,12 +224,12 @@ func sweepMerge(args []string, stdout, stderr io.Writer) int {
 	}
 	m, err := sweep.Merge(reps...)
 	if err != nil {
-		return fail(stderr, "sweep merge", 2, err)
+		return fail(stderr, "sweep merge", exitUsage, err)
 	}
 	if *asJSON {
 		b, err := m.Marshal()
 		if err != nil {
-			return fail(stderr, "sweep merge", 1, err)
+			return fail(stderr, "sweep merge", exitFailed, err)
 		}
 		stdout.Write(b)
 	} else {

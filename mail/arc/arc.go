@@ -8,6 +8,7 @@
 package arc
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/rsa"
@@ -178,10 +179,27 @@ func collect(fields []hdr.Field) ([]set, error) {
 func Verify(ctx context.Context, r env.Resolver, msg []byte) Verdict {
 	fields, body, err := hdr.Split(msg)
 	if err != nil {
+		if !mentionsARC(msg) {
+			// A header we cannot read, but no chain in it either.
+			return Verdict{Status: None}
+		}
 		return Verdict{Status: Fail, Reason: err.Error()}
 	}
 	v, _ := verify(ctx, r, fields, body)
 	return v
+}
+
+// mentionsARC reports whether any line of the header starts like an ARC
+// field name.
+func mentionsARC(msg []byte) bool {
+	head, _, _ := bytes.Cut(msg, []byte("\r\n\r\n"))
+	for _, line := range bytes.Split(head, []byte("\n")) {
+		line = bytes.TrimLeft(line, "\r")
+		if len(line) >= 4 && bytes.EqualFold(line[:4], []byte("arc-")) {
+			return true
+		}
+	}
+	return false
 }
 
 func verify(ctx context.Context, r env.Resolver, fields []hdr.Field, body []byte) (Verdict, []set) {
@@ -390,8 +408,8 @@ type Sealer struct {
 var ErrChainFull = errors.New("arc: chain already has the maximum number of instances")
 
 // ErrChainFailed is returned when the newest seal already says cv=fail:
-// RFC 8617 has a failed chain stay as its first failing sealer left it,
-// with no further sets.
+// such a chain is failed for good, and a further set would only be a
+// second failing one (the ARC test suite's no_additional_sig expects none).
 var ErrChainFailed = errors.New("arc: chain already sealed as failed")
 
 // Seal validates msg's chain through r and returns the new set's three
@@ -422,22 +440,23 @@ func (s *Sealer) seal(fields []hdr.Field, body []byte, v Verdict, now time.Time)
 	if err != nil {
 		return "", err
 	}
-	if v.Instances >= MaxInstances {
-		return "", ErrChainFull
-	}
 	if sets, _ := collect(fields); len(sets) > 0 {
 		if cv, _ := sets[len(sets)-1].asTags.Get("cv"); cv == string(Fail) {
 			return "", ErrChainFailed
 		}
 	}
-	n := v.Instances + 1
+	// The new instance follows the highest one present, even in a chain
+	// too broken to validate, so that no instance is written twice.
+	n := max(v.Instances, highestInstance(fields)) + 1
+	if n > MaxInstances {
+		return "", ErrChainFull
+	}
 	cv := v.Status
 	if cv == "" {
 		cv = None
 	}
 	if n > 1 && cv == None {
-		// RFC 8617 §5.1.1: a chain with sets cannot be "none".
-		cv = Fail
+		cv = Fail // a message with ARC sets has a chain that passes or fails
 	}
 	inst := strconv.Itoa(n)
 	ts := strconv.FormatInt(now.Unix(), 10)
@@ -471,8 +490,8 @@ func (s *Sealer) seal(fields []hdr.Field, body []byte, v Verdict, now time.Time)
 	if cv != Fail {
 		sets, _ = collect(fields)
 	}
-	// A failed chain is sealed over the new set alone: the older sets are
-	// what failed, and no validator will go past cv=fail anyway.
+	// A failed chain is sealed over the new set alone, as if it were the
+	// only one (RFC 8617 §5.1.2): the older sets are what failed.
 	sets = append(sets, set{aar: aar, ams: ams})
 	asTags := []hdr.Tag{
 		{Name: "a", Value: string(alg)},
@@ -489,6 +508,21 @@ func (s *Sealer) seal(fields []hdr.Field, body []byte, v Verdict, now time.Time)
 		return "", err
 	}
 	return string(as) + string(ams) + string(aar), nil
+}
+
+// highestInstance is the largest i= of any ARC field that states one
+// readably, 0 if none does.
+func highestInstance(fields []hdr.Field) int {
+	high := 0
+	for _, f := range fields {
+		if !f.Is(AARField) && !f.Is(AMSField) && !f.Is(ASField) {
+			continue
+		}
+		if n, _, err := instanceOf(f, f.Is(AARField)); err == nil {
+			high = max(high, n)
+		}
+	}
+	return high
 }
 
 // defaultAMSHeaders signs the DKIM signer's default fields that are present,

@@ -151,18 +151,43 @@ func TestOurSealsVerifyWithDkimpy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := pydkim.Verify(t, "arc", []byte(set1+original), recs); !strings.HasPrefix(got, "pass") {
-		t.Errorf("one set: %s", pydkim.String("arc", got))
-	}
 	set2, _, err := b.Seal(ctx, z, []byte(set1+original), t0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	msg := set2 + set1 + original
-	if got := pydkim.Verify(t, "arc", []byte(msg), recs); !strings.HasPrefix(got, "pass") {
-		t.Errorf("two sets: %s", pydkim.String("arc", got))
+	got := pydkim.VerifyAll(t, "arc", [][]byte{[]byte(set1 + original), []byte(msg), []byte(msg + "tamper\r\n")}, recs)
+	for i, c := range []struct{ what, want string }{{"one set", "pass"}, {"two sets", "pass"}, {"tampered", "fail"}} {
+		if !strings.HasPrefix(got[i], c.want) {
+			t.Errorf("%s: %s, want %s", c.what, pydkim.String("arc", got[i]), c.want)
+		}
 	}
-	if got := pydkim.Verify(t, "arc", []byte(msg+"tamper\r\n"), recs); !strings.HasPrefix(got, "fail") {
-		t.Errorf("tampered: %s", pydkim.String("arc", got))
+}
+
+func TestUnreadableHeader(t *testing.T) {
+	_, _, z, _ := sealers(t)
+	if v := Verify(context.Background(), z, []byte("From: a@b\nbroken line\r\n\r\nhi\r\n")); v.Status != None {
+		t.Errorf("no ARC fields, unreadable header: %+v", v)
+	}
+	if v := Verify(context.Background(), z, []byte("ARC-Seal: i=1\nFrom: a@b\r\n\r\nhi\r\n")); v.Status != Fail {
+		t.Errorf("ARC field in an unreadable header: %+v", v)
+	}
+}
+
+// A chain too broken to validate (instance 2 without instance 1) is sealed
+// as failed above its highest instance, never over one.
+func TestSealAboveABrokenChain(t *testing.T) {
+	a, _, z, _ := sealers(t)
+	set1, _, err := a.Seal(context.Background(), z, []byte(original), t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := strings.ReplaceAll(set1, "i=1", "i=2") + original
+	out, cv, err := a.Seal(context.Background(), z, []byte(broken), t0)
+	if err != nil || cv != Fail {
+		t.Fatalf("cv=%s %v", cv, err)
+	}
+	if !strings.Contains(out, "ARC-Seal: a=rsa-sha256;") || !strings.Contains(out, "i=3;") || !strings.Contains(out, "cv=fail") {
+		t.Errorf("seal over a broken chain:\n%s", out)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -238,5 +239,15 @@ func TestSignRefusesMessageWithoutFrom(t *testing.T) {
 	s := &Signer{Domain: "forward.example", Selector: "ed", Key: ed}
 	if _, err := s.Sign([]byte("To: a@b.example\r\n\r\nhi\r\n"), epoch); err != ErrNoFrom {
 		t.Fatalf("err = %v, want ErrNoFrom", err)
+	}
+}
+
+func TestUnreadableHeader(t *testing.T) {
+	z := zonedns.New()
+	if res, err := Verify(context.Background(), z, []byte("From: a@b\nbroken\r\n\r\nhi\r\n"), epoch); err != nil || res != nil {
+		t.Errorf("unsigned, unreadable: %v %v", res, err)
+	}
+	if _, err := Verify(context.Background(), z, []byte("DKIM-Signature: v=1\nFrom: a@b\r\n\r\nhi\r\n"), epoch); !errors.Is(err, hdr.ErrMalformedHeader) {
+		t.Errorf("signed, unreadable: err = %v", err)
 	}
 }

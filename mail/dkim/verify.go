@@ -58,6 +58,9 @@ const MaxSignatures = 8
 func Verify(ctx context.Context, r env.Resolver, msg []byte, now time.Time) ([]Result, error) {
 	fields, _, err := hdr.Split(msg)
 	if err != nil {
+		if !bytes.Contains(bytes.ToLower(msg), []byte("dkim-signature")) {
+			return nil, nil // unreadable, but nothing signed it either
+		}
 		return nil, err
 	}
 	answers := make(map[string]txtAnswer)

@@ -103,6 +103,7 @@ type record struct {
 	rec    *msgdmarc.Record
 	np     msgdmarc.Policy
 	psd    string // "y", "n" or ""
+	test   bool   // DMARCbis t=y: the owner is testing its policy
 }
 
 // errTemp marks a DNS failure that may pass later.
@@ -196,6 +197,13 @@ func (e *Evaluator) Evaluate(ctx context.Context, in Input, random io.Reader) Ve
 		}
 	}
 	v.Disposition, v.Sampled = v.Policy, true
+	if e.TreeWalk && found.test {
+		// DMARCbis replaces pct with t=y, which asks for the next weaker
+		// policy, as a message outside a pct sample gets.
+		v.Sampled = false
+		v.Disposition = weaker(v.Policy)
+		return v
+	}
 	if pct := found.rec.Percent; pct != nil && *pct < 100 && v.Policy != DispositionNone {
 		draw := 0 // pct=0 samples nothing, no draw needed
 		if *pct > 0 {
@@ -209,14 +217,18 @@ func (e *Evaluator) Evaluate(ctx context.Context, in Input, random io.Reader) Ve
 			// RFC 7489 §6.6.4: a message outside the sample gets the next
 			// weaker policy.
 			v.Sampled = false
-			if v.Policy == DispositionReject {
-				v.Disposition = DispositionQuarantine
-			} else {
-				v.Disposition = DispositionNone
-			}
+			v.Disposition = weaker(v.Policy)
 		}
 	}
 	return v
+}
+
+// weaker is the next weaker policy.
+func weaker(p Disposition) Disposition {
+	if p == DispositionReject {
+		return DispositionQuarantine
+	}
+	return DispositionNone
 }
 
 func tempOr(v Verdict, err error) Verdict {
@@ -299,7 +311,8 @@ func (w *walker) fetchUncached(domain string) (*record, error) {
 			continue
 		}
 		extra := extraTags(txt)
-		r := &record{domain: domain, rec: rec, psd: strings.ToLower(extra["psd"])}
+		r := &record{domain: domain, rec: rec, psd: strings.ToLower(extra["psd"]),
+			test: strings.EqualFold(extra["t"], "y")}
 		switch p := msgdmarc.Policy(strings.ToLower(extra["np"])); p {
 		case msgdmarc.PolicyNone, msgdmarc.PolicyQuarantine, msgdmarc.PolicyReject:
 			r.np = p

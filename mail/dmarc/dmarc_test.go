@@ -25,6 +25,7 @@ func zone() *zonedns.Zone {
 	// record several labels down.
 	z.TXT["_dmarc.psd.example"] = []string{"v=DMARC1; p=reject; psd=y"}
 	z.TXT["_dmarc.org.psd.example"] = []string{"v=DMARC1; p=quarantine; psd=n"}
+	z.TXT["_dmarc.testing.example"] = []string{"v=DMARC1; p=reject; t=y"}
 	return z
 }
 
@@ -62,6 +63,8 @@ func TestEvaluate(t *testing.T) {
 		{"rfc7489 stops at the psl org", false, Input{From: "x.y.org.psd.example"}, ResultFail, DispositionReject, "psd.example", "psd.example"},
 		{"tree walk finds the org record", true, Input{From: "x.y.org.psd.example", DKIM: []Identity{pass("org.psd.example")}}, ResultPass, DispositionNone, "org.psd.example", "org.psd.example"},
 		{"tree walk uses the org's sp/p", true, Input{From: "x.y.org.psd.example", DKIM: []Identity{pass("other.psd.example")}}, ResultFail, DispositionQuarantine, "org.psd.example", "org.psd.example"},
+		{"t=y asks DMARCbis for the weaker policy", true, Input{From: "testing.example"}, ResultFail, DispositionQuarantine, "testing.example", "testing.example"},
+		{"t=y means nothing to RFC 7489", false, Input{From: "testing.example"}, ResultFail, DispositionReject, "testing.example", "testing.example"},
 		{"tree walk psd=y gives the child", true, Input{From: "shop.psd.example"}, ResultFail, DispositionReject, "psd.example", "shop.psd.example"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

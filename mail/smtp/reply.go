@@ -216,12 +216,17 @@ func parseReplyLine(line []byte) (code int, last bool, text string, err error) {
 	default:
 		return 0, false, "", &ProtocolError{Msg: "reply code not followed by space or hyphen", Line: string(line)}
 	}
-	for _, c := range line[4:] {
-		if c == 0 || c == '\r' {
-			return 0, false, "", &ProtocolError{Msg: "control character in reply text", Line: string(line)}
+	txt := []byte(string(line[4:]))
+	for i, c := range txt {
+		switch {
+		case c == 0 || c == '\r':
+			return 0, false, "", &ProtocolError{Msg: "NUL or CR in reply text", Line: string(line)}
+		case c < ' ' || c == 0x7f:
+			// As AppendTo does: other controls read as spaces.
+			txt[i] = ' '
 		}
 	}
-	return code, last, string(line[4:]), nil
+	return code, last, string(txt), nil
 }
 
 // splitEnhanced takes the enhanced code off every line when the first line

@@ -1,13 +1,15 @@
 // Package spf checks whether a client may send mail for a domain (SPF, RFC
 // 7208). The evaluation is blitiri.com.ar/go/spf's; this package runs it on
 // the Env resolver, so a check in a simulation asks the simulated DNS, and
-// returns the result with the reason for it.
+// returns the result with the reason for it and, for a fail, the failing
+// domain's explanation (exp=, which the library ignores, evaluated here).
 package spf
 
 import (
 	"context"
 	"errors"
 	"net"
+	"time"
 
 	blitiri "blitiri.com.ar/go/spf"
 
@@ -37,16 +39,38 @@ type Verdict struct {
 	Domain string
 	// Sender and Helo are the identities the check was asked about.
 	Sender, Helo string
-	// Explanation says why, in words (the mechanism that matched, the
-	// record or lookup that failed). The exp= modifier of a record is not
-	// fetched: the library does not evaluate it.
+	// Reason says why, in words (the mechanism that matched, the record or
+	// lookup that failed), for logs.
+	Reason string
+	// Explanation is, for a fail, the text the failing domain publishes
+	// through exp= (RFC 7208 §6.2), macros expanded; empty when it
+	// publishes none or it cannot be had.
 	Explanation string
 }
+
+// Option adjusts a check.
+type Option func(*options)
+
+type options struct {
+	now      time.Time
+	receiver string
+}
+
+// At gives the time %{t} expands to in an explanation; without it an
+// explanation using %{t} is dropped rather than read a clock.
+func At(now time.Time) Option { return func(o *options) { o.now = now } }
+
+// Receiver names the checking host for %{r} ("unknown" otherwise).
+func Receiver(name string) Option { return func(o *options) { o.receiver = name } }
 
 // Check evaluates check_host() for a client at ip that said helo and gave
 // sender in MAIL FROM (empty for the null sender, in which case the HELO
 // identity is checked, RFC 7208 §2.4). DNS goes through r and obeys ctx.
-func Check(ctx context.Context, r env.Resolver, ip net.IP, helo, sender string) Verdict {
+func Check(ctx context.Context, r env.Resolver, ip net.IP, helo, sender string, opts ...Option) Verdict {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	domain := helo
 	if sender != "" {
 		if _, d, ok := cut(sender); ok {
@@ -58,11 +82,14 @@ func Check(ctx context.Context, r env.Resolver, ip net.IP, helo, sender string) 
 	v := Verdict{Result: Result(res), Domain: domain, Sender: sender, Helo: helo}
 	switch {
 	case err != nil && !errors.Is(err, blitiri.ErrNoResult):
-		v.Explanation = err.Error()
+		v.Reason = err.Error()
 	case res == blitiri.None:
-		v.Explanation = "no SPF record"
+		v.Reason = "no SPF record"
 	default:
-		v.Explanation = string(res)
+		v.Reason = string(res)
+	}
+	if res == blitiri.Fail {
+		v.Explanation = explain(ctx, r, ip, helo, sender, o)
 	}
 	return v
 }

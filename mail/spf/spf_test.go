@@ -26,7 +26,7 @@ func TestCheckUsesTheGivenResolver(t *testing.T) {
 		{"192.0.2.9", "x", "a@flaky.example", TempError, "flaky.example"},
 	} {
 		v := Check(context.Background(), z, net.ParseIP(c.ip), c.helo, c.sender)
-		if v.Result != c.want || v.Domain != c.domain || v.Explanation == "" {
+		if v.Result != c.want || v.Domain != c.domain || v.Reason == "" {
 			t.Errorf("%s from %s: %+v, want %s for %s", c.sender, c.ip, v, c.want, c.domain)
 		}
 	}

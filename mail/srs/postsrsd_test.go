@@ -54,28 +54,36 @@ func postsrsdQuery(t *testing.T, port int, key string) (string, error) {
 	return val, nil
 }
 
-// Our rewriter and Debian's postsrsd, run on loopback with a temporary
-// secret, turn the same addresses into the same SRS addresses and back,
-// each reading the other's. postsrsd stamps with the wall clock, so the
-// test gives our rewriter the wall clock's time too.
-func TestAgreesWithPostsrsd(t *testing.T) {
+// startPostsrsd runs Debian's postsrsd on loopback with a temporary secret
+// and the given first separator, and returns its forward and reverse
+// table ports.
+func startPostsrsd(t *testing.T, secret string, sep byte) (fwd, rev int) {
+	t.Helper()
 	bin, err := exec.LookPath("postsrsd")
 	if err != nil {
 		t.Skip("postsrsd is not installed; skipping the agreement test")
 	}
 	dir := t.TempDir()
-	secret := "edgelab-test-secret"
 	if err := os.WriteFile(filepath.Join(dir, "secret"), []byte(secret+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	fwd, rev := freePort(t), freePort(t)
+	fwd, rev = freePort(t), freePort(t)
 	cmd := exec.Command(bin, "-s"+filepath.Join(dir, "secret"), "-dforward.example", "-l127.0.0.1", "-4",
-		fmt.Sprintf("-f%d", fwd), fmt.Sprintf("-r%d", rev))
+		"-a"+string(sep), fmt.Sprintf("-f%d", fwd), fmt.Sprintf("-r%d", rev))
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return fwd, rev
+}
 
+// Our rewriter and Debian's postsrsd turn the same addresses into the
+// same SRS addresses and back, each reading the other's. postsrsd stamps
+// with the wall clock, so the test gives our rewriter the wall clock's
+// time too.
+func TestAgreesWithPostsrsd(t *testing.T) {
+	const secret = "edgelab-test-secret"
+	fwd, rev := startPostsrsd(t, secret, '=')
 	ours := &Rewriter{Domain: "forward.example", Secrets: [][]byte{[]byte(secret)}}
 	for _, sender := range []string{"test@otherdomain.com", "Mixed.Case+tag@Example.ORG", "a=b@x.example"} {
 		now := time.Now()
@@ -118,5 +126,32 @@ func TestAgreesWithPostsrsd(t *testing.T) {
 	}
 	if _, err := ours.Reverse(forged, time.Now()); err == nil {
 		t.Errorf("we accepted forged %s", forged)
+	}
+}
+
+// The first separator may be '=', '+' or '-'; postsrsd writes the one it
+// is given and reads all three, and so do we.
+func TestSeparatorsAgreeWithPostsrsd(t *testing.T) {
+	const secret = "edgelab-test-secret"
+	for _, sep := range []byte{'+', '-'} {
+		fwd, rev := startPostsrsd(t, secret, sep)
+		ours := &Rewriter{Domain: "forward.example", Secrets: [][]byte{[]byte(secret)}, Separator: sep}
+		now := time.Now()
+		theirs, err := postsrsdQuery(t, fwd, "test@otherdomain.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		mine, _ := ours.Forward("test@otherdomain.com", now)
+		if mine != theirs || mine[4] != sep {
+			t.Errorf("separator %c: ours %s, postsrsd %s", sep, mine, theirs)
+		}
+		plain := &Rewriter{Domain: "forward.example", Secrets: [][]byte{[]byte(secret)}}
+		if back, err := plain.Reverse(theirs, now); err != nil || back != "test@otherdomain.com" {
+			t.Errorf("separator %c: we reverse %s to %q, %v", sep, theirs, back, err)
+		}
+		eq, _ := plain.Forward("test@otherdomain.com", now)
+		if back, err := postsrsdQuery(t, rev, eq); err != nil || back != "test@otherdomain.com" {
+			t.Errorf("separator %c: postsrsd reverses our %s to %q, %v", sep, eq, back, err)
+		}
 	}
 }

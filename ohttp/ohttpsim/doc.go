@@ -7,15 +7,17 @@
 // Topology. Nodes client-1 … client-N (each its own IPv4/IPv6 address:
 // the client identity), relays (relay, relay-2, …: client i uses relay
 // (i-1) mod R + 1), gateways (gateway, gateway-2, …: relay j forwards to
-// gateway (j-1) mod G + 1) and one target. The relay node hosts
-// the Oblivious Relay Resource on port 80 and a key-configuration proxy
-// on port 8080: clients fetch and pin the gateway's keys (RFC 9540)
-// through the relay rather than from the gateway directly, because a
-// direct fetch would show the gateway every client's address next to the
-// moment it starts sending (RFC 9540 §6 recommends fetching through a
-// proxy). The gateway's keyring rotates on a virtual-time task
-// (MaybeRotate); retiring keys keep decrypting for a grace period and a
-// client whose key is refused refetches and retries once.
+// gateway (j-1) mod G + 1) and one target. The relay node hosts the
+// Oblivious Relay Resource behind the relay's mixer (ohttp.Mixer, knobs
+// batch, batch_timeout and delay) on port 80 and the key-configuration
+// proxy (ohttp.KeyProxy) on port 8080: clients fetch and pin the
+// gateway's keys (RFC 9540) through the relay rather than from the
+// gateway directly, because a direct fetch would show the gateway every
+// client's address next to the moment it starts sending (RFC 9540 §6).
+// The gateway's keyring rotates on ohttp.RunRotation (knobs rotate_every
+// and grace); retiring keys keep decrypting for a grace period and a
+// client whose key is refused refetches and retries once. The mixer, the
+// proxy and the rotation loop are the code `edgelab serve ohttp` runs.
 //
 // Views. Every handler and every client transport is wrapped so that what
 // a party receives — method or status, path, header values (split into

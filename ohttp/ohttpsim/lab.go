@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/edgelab/edgelab/internal/atomicfile"
 	"github.com/edgelab/edgelab/ohttp"
 	"github.com/edgelab/edgelab/sim"
 	"github.com/edgelab/edgelab/sim/world"
@@ -54,8 +55,15 @@ func (World) Bugs() []world.Bug {
 
 // Run evaluates properties 1 and 2 with the named bugs switched on.
 func (w World) Run(seed uint64, plan *sim.Plan, opts world.Options) (*world.Outcome, error) {
+	_, o, err := w.RunResult(seed, plan, opts)
+	return o, err
+}
+
+// RunResult is Run that also returns the Result the outcome was judged
+// from, for properties of a caller's own (world.WithProperty).
+func (w World) RunResult(seed uint64, plan *sim.Plan, opts world.Options) (*Result, *world.Outcome, error) {
 	if err := world.CheckBugs(w, opts); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var bugs ohttp.Bugs
 	for _, b := range opts.Bugs {
@@ -66,7 +74,7 @@ func (w World) Run(seed uint64, plan *sim.Plan, opts world.Options) (*world.Outc
 	}
 	r, err := Evaluate(seed, plan, Options{Bugs: bugs})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	o := &world.Outcome{Figures: r.Figures(), Trace: r.Trace}
 	for _, v := range r.Verdicts {
@@ -77,7 +85,7 @@ func (w World) Run(seed uint64, plan *sim.Plan, opts world.Options) (*world.Outc
 	}
 	o.Details = append(o.Details, fmt.Sprintf("virtual time %v, %d kernel events, %d trace events",
 		r.Report.End, r.Report.Events, len(r.Trace.Events)))
-	return o, nil
+	return r, o, nil
 }
 
 // Operations is the workload's size: clients times requests.
@@ -121,7 +129,7 @@ func bindLinkability(fs *flag.FlagSet) func(dir string, stdout io.Writer) error 
 			return err
 		}
 		for _, f := range []struct{ name, body string }{{"linkability.csv", csv}, {"linkability.svg", CurveSVG(pts)}} {
-			if err := os.WriteFile(filepath.Join(dir, f.name), []byte(f.body), 0o644); err != nil {
+			if err := atomicfile.WriteFile(filepath.Join(dir, f.name), []byte(f.body)); err != nil {
 				return err
 			}
 		}

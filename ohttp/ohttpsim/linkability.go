@@ -2,7 +2,7 @@ package ohttpsim
 
 // This file is property 3: how well a timing adversary that watches both
 // sides of the relay links requests to clients, against the relay's
-// batching and random delay (mixer.go, real relay behaviour in the run).
+// batching and random delay (ohttp.Mixer, the relay's own code).
 //
 // The adversary sees, from the trace's network events, each request's
 // arrival at the relay's port 80 with its sender, and each request's

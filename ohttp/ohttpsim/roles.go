@@ -1,8 +1,7 @@
 package ohttpsim
 
-// This file holds the small services the world runs beside the real ohttp
-// roles: the target, the relay's key-configuration proxy and the gateway's
-// rotation task.
+// This file holds what the world runs beside the real ohttp roles: the
+// target and the relay's request deadline.
 
 import (
 	"context"
@@ -10,11 +9,8 @@ import (
 	"encoding/hex"
 	"io"
 	"net/http"
-	"strconv"
 	"time"
 
-	"github.com/edgelab/edgelab/ohttp"
-	"github.com/edgelab/edgelab/sim"
 	"github.com/edgelab/edgelab/sim/env"
 )
 
@@ -45,57 +41,6 @@ func targetHandler(rand io.Reader) http.Handler {
 		w.Header().Set("Content-Type", "text/plain")
 		io.WriteString(w, echoAnswer(r.URL.Path, body))
 	})
-}
-
-// keyProxy is the relay's key-configuration proxy: it fetches the
-// gateway's configurations on behalf of a client, sending nothing of the
-// client's request along. It does not cache, so every client fetch is
-// one gateway fetch (a caching proxy would also defeat per-requester keys;
-// this one leaves that defence to the clients' pinning and the checks).
-func keyProxy(env env.Env, gatewayURL string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet {
-			http.Error(w, "GET only", http.StatusMethodNotAllowed)
-			return
-		}
-		ctx, cancel := env.WithTimeout(r.Context(), time.Second)
-		defer cancel()
-		out, _ := http.NewRequestWithContext(ctx, http.MethodGet, gatewayURL, nil)
-		out.Header = http.Header{"Accept": {ohttp.MediaTypeKeys}, "User-Agent": {""}}
-		resp, err := env.Transport().RoundTrip(out)
-		if err != nil {
-			http.Error(w, "gateway unreachable", http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		if err != nil {
-			http.Error(w, "gateway unreachable", http.StatusBadGateway)
-			return
-		}
-		if ct := resp.Header.Get("Content-Type"); ct != "" {
-			w.Header().Set("Content-Type", ct)
-		}
-		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-		w.WriteHeader(resp.StatusCode)
-		w.Write(body)
-	})
-}
-
-// rotate runs the gateway's key schedule: every tick it asks the keyring
-// whether the current key is due for replacement.
-// It stops at end (on the node's clock), so a run can go quiescent.
-func rotate(env env.Env, ring *ohttp.Keyring, every, end time.Duration, rotations *int) {
-	if every <= 0 {
-		return
-	}
-	tick := every / 4
-	for env.Now().Sub(sim.Epoch) < end {
-		env.Sleep(tick)
-		if ok, err := ring.MaybeRotate(env.Rand()); err == nil && ok {
-			*rotations++
-		}
-	}
 }
 
 // relayDeadline bounds how long the relay works on one request, mixing

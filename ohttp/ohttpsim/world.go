@@ -4,6 +4,7 @@ package ohttpsim
 // them, the workload scheduled at its virtual times, the plan's faults.
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
 	"time"
@@ -208,7 +209,11 @@ func (w *run) buildGateway(gw *sim.Node, targetAddr string, end time.Duration) e
 		Recorder: genv, Bugs: w.bugs,
 	}
 	gw.HostHTTP(80, observeHandler(genv, ohttp.LimitBodies(genv, ohttp.BodyLimits{}, gateway)))
-	gw.Start(func(env env.Env) { rotate(env, ring, w.cfg.RotateEvery, end, &w.res.Stats.Rotations) })
+	// The rotation loop stops at end on the node's clock, so the run can
+	// go quiescent.
+	gw.Start(func(e env.Env) {
+		ohttp.RunRotation(context.Background(), e, ring, sim.Epoch.Add(end), func() { w.res.Stats.Rotations++ })
+	})
 	return nil
 }
 
@@ -216,8 +221,8 @@ func (w *run) buildGateway(gw *sim.Node, targetAddr string, end time.Duration) e
 // key proxy on a relay node; both talk to the relay's gateway.
 func (w *run) buildRelay(relay *sim.Node) {
 	renv := relay.Env()
-	mix := newMixer(renv, w.cfg)
-	relay.OnCrash(mix.reset)
+	mix := ohttp.NewMixer(renv, ohttp.MixConfig{Batch: w.cfg.Batch, BatchTimeout: w.cfg.BatchTimeout, Delay: w.cfg.Delay})
+	relay.OnCrash(mix.Reset)
 	gw := w.cfg.gatewayOf(relay.Name())
 	rl := &ohttp.Relay{
 		GatewayURL:  "http://" + gw + ohttp.WellKnownPath,
@@ -228,6 +233,6 @@ func (w *run) buildRelay(relay *sim.Node) {
 	}
 	// The body limits go outside the mixer: a request it holds is still a
 	// connection and a body some client can keep waiting.
-	relay.HostHTTP(80, observeHandler(renv, deadline(renv, relayDeadline, ohttp.LimitBodies(renv, ohttp.BodyLimits{}, mix.wrap(rl)))))
-	relay.HostHTTP(8080, observeHandler(renv, keyProxy(renv, "http://"+gw+ohttp.WellKnownPath)))
+	relay.HostHTTP(80, observeHandler(renv, deadline(renv, relayDeadline, ohttp.LimitBodies(renv, ohttp.BodyLimits{}, mix.Wrap(rl)))))
+	relay.HostHTTP(8080, observeHandler(renv, &ohttp.KeyProxy{Env: renv, GatewayKeysURL: "http://" + gw + ohttp.WellKnownPath, Transport: renv.Transport()}))
 }

@@ -32,12 +32,19 @@ const PropAccounting = "accounting"
 // Run runs the world and checks its invariants. The world has no seeded
 // bugs.
 func (w World) Run(seed uint64, plan *sim.Plan, opts world.Options) (*world.Outcome, error) {
+	_, o, err := w.RunResult(seed, plan, opts)
+	return o, err
+}
+
+// RunResult is Run that also returns the Result the outcome was judged
+// from, for properties of a caller's own (world.WithProperty).
+func (w World) RunResult(seed uint64, plan *sim.Plan, opts world.Options) (*Result, *world.Outcome, error) {
 	if err := world.CheckBugs(w, opts); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	r, err := Run(seed, plan)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	o := &world.Outcome{
 		Figures: r.Figures(),
@@ -47,7 +54,7 @@ func (w World) Run(seed uint64, plan *sim.Plan, opts world.Options) (*world.Outc
 	if err := r.Check(); err != nil {
 		o.Violations = []world.Violation{{Property: PropAccounting, Message: err.Error()}}
 	}
-	return o, nil
+	return r, o, nil
 }
 
 // Operations is the number of pings the plan asks for.

@@ -6,6 +6,7 @@ package pydkim
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -18,21 +19,23 @@ import (
 // Python is the interpreter Debian's package installs for.
 const Python = "/usr/bin/python3"
 
-const script = `import json, sys
+// script verifies each message of a JSON list (base64) and prints one
+// verdict per line.
+const script = `import base64, json, sys
 import dkim
 mode, zone = sys.argv[1], json.load(open(sys.argv[2]))
-msg = sys.stdin.buffer.read()
 def dnsfunc(name, timeout=5):
     if isinstance(name, bytes):
         name = name.decode()
     rec = zone.get(name.rstrip('.').lower())
     return rec.encode() if rec is not None else None
-if mode == 'dkim':
-    ok = dkim.verify(msg, dnsfunc=dnsfunc)
-    print('pass' if ok else 'fail')
-else:
-    cv, results, comment = dkim.arc_verify(msg, dnsfunc=dnsfunc)
-    print(cv.decode() if isinstance(cv, bytes) else cv, comment)
+for m in json.load(sys.stdin):
+    msg = base64.b64decode(m)
+    if mode == 'dkim':
+        print('pass' if dkim.verify(msg, dnsfunc=dnsfunc) else 'fail')
+    else:
+        cv, results, comment = dkim.arc_verify(msg, dnsfunc=dnsfunc)
+        print(cv.decode() if isinstance(cv, bytes) else cv, comment.replace('\\n', ' '))
 `
 
 // Require skips the test when dkimpy is not installed.
@@ -48,6 +51,12 @@ func Require(t testing.TB) {
 // comment) over msg, with records mapping names to TXT data.
 func Verify(t testing.TB, mode string, msg []byte, records map[string]string) string {
 	t.Helper()
+	return VerifyAll(t, mode, [][]byte{msg}, records)[0]
+}
+
+// VerifyAll is Verify over several messages in one run of the interpreter.
+func VerifyAll(t testing.TB, mode string, msgs [][]byte, records map[string]string) []string {
+	t.Helper()
 	dir := t.TempDir()
 	py := filepath.Join(dir, "verify.py")
 	zone := filepath.Join(dir, "zone.json")
@@ -62,15 +71,24 @@ func Verify(t testing.TB, mode string, msg []byte, records map[string]string) st
 	if err := os.WriteFile(zone, raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	encoded := make([]string, len(msgs))
+	for i, m := range msgs {
+		encoded[i] = base64.StdEncoding.EncodeToString(m)
+	}
+	input, _ := json.Marshal(encoded)
 	cmd := exec.Command(Python, py, mode, zone)
-	cmd.Stdin = bytes.NewReader(msg)
+	cmd.Stdin = bytes.NewReader(input)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("dkimpy %s: %v\n%s", mode, err, stderr.String())
 	}
-	return strings.TrimSpace(string(out))
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != len(msgs) {
+		t.Fatalf("dkimpy %s: %d verdicts for %d messages:\n%s", mode, len(lines), len(msgs), out)
+	}
+	return lines
 }
 
 // String formats a verdict for messages.
