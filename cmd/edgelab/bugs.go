@@ -29,7 +29,7 @@ import (
 func init() {
 	register(&command{
 		name:    "bugs",
-		summary: "seeded bugs and the properties that catch them: --world W [--plans N] [--out DIR] [--list]",
+		summary: "seeded bugs and the properties that catch them: --world W [--plans N] [--out DIR] [--list] [--json]",
 		run:     bugsCommand,
 	})
 }

@@ -21,7 +21,7 @@ import (
 func init() {
 	register(&command{
 		name:    "check",
-		summary: "check traces against a theory: (--theory NAME|FILE | --world W) [--adversary P[+Q]]... TRACE...",
+		summary: "check traces against a theory: (--theory NAME|FILE | --world W) [--adversary P[+Q]]... [--json] TRACE...",
 		run:     checkCommand,
 	})
 }

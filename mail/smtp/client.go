@@ -465,7 +465,11 @@ func (c *ClientSession) sendRcpt(now time.Time, i int) {
 			line += " NOTIFY=" + r.Params.Notify.String()
 		}
 		if o := r.Params.ORCPT; o != nil {
-			line += " ORCPT=" + o.AddrType + ";" + EncodeXtext(o.Addr)
+			enc := EncodeXtext(o.Addr)
+			if strings.EqualFold(o.AddrType, "utf-8") {
+				enc = EncodeUTF8AddrText(o.Addr, c.Has("SMTPUTF8"))
+			}
+			line += " ORCPT=" + o.AddrType + ";" + enc
 		}
 	}
 	c.expects = append(c.expects, expect{kind: expRcpt, rcpt: i})
