@@ -227,11 +227,12 @@ func TestRefusals(t *testing.T) {
 		data string
 		code int
 	}{
-		{"s@sender.example", "victim@other.example", msgText, 550},                                                           // open relay
-		{"s@sender.example", "@ours.example:victim@other.example", msgText, 550},                                             // source route
-		{"s@sender.example", "bob@ours.example", msgText, 550},                                                               // no rule
-		{"x@nospf.example", "alice@ours.example", strings.Replace(msgText, "s@sender.example", "x@nospf.example", 1), 550},   // unauthenticated forward
-		{"x@strict.example", "alice@ours.example", strings.Replace(msgText, "s@sender.example", "x@strict.example", 1), 550}, // DMARC p=reject
+		{"s@sender.example", "victim@other.example", msgText, 550},                                                                                   // open relay
+		{"s@sender.example", "@ours.example:victim@other.example", msgText, 550},                                                                     // source route
+		{"s@sender.example", "bob@ours.example", msgText, 550},                                                                                       // no rule
+		{"x@nospf.example", "alice@ours.example", strings.Replace(msgText, "s@sender.example", "x@nospf.example", 1), 550},                           // unauthenticated forward
+		{"x@strict.example", "alice@ours.example", strings.Replace(msgText, "s@sender.example", "x@strict.example", 1), 550},                         // DMARC p=reject
+		{"s@sender.example", "alice@ours.example", "From: <s@sender.example>\r\nSubject: CLAIM YOUR PRIZE\r\n\r\nyou are a lottery winner\r\n", 550}, // spam score 5.5 >= 5
 	}
 	for _, c := range cases {
 		if err := w.send(t, c.from, []string{c.to}, c.data); code(err) != c.code {
