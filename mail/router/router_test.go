@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -226,11 +227,12 @@ func TestRefusals(t *testing.T) {
 		data string
 		code int
 	}{
-		{"s@sender.example", "victim@other.example", msgText, 550},                                                           // open relay
-		{"s@sender.example", "@ours.example:victim@other.example", msgText, 550},                                             // source route
-		{"s@sender.example", "bob@ours.example", msgText, 550},                                                               // no rule
-		{"x@nospf.example", "alice@ours.example", strings.Replace(msgText, "s@sender.example", "x@nospf.example", 1), 550},   // unauthenticated forward
-		{"x@strict.example", "alice@ours.example", strings.Replace(msgText, "s@sender.example", "x@strict.example", 1), 550}, // DMARC p=reject
+		{"s@sender.example", "victim@other.example", msgText, 550},                                                                                   // open relay
+		{"s@sender.example", "@ours.example:victim@other.example", msgText, 550},                                                                     // source route
+		{"s@sender.example", "bob@ours.example", msgText, 550},                                                                                       // no rule
+		{"x@nospf.example", "alice@ours.example", strings.Replace(msgText, "s@sender.example", "x@nospf.example", 1), 550},                           // unauthenticated forward
+		{"x@strict.example", "alice@ours.example", strings.Replace(msgText, "s@sender.example", "x@strict.example", 1), 550},                         // DMARC p=reject
+		{"s@sender.example", "alice@ours.example", "From: <s@sender.example>\r\nSubject: CLAIM YOUR PRIZE\r\n\r\nyou are a lottery winner\r\n", 550}, // spam score 5.5 >= 5
 	}
 	for _, c := range cases {
 		if err := w.send(t, c.from, []string{c.to}, c.data); code(err) != c.code {
@@ -359,6 +361,29 @@ func TestUTF8TowardHopWithoutSMTPUTF8(t *testing.T) {
 		t.Fatalf("want only a 5.6.7 bounce, got %+v", msgs)
 	}
 	if recs := w.log.Find(activity.Query{Status: activity.Bounced}); len(recs) != 1 || recs[0].To != "zoë@mailbox.example" {
+		t.Errorf("activity %+v", recs)
+	}
+}
+
+// TestDNSBLRefusesAtMail calls the Backend directly: a client listed in
+// the blocklist is refused at MAIL with 554 5.7.1, an unlisted one is not.
+func TestDNSBLRefusesAtMail(t *testing.T) {
+	z := zonedns.New()
+	z.IP["5.2.0.192.bl.example"] = []net.IP{net.ParseIP("127.0.0.2")}
+	e := env.NewReal(env.RealConfig{Node: "mx", Resolver: z})
+	tab, _ := rules.Compile(rules.Config{})
+	log := activity.New(nil, 10)
+	r := router.New(e, router.Config{DNSBL: []string{"bl.example"}}, router.Parts{Table: tab, Log: log})
+	from := smtp.Path{Local: "s", Domain: "sender.example"}
+	listed := &smtp.SessionInfo{ID: "a", ClientIP: netip.MustParseAddr("192.0.2.5")}
+	if rp := r.Mail(context.Background(), listed, from, smtp.MailParams{}); rp.Code != 554 || rp.Enhanced != (smtp.EnhancedCode{5, 7, 1}) {
+		t.Fatalf("listed client: %v", rp)
+	}
+	clean := &smtp.SessionInfo{ID: "b", ClientIP: netip.MustParseAddr("192.0.2.6")}
+	if rp := r.Mail(context.Background(), clean, from, smtp.MailParams{}); !rp.IsZero() {
+		t.Fatalf("unlisted client: %v", rp)
+	}
+	if recs := log.Find(activity.Query{Status: activity.Rejected}); len(recs) != 1 || !strings.Contains(recs[0].Detail, "bl.example") {
 		t.Errorf("activity %+v", recs)
 	}
 }
