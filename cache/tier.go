@@ -75,6 +75,8 @@ type Config struct {
 	Zone, Route string
 	// Tracer, if set, receives a read-only span of every request.
 	Tracer Tracer
+	// DisableCollapsing sends every miss upstream on its own.
+	DisableCollapsing bool
 }
 
 // Tier is one cache tier. It is safe for concurrent use.
@@ -220,7 +222,11 @@ func (x *exchange) lookup() {
 			x.member.Fwd = status.FwdVaryMiss
 		}
 		x.record(FactCacheMiss)
-		x.collapse()
+		if x.t.cfg.DisableCollapsing {
+			x.fetch(nil)
+		} else {
+			x.collapse()
+		}
 		return
 	}
 	age := obj.InitialAge + nonNegative(now.Sub(obj.ResponseTime))
@@ -741,11 +747,15 @@ func (x *exchange) relayPrefix(resp *http.Response, prefix []byte, why string) {
 }
 
 func (x *exchange) setStatus(h http.Header) {
-	prev := h.Values(status.Field)
+	prev := h[status.Field]
 	if len(prev) == 0 {
 		prev = x.upstreamStatus
 	}
-	h.Set(status.Field, status.Append(prev, x.member))
+	if len(prev) == 0 {
+		h[status.Field] = []string{x.member.String()}
+		return
+	}
+	h[status.Field] = []string{status.Append(prev, x.member)}
 }
 
 func (x *exchange) stripInternal(h http.Header) {

@@ -202,7 +202,11 @@ func violatedLemmas(th *spthy.Theory, tr *model.Trace) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	parties := check.ConfigFor(th).PartyNames()
+	cfg, err := check.ConfigFor(th)
+	if err != nil {
+		return "", err
+	}
+	parties := cfg.PartyNames()
 	var names []string
 	by := map[string][]string{}
 	for _, party := range parties {
