@@ -75,6 +75,8 @@ type Config struct {
 	Zone, Route string
 	// Tracer, if set, receives a read-only span of every request.
 	Tracer Tracer
+	// DisableCollapsing sends every miss upstream on its own.
+	DisableCollapsing bool
 	// Bugs switches on seeded bugs (bugs.go); the zero value is the
 	// correct code.
 	Bugs Bugs
@@ -223,7 +225,11 @@ func (x *exchange) lookup() {
 			x.member.Fwd = status.FwdVaryMiss
 		}
 		x.record(FactCacheMiss)
-		x.collapse()
+		if x.t.cfg.DisableCollapsing {
+			x.fetch(nil)
+		} else {
+			x.collapse()
+		}
 		return
 	}
 	age := obj.InitialAge + nonNegative(now.Sub(obj.ResponseTime))
