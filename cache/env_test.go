@@ -22,6 +22,7 @@ type testEnv struct {
 	now   time.Time
 	tasks []func()
 	facts []model.Event
+	quiet bool // discard facts (benchmarks)
 }
 
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -51,6 +52,9 @@ func (e *testEnv) WithTimeout(parent context.Context, d time.Duration) (context.
 }
 
 func (e *testEnv) Record(name string, args ...model.Term) {
+	if e.quiet {
+		return
+	}
 	e.mu.Lock()
 	e.facts = append(e.facts, model.Event{Name: name, Args: args})
 	e.mu.Unlock()

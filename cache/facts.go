@@ -29,6 +29,9 @@ const (
 	FactCacheBypass = "CacheBypass"
 	// CacheError(T, K, S): 3 — tier T generated error S itself.
 	FactCacheError = "CacheError"
+	// CacheCollapse(T, K): 2 — tier T answered K from another request's
+	// upstream fetch.
+	FactCacheCollapse = "CacheCollapse"
 	// CacheFailover(T, K, P): 3 — parent P ($P) did not answer tier T
 	// for K; the next owner (or the origin) is tried.
 	FactCacheFailover = "CacheFailover"
@@ -41,7 +44,7 @@ const (
 var FactArity = map[string]int{
 	FactCacheHit: 2, FactCacheMiss: 2, FactCacheStore: 3, FactCacheRevalidate: 3,
 	FactCacheServeStale: 2, FactCacheInvalidate: 2, FactCacheBypass: 2, FactCacheError: 3,
-	FactCacheFailover: 3, FactCachePurge: 4,
+	FactCacheFailover: 3, FactCachePurge: 4, FactCacheCollapse: 2,
 }
 
 func tierTerm(name string) model.Term { return model.NewPub(name) }

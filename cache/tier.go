@@ -75,6 +75,8 @@ type Config struct {
 	Zone, Route string
 	// Tracer, if set, receives a read-only span of every request.
 	Tracer Tracer
+	// DisableCollapsing sends every miss upstream on its own.
+	DisableCollapsing bool
 }
 
 // Tier is one cache tier. It is safe for concurrent use.
@@ -85,7 +87,8 @@ type Tier struct {
 	env   env.Env
 
 	mu           sync.Mutex
-	revalidating map[string]bool // keys with a background revalidation running
+	revalidating map[string]bool    // keys with a background revalidation running
+	flights      map[string]*flight // misses being fetched, by key
 }
 
 // New returns a tier for cfg.
@@ -120,7 +123,7 @@ func New(cfg Config) (*Tier, error) {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 30 * time.Second
 	}
-	return &Tier{cfg: cfg, name: cfg.Name, store: cfg.Store, env: cfg.Env, revalidating: map[string]bool{}}, nil
+	return &Tier{cfg: cfg, name: cfg.Name, store: cfg.Store, env: cfg.Env, revalidating: map[string]bool{}, flights: map[string]*flight{}}, nil
 }
 
 // Store is the tier's store, for purges and figures.
@@ -144,6 +147,7 @@ type exchange struct {
 	// tier answered from its store, so the chain keeps the upstream's
 	// member.
 	upstreamStatus []string
+	flight         *flight // the shared fetch this exchange leads, if any
 }
 
 func (t *Tier) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -218,7 +222,11 @@ func (x *exchange) lookup() {
 			x.member.Fwd = status.FwdVaryMiss
 		}
 		x.record(FactCacheMiss)
-		x.fetch(nil)
+		if x.t.cfg.DisableCollapsing {
+			x.fetch(nil)
+		} else {
+			x.collapse()
+		}
 		return
 	}
 	age := obj.InitialAge + nonNegative(now.Sub(obj.ResponseTime))
@@ -433,8 +441,15 @@ func (x *exchange) respond(resp *http.Response, requestTime, responseTime time.T
 		if why == "" {
 			why = "too-large"
 		}
+		if x.flight != nil {
+			x.flight.alone()
+		}
 		x.relay(resp, why)
 		return
+	}
+	if x.flight != nil {
+		x.flight.start(resp.StatusCode, flightHeader(h), varyNames, cachekey.VaryValues(x.r.Header, varyNames))
+		resp.Body = teeBody{resp.Body, x.flight}
 	}
 	body, complete, err := readUpTo(resp.Body, x.t.cfg.MaxObjectBytes)
 	if err != nil {

@@ -41,8 +41,12 @@ func (k DistKind) String() string {
 //
 //	fixed:       Min
 //	uniform:     uniform on [Min, Max]
-//	exponential: Min + Exp(mean Mean)
-//	lognormal:   Min + Median·exp(Sigma·N(0,1))
+//	exponential: Min + Exp(mean Mean), at most Max if Max is set
+//	lognormal:   Min + Median·exp(Sigma·N(0,1)), at most Max if Max is set
+//
+// A cap (Max on the heavy-tailed kinds) is what lets a plan promise that
+// every message arrives within a bound, so that a world's timeouts can be
+// drawn above its round trip.
 type Dist struct {
 	Kind   DistKind
 	Min    time.Duration
@@ -87,6 +91,9 @@ func (d *Dist) Sample(r *rand.Rand) time.Duration {
 	case DistLogNormal:
 		x = clampDelay(float64(d.Median) * math.Exp(d.Sigma*r.NormFloat64()))
 	}
+	if d.Kind != DistUniform && d.Max > 0 && d.Min+x > d.Max {
+		return d.Max
+	}
 	return d.Min + x
 }
 
@@ -108,6 +115,8 @@ func (d *Dist) Validate() error {
 	case d.Min < 0:
 		return fmt.Errorf("negative min %v", d.Min)
 	case d.Kind == DistUniform && d.Max < d.Min:
+		return fmt.Errorf("max %v below min %v", d.Max, d.Min)
+	case d.Max < 0 || (d.Max > 0 && d.Max < d.Min):
 		return fmt.Errorf("max %v below min %v", d.Max, d.Min)
 	case d.Kind == DistExponential && d.Mean <= 0:
 		return fmt.Errorf("exponential mean %v must be positive", d.Mean)
@@ -134,6 +143,31 @@ type LinkParams struct {
 	// link for size/Bandwidth and queues behind earlier ones (FIFO). Zero
 	// means unlimited.
 	Bandwidth int64
+}
+
+// MaxDelay is the longest one-way delay the link's latency and reordering
+// may give a message (queueing behind others aside): what a world's
+// timeouts must exceed. A heavy-tailed distribution without a cap gives
+// the sampling limit, an hour.
+func (p *LinkParams) MaxDelay() time.Duration {
+	d := &p.Latency
+	var lat time.Duration
+	switch {
+	case d.Kind == DistFixed:
+		lat = d.Min
+	case d.Kind == DistUniform || d.Max > 0:
+		lat = d.Max
+	default:
+		lat = d.Min + maxDelay
+	}
+	if p.Reorder > 0 {
+		rd := p.ReorderDelay
+		if rd == 0 {
+			rd = defaultReorderDelay
+		}
+		lat += rd
+	}
+	return lat
 }
 
 // DefaultLink is the network's link unless a world or plan says otherwise:

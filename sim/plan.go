@@ -99,8 +99,11 @@ type LinkOverride struct {
 //
 //	{"dist": "fixed", "value": "2ms"}
 //	{"dist": "uniform", "min": "1ms", "max": "5ms"}
-//	{"dist": "exponential", "mean": "3ms", "min": "1ms"}
-//	{"dist": "lognormal", "median": "3ms", "sigma": 0.6, "min": "1ms"}
+//	{"dist": "exponential", "mean": "3ms", "min": "1ms", "max": "50ms"}
+//	{"dist": "lognormal", "median": "3ms", "sigma": 0.6, "min": "1ms", "max": "50ms"}
+//
+// max is optional for exponential and lognormal (a cap); a lognormal
+// median may not be below its min.
 type DistSpec struct {
 	Dist   string   `json:"dist"`
 	Value  Duration `json:"value,omitempty"`
@@ -361,10 +364,17 @@ func (s *DistSpec) dist(field string) (Dist, error) {
 		allowed["min"], allowed["max"] = true, true
 	case "exponential":
 		d = Exponential(s.Min.D(), s.Mean.D())
-		allowed["min"], allowed["mean"] = true, true
+		d.Max = s.Max.D()
+		allowed["min"], allowed["mean"], allowed["max"] = true, true, true
 	case "lognormal":
 		d = LogNormal(s.Min.D(), s.Median.D(), s.Sigma)
-		allowed["min"], allowed["median"], allowed["sigma"] = true, true, true
+		d.Max = s.Max.D()
+		allowed["min"], allowed["median"], allowed["sigma"], allowed["max"] = true, true, true, true
+		if s.Median > 0 && s.Median < s.Min {
+			// The median scales the delay above the floor, but a median
+			// below the minimum reads as a contradiction: say so.
+			return d, planErr(field+".median", "%v below min %v", s.Median.D(), s.Min.D())
+		}
 	case "":
 		return d, planErr(field+".dist", "missing (fixed, uniform, exponential or lognormal)")
 	default:

@@ -78,6 +78,11 @@ type Shape struct {
 	// parameters only the world knows (the records of a "zone" fault);
 	// they take precedence over the generic ones.
 	Faults map[string]FaultDrawer
+	// MaxLatency, if set, returns the longest one-way delay the world's
+	// timeouts allow a healthy link, for a plan whose knobs are drawn:
+	// drawn noise stays within it (NoiseLimits.MaxLatency), so a timeout
+	// the world draws is above every round trip the network draws.
+	MaxLatency func(p *Plan) time.Duration
 	// Converge, if set, makes drawn plans heal every fault at the horizon
 	// and give the world this long to meet its liveness properties
 	// (Plan.HealAt, Plan.ConvergeWithin).
@@ -122,6 +127,10 @@ type NoiseLimits struct {
 	// BuggifyPermille bounds BUGGIFY's enable and fire probabilities;
 	// zero draws no BUGGIFY.
 	BuggifyPermille int
+	// MaxLatency, if positive, bounds every drawn link's one-way delay,
+	// reordering included: heavy-tailed distributions get it as their
+	// cap. DrawPlan sets it from Shape.MaxLatency.
+	MaxLatency time.Duration
 }
 
 // DefaultNoise is the noise of property-test plans: enough to matter,
@@ -194,16 +203,22 @@ func DrawPlan(d Drawer, shape Shape, opts GenOptions) *Plan {
 	if err != nil {
 		panic(fmt.Sprintf("sim: shape %s: nodes for drawn knobs: %v", shape.World, err))
 	}
+	noise := opts.noise()
+	if shape.MaxLatency != nil {
+		if b := shape.MaxLatency(p); b > 0 && (noise.MaxLatency == 0 || b < noise.MaxLatency) {
+			noise.MaxLatency = b
+		}
+	}
 	if !opts.Quiet {
-		p.Network = drawNetwork(d, nodes, opts.noise())
-		p.Nodes = drawClocks(d, nodes, opts.noise())
-		p.Buggify = drawBuggify(d, opts.noise())
+		p.Network = drawNetwork(d, nodes, noise)
+		p.Nodes = drawClocks(d, nodes, noise)
+		p.Buggify = drawBuggify(d, noise)
 	}
 	horizon := DefaultHorizon
 	if shape.Horizon != nil {
 		horizon = shape.Horizon(p)
 	}
-	c := &FaultContext{Nodes: nodes, Horizon: horizon, Noise: opts.noise(), shape: &shape}
+	c := &FaultContext{Nodes: nodes, Horizon: horizon, Noise: noise, shape: &shape}
 	kinds := c.kinds(opts)
 	if n := opts.maxFaults(); n > 0 && len(kinds) > 0 {
 		for _, v := range d.List("faults", 0, n, func(d Drawer) any { return drawFault(d, c, kinds) }) {

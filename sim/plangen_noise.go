@@ -50,8 +50,10 @@ func drawLink(d Drawer, lim NoiseLimits, prefix string) *LinkSpec {
 			case 1:
 				s.Latency = &DistSpec{Dist: "exponential", Min: Duration(base), Mean: Duration(width)}
 			default:
+				// The median is drawn above the floor: a plan whose median is
+				// below its minimum would not be valid.
 				sigma := float64(d.Int(prefix+"sigma_pct", 1, 150)) / 100
-				s.Latency = &DistSpec{Dist: "lognormal", Min: Duration(base), Median: Duration(width), Sigma: sigma}
+				s.Latency = &DistSpec{Dist: "lognormal", Min: Duration(base), Median: Duration(base + width), Sigma: sigma}
 			}
 		}
 		set = true
@@ -81,7 +83,48 @@ func drawLink(d Drawer, lim NoiseLimits, prefix string) *LinkSpec {
 	if !set {
 		return nil
 	}
+	if lim.MaxLatency > 0 {
+		boundLatency(&s, lim.MaxLatency)
+	}
 	return &s
+}
+
+// boundLatency keeps the one-way delay of a link drawn as s within max:
+// reordering gets at most a quarter of it, the latency the rest (the
+// bound of a uniform distribution, the cap of a heavy-tailed one). A
+// latency left at DefaultLink's is within any sensible bound.
+func boundLatency(s *LinkSpec, max time.Duration) {
+	rd := time.Duration(0)
+	if s.Reorder != nil {
+		rd = defaultReorderDelay
+		if s.ReorderDelay != nil {
+			rd = s.ReorderDelay.D()
+		}
+		switch {
+		case max/4 <= 0:
+			s.Reorder, s.ReorderDelay, rd = nil, nil, 0
+		case rd > max/4:
+			rd = max / 4
+			v := Duration(rd)
+			s.ReorderDelay = &v
+		}
+	}
+	l := s.Latency
+	if l == nil {
+		return
+	}
+	lat := Duration(max - rd)
+	switch l.Dist {
+	case "fixed":
+		l.Value = min(l.Value, lat)
+	case "uniform":
+		l.Min, l.Max = min(l.Min, lat), min(l.Max, lat)
+	case "exponential":
+		l.Min, l.Max = min(l.Min, lat), lat
+	case "lognormal":
+		l.Min, l.Max = min(l.Min, lat), lat
+		l.Median = min(l.Median, lat)
+	}
 }
 
 // drawPermille draws a probability in thousandths up to max, nil for zero.

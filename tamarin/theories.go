@@ -5,15 +5,17 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/edgelab/edgelab/tamarin/spthy"
 )
 
-// The theories, embedded: every theories/*.spthy at build time.
+// The theories, embedded: every theories/*.spthy at build time, each with
+// its party table NAME.parties.json beside it.
 //
-//go:embed theories/*.spthy
+//go:embed theories/*.spthy theories/*.parties.json
 var theoryFS embed.FS
 
 // Theory is one embedded theory file.
@@ -25,6 +27,10 @@ type Theory struct {
 	File string
 	// Source is the file's text.
 	Source []byte
+	// Parties is the party table beside it (NAME.parties.json: which
+	// trace nodes are which party, and what compromising one means, in
+	// the format tamarin/check reads), nil if there is none.
+	Parties []byte
 }
 
 // Theories returns the embedded theories, sorted by name.
@@ -41,10 +47,15 @@ func Theories() []Theory {
 		if err != nil {
 			panic(err) // embedded files are always readable
 		}
+		parties, err := theoryFS.ReadFile(strings.TrimSuffix(e, ".spthy") + ".parties.json")
+		if err != nil {
+			parties = nil // a theory without a party table
+		}
 		out = append(out, Theory{
-			Name:   strings.TrimSuffix(path.Base(e), ".spthy"),
-			File:   "tamarin/" + e,
-			Source: src,
+			Name:    strings.TrimSuffix(path.Base(e), ".spthy"),
+			File:    "tamarin/" + e,
+			Source:  src,
+			Parties: parties,
 		})
 	}
 	return out
@@ -84,4 +95,19 @@ func Parse(name string) (*spthy.Theory, error) {
 // Parse parses t.
 func (t Theory) Parse() (*spthy.Theory, error) {
 	return spthy.Parse(t.Source, spthy.Options{File: t.File})
+}
+
+// declaredName finds "theory NAME begin" in a theory's source.
+var declaredName = regexp.MustCompile(`(?m)^\s*theory\s+([A-Za-z_][A-Za-z0-9_]*)\s+begin`)
+
+// PartiesOf returns the party table of the embedded theory that declares
+// itself as name ("theory NAME begin"), which is how a parsed theory knows
+// itself.
+func PartiesOf(name string) ([]byte, bool) {
+	for _, t := range Theories() {
+		if m := declaredName.FindSubmatch(t.Source); m != nil && string(m[1]) == name && t.Parties != nil {
+			return t.Parties, true
+		}
+	}
+	return nil, false
 }

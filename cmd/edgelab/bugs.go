@@ -29,7 +29,7 @@ import (
 func init() {
 	register(&command{
 		name:    "bugs",
-		summary: "seeded bugs and the properties that catch them: --world W [--plans N] [--out DIR] [--list]",
+		summary: "seeded bugs and the properties that catch them: --world W [--plans N] [--out DIR] [--list] [--json]",
 		run:     bugsCommand,
 	})
 }
@@ -200,7 +200,11 @@ func violatedLemmas(th *spthy.Theory, tr *model.Trace) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	parties := check.ConfigFor(th).PartyNames()
+	cfg, err := check.ConfigFor(th)
+	if err != nil {
+		return "", err
+	}
+	parties := cfg.PartyNames()
 	var names []string
 	by := map[string][]string{}
 	for _, party := range parties {

@@ -21,7 +21,7 @@ import (
 func init() {
 	register(&command{
 		name:    "check",
-		summary: "check traces against a theory: (--theory NAME|FILE | --world W) [--adversary P[+Q]]... TRACE...",
+		summary: "check traces against a theory: (--theory NAME|FILE | --world W) [--adversary P[+Q]]... [--json] TRACE...",
 		run:     checkCommand,
 	})
 }
@@ -36,7 +36,7 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	theoryFlag := fs.String("theory", "", "embedded theory name, or a .spthy file")
 	worldName := fs.String("world", "", "check against this world's theory (instead of --theory)")
-	partiesFile := fs.String("parties", "", "party table (JSON, the format of tamarin/check/parties.json)")
+	partiesFile := fs.String("parties", "", "party table (JSON, the format of tamarin/theories/NAME.parties.json; default: the one beside the theory)")
 	var advs listFlag
 	asJSON := fs.Bool("json", false, "print the reports as one JSON document")
 	fs.Var(&advs, "adversary", "party, or coalition a+b, to check against (repeatable; default: every single party)")
@@ -51,25 +51,18 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "check", 2, err)
 	}
-	th, err := loadTheory(theory)
+	th, cfg, err := loadTheory(theory)
 	if err != nil {
 		return fail(stderr, "check", exitUsage, err)
 	}
-	cfg := check.ConfigFor(th)
 	if *partiesFile != "" {
 		data, err := os.ReadFile(*partiesFile)
 		if err != nil {
 			return fail(stderr, "check", exitUsage, err)
 		}
-		table, err := check.ParseConfigs(data)
-		if err != nil {
+		if cfg, err = check.ParseConfig(data); err != nil {
 			return fail(stderr, "check", exitUsage, fmt.Errorf("%s: %w", *partiesFile, err))
 		}
-		c, ok := table[th.Name]
-		if !ok {
-			return fail(stderr, "check", exitUsage, fmt.Errorf("%s: no entry for theory %s", *partiesFile, th.Name))
-		}
-		cfg = c
 	}
 	var adversaries [][]string
 	for _, a := range advs {
@@ -154,18 +147,29 @@ func pickTheory(theory, worldName string) (string, error) {
 
 // loadTheory returns the embedded theory called name, or parses the file
 // name if there is no such embedded theory.
-func loadTheory(name string) (*spthy.Theory, error) {
+func loadTheory(name string) (*spthy.Theory, check.Config, error) {
 	if _, err := tamarin.Lookup(name); err == nil {
-		return tamarin.Parse(name)
+		th, err := tamarin.Parse(name)
+		if err != nil {
+			return nil, check.Config{}, err
+		}
+		cfg, err := check.ConfigFor(th)
+		return th, cfg, err
 	}
 	src, err := os.ReadFile(name)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("no embedded theory or file %q (embedded: %s)", name, strings.Join(tamarin.Names(), ", "))
+			return nil, check.Config{}, fmt.Errorf("no embedded theory or file %q (embedded: %s)", name, strings.Join(tamarin.Names(), ", "))
 		}
-		return nil, err
+		return nil, check.Config{}, err
 	}
-	return spthy.Parse(src, spthy.Options{File: name})
+	th, err := spthy.Parse(src, spthy.Options{File: name})
+	if err != nil {
+		return nil, check.Config{}, err
+	}
+	// A theory file's parties sit beside it (NAME.parties.json).
+	cfg, err := check.ConfigFor(th)
+	return th, cfg, err
 }
 
 // checkTraceJSON is one trace of `check --json`.

@@ -166,3 +166,25 @@ func TestWrongKindOfFileIsNamed(t *testing.T) {
 		}
 	}
 }
+
+// TestExperimentOutputErrorExits3: an experiment that cannot write its
+// files is the environment's failure (3), not a finding (1), and leaves no
+// temporary file behind.
+func TestExperimentOutputErrorExits3(t *testing.T) {
+	dir := t.TempDir()
+	// A directory where the CSV should go: the rename into place fails,
+	// whoever runs the test.
+	if err := os.Mkdir(filepath.Join(dir, "linkability.csv"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := edgelab("experiment", "ohttp", "linkability", "--seeds", "1", "--requests", "1", "--out", dir)
+	if code != exitEnv || !strings.Contains(errs, "writing "+filepath.Join(dir, "linkability.csv")) {
+		t.Fatalf("exit %d, %q", code, errs)
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".tmp") {
+			t.Errorf("left behind %s", e.Name())
+		}
+	}
+}

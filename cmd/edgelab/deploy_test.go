@@ -119,6 +119,15 @@ func TestDockerfileMakesTheJobsImage(t *testing.T) {
 	if !strings.Contains(build, "CGO_ENABLED=0") || !strings.Contains(build, "./cmd/edgelab") {
 		t.Fatal("the build stage does not build a static ./cmd/edgelab")
 	}
+	// The builder's Go is the module's: go.mod's go line names it.
+	mod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	goLine := regexp.MustCompile(`(?m)^go (\d+\.\d+)`).FindSubmatch(mod)
+	if goLine == nil || !strings.Contains(build, "FROM golang:"+string(goLine[1])+" ") {
+		t.Fatalf("the build stage's Go is not go.mod's go %s", goLine[1])
+	}
 	user := regexp.MustCompile(`(?m)^USER (\S+)`).FindStringSubmatch(final)
 	if user == nil || user[1] == "root" || strings.HasPrefix(user[1], "0") || !strings.Contains(final, "COPY --from=") {
 		t.Fatalf("the final stage runs as %v or copies nothing built", user)

@@ -67,7 +67,7 @@ func experimentCommand(args []string, stdout, stderr io.Writer) int {
 			return fail(stderr, cmd, exitUsage, fmt.Errorf("unexpected argument %q", pos[0]))
 		}
 		if err := runIt(*out, stdout); err != nil {
-			return fail(stderr, cmd, exitFailed, err)
+			return fail(stderr, cmd, outputCode(err, exitFailed), err)
 		}
 		return exitOK
 	}

@@ -56,6 +56,11 @@ func TestExperimentSpeaksForItself(t *testing.T) {
 	if code != exitOK || errs != "" || !strings.HasPrefix(out, "clients,requests,seeds,") || !strings.Contains(out, "\n10,2,1,") {
 		t.Fatalf("--seed 5: exit %d, %q\n%s", code, errs, out)
 	}
+	for _, bad := range []string{"0", "x"} {
+		if code, _, errs := edgelab("experiment", "ohttp", "linkability", "--seeds", bad); code != exitUsage || strings.Count(errs, "\n") != 1 {
+			t.Errorf("--seeds %s: exit %d, %q", bad, code, errs)
+		}
+	}
 	code, _, errs = edgelab("run", "--world", "ohttp", "--linkability", "--seed", "5")
 	if code != exitUsage || !strings.Contains(errs, "edgelab experiment ohttp linkability") {
 		t.Fatalf("run --linkability: exit %d, %q", code, errs)

@@ -24,7 +24,7 @@ import (
 func init() {
 	register(&command{
 		name:    "prove",
-		summary: "prove the theories with tamarin-prover: [--timeout 5m] [--lemma NAME] [--theory NAME]",
+		summary: "prove the theories with tamarin-prover: [--timeout 5m] [--lemma NAME] [--theory NAME] [--require-prover] [--json]",
 		run:     proveCommand,
 	})
 }

@@ -26,7 +26,7 @@ import (
 func init() {
 	register(&command{
 		name:    "run",
-		summary: "run one world: --world NAME [--seed N] [--plan FILE] [--bug NAME]... [--trace FILE] [--perfetto FILE] [--out DIR]",
+		summary: "run one world: --world NAME [--seed N] [--plan FILE] [--bug NAME]... [--trace FILE] [--perfetto FILE] [--out DIR] [--json] [--explain]",
 		run:     runCommand,
 	})
 }

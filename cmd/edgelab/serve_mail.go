@@ -226,7 +226,8 @@ func startMail(cfg mailConfig) (_ *mailServers, err error) {
 	s.close = append(s.close, func() { sp.Close() })
 	dlv := &deliver.Deliverer{Env: e, Port: cfg.DeliveryPort,
 		Open: deliver.SMTP(e, smtp.ClientConfig{Hostname: cfg.Hostname})}
-	qcfg := queue.Config{Hostname: cfg.Hostname}
+	rewriter := &srs.Rewriter{Domain: firstDomain, Secrets: [][]byte{[]byte(secret)}}
+	qcfg := queue.Config{Hostname: cfg.Hostname, SRS: rewriter}
 	if cfg.GiveUp != "" {
 		if qcfg.GiveUp, err = time.ParseDuration(cfg.GiveUp); err != nil {
 			return nil, fmt.Errorf("mail config: give_up: %w", err)
@@ -261,7 +262,7 @@ func startMail(cfg mailConfig) (_ *mailServers, err error) {
 		Hostname: cfg.Hostname, Mode: router.Mode(cfg.Mode), DNSBL: cfg.DNSBL,
 		Spam: spam.Scorer{Threshold: cfg.SpamThreshold}, KeepSpam: cfg.KeepSpam,
 		AllowUnauthenticated: cfg.AllowUnauthenticated,
-		SRS:                  &srs.Rewriter{Domain: firstDomain, Secrets: [][]byte{[]byte(secret)}},
+		SRS:                  rewriter,
 		DKIM:                 &dkim.Signer{Domain: firstDomain, Selector: cfg.DKIMSelector, Key: key},
 	}, router.Parts{Table: mgmt.Table(), Spool: sp, Queue: q, Deliverer: dlv, Log: s.Log})
 

@@ -32,7 +32,7 @@ import (
 func init() {
 	register(&command{
 		name:    "sweep",
-		summary: "run many seeds: --world NAME --seeds A..B [--jobs K] [--shard i/n] [--soak | --plan FILE] [--json]; sweep merge FILES...",
+		summary: "run many seeds: --world NAME --seeds A..B [--jobs K] [--shard i/n] [--soak | --plan FILE] [--json] [--quiet]; sweep merge FILES...",
 		run:     sweepCommand,
 	})
 }

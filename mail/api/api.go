@@ -459,6 +459,17 @@ func canonAddr(s string) (string, bool) {
 	return m.String(), err == nil && !m.Domain.Literal
 }
 
+// bodyAddress canonicalizes the address a request body names, answering
+// 422 if it is not a mailbox.
+func bodyAddress(w http.ResponseWriter, s string) (string, bool) {
+	address, ok := canonAddr(s)
+	if !ok {
+		problem(w, http.StatusUnprocessableEntity, "invalid address", "not a mailbox address",
+			[]rules.FieldError{{Field: "address", Detail: "not local@domain"}})
+	}
+	return address, ok
+}
+
 func destIndex(cfg *rules.Config, address string) int {
 	return slices.IndexFunc(cfg.Destinations, func(d rules.Destination) bool {
 		c, _ := canonAddr(d.Address)
@@ -479,10 +490,8 @@ func (a *API) createDestination(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &body) {
 		return
 	}
-	address, ok := canonAddr(body.Address)
+	address, ok := bodyAddress(w, body.Address)
 	if !ok {
-		problem(w, http.StatusUnprocessableEntity, "invalid address", "not a mailbox address",
-			[]rules.FieldError{{Field: "address", Detail: "not local@domain"}})
 		return
 	}
 	token := a.newID() + a.newID()
@@ -533,10 +542,8 @@ func (a *API) verifyDestination(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &body) {
 		return
 	}
-	address, ok := canonAddr(body.Address)
+	address, ok := bodyAddress(w, body.Address)
 	if !ok {
-		problem(w, http.StatusUnprocessableEntity, "invalid address", "not a mailbox address",
-			[]rules.FieldError{{Field: "address", Detail: "not local@domain"}})
 		return
 	}
 	if a.change(w, func(st *State) (int, string) {

@@ -53,8 +53,8 @@ type Message struct {
 
 // Rcpt is one envelope recipient and its fate.
 type Rcpt struct {
-	Addr  string
-	Fate  Fate
+	Addr string
+	Fate Fate
 	// Dests are the rule's destinations (for FateRefuse, where it would
 	// go if the router could not learn the DMARC policy).
 	Dests []string

@@ -22,6 +22,7 @@ import (
 	"github.com/edgelab/edgelab/mail/mailfacts"
 	"github.com/edgelab/edgelab/mail/reply"
 	"github.com/edgelab/edgelab/mail/spool"
+	"github.com/edgelab/edgelab/mail/srs"
 	"github.com/edgelab/edgelab/sim/env"
 )
 
@@ -40,6 +41,10 @@ type Config struct {
 	GiveUp time.Duration
 	// Hostname names this MTA in DSNs; Postmaster is their From.
 	Hostname, Postmaster string
+	// SRS, if set, reverses a bounce recipient that is one of its SRS
+	// addresses (the forwarded message's envelope sender) so the DSN goes
+	// straight to the original sender.
+	SRS *srs.Rewriter
 	// Bugs switches on seeded bugs (bugs.go); zero in production.
 	Bugs Bugs
 }
@@ -260,8 +265,14 @@ func (q *Queue) bounce(ctx context.Context, e *entry, o deliver.Outcome) error {
 	if o.Reply.Temporary() {
 		status = "4.4.7" // delivery time expired
 	}
+	to := e.msg.From
+	if q.cfg.SRS != nil {
+		if orig, err := q.cfg.SRS.Reverse(to, q.env.Now()); err == nil {
+			to = orig
+		}
+	}
 	report, err := dsn.Build(dsn.Report{
-		ReportingMTA: q.cfg.Hostname, From: q.cfg.Postmaster, To: e.msg.From,
+		ReportingMTA: q.cfg.Hostname, From: q.cfg.Postmaster, To: to,
 		Arrival: e.msg.Received, Date: q.env.Now(),
 		Failed: []dsn.Failed{{Recipient: o.Rcpt, Status: status,
 			Diagnostic: fmt.Sprintf("%d %s %s", o.Reply.Code, o.Reply.Enhanced, o.Reply.Text), RemoteMTA: o.Host}},
@@ -272,7 +283,7 @@ func (q *Queue) bounce(ctx context.Context, e *entry, o deliver.Outcome) error {
 	}
 	var idb [8]byte
 	q.env.Rand().Read(idb[:])
-	b := &spool.Message{ID: "dsn-" + hex.EncodeToString(idb[:]), From: "", To: []string{e.msg.From},
+	b := &spool.Message{ID: "dsn-" + hex.EncodeToString(idb[:]), From: "", To: []string{to},
 		Received: q.env.Now(), Data: report}
 	if err := q.spool.Put(ctx, b); err != nil {
 		return err
@@ -289,8 +300,10 @@ func headerSection(data []byte) []byte {
 	return data
 }
 
+// needsUTF8 reports a message that needs SMTPUTF8 of the next hop: UTF-8
+// in the envelope or in the header section (RFC 6531 §3.2, RFC 6532).
 func needsUTF8(m *spool.Message) bool {
-	for _, s := range append([]string{m.From}, m.To...) {
+	for _, s := range append([]string{m.From, string(headerSection(m.Data))}, m.To...) {
 		for i := 0; i < len(s); i++ {
 			if s[i] >= 0x80 {
 				return true

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -72,8 +73,12 @@ func newWorld(t testing.TB, mode router.Mode, workers map[string]worker.Worker) 
 }
 
 func newWorldSpool(t testing.TB, mode router.Mode, workers map[string]worker.Worker, so spool.Options) *world {
+	return newWorldWith(t, mode, workers, so, true)
+}
+
+func newWorldWith(t testing.TB, mode router.Mode, workers map[string]worker.Worker, so spool.Options, sinkUTF8 bool) *world {
 	w := &world{zone: zonedns.New(), facts: &facts{}}
-	w.sink = gosmtptest.StartSink(t, "tcp4", "127.0.0.1:0")
+	w.sink = gosmtptest.StartSinkUTF8(t, "tcp4", "127.0.0.1:0", sinkUTF8)
 	z := w.zone
 	z.TXT["sender.example"] = []string{"v=spf1 ip4:127.0.0.1 -all"}
 	z.TXT["_dmarc.strict.example"] = []string{"v=DMARC1; p=reject"}
@@ -92,8 +97,9 @@ func newWorldSpool(t testing.TB, mode router.Mode, workers map[string]worker.Wor
 			{ID: "team", Local: "team", Action: rules.Action{Type: rules.Forward, To: []string{"alice@mailbox.example", "bob@mailbox.example"}}},
 			{ID: "hook", Local: "hook", Action: rules.Action{Type: rules.Worker, Worker: "w"}},
 			{ID: "void", Local: "void", Action: rules.Action{Type: rules.Drop}},
+			{ID: "zoe", Local: "zoë", Action: rules.Action{Type: rules.Forward, To: []string{"zoë@mailbox.example"}}},
 		}}},
-		Destinations: []rules.Destination{{Address: "alice@mailbox.example", Verified: true}, {Address: "bob@mailbox.example", Verified: true}},
+		Destinations: []rules.Destination{{Address: "alice@mailbox.example", Verified: true}, {Address: "bob@mailbox.example", Verified: true}, {Address: "zoë@mailbox.example", Verified: true}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -102,6 +108,7 @@ func newWorldSpool(t testing.TB, mode router.Mode, workers map[string]worker.Wor
 	p, _ := strconv.Atoi(port)
 	dlv := &deliver.Deliverer{Env: w.env, Open: deliver.SMTP(w.env, smtp.ClientConfig{Hostname: "mx.ours.example"}), Port: p}
 	w.log = activity.New(nil, 100)
+	rw := &srs.Rewriter{Domain: "ours.example", Secrets: [][]byte{[]byte("k")}}
 	parts := router.Parts{Table: tab, Deliverer: dlv, Log: w.log, Workers: workers}
 	if mode == router.Store {
 		w.sp, _, _, err = spool.Open(w.env, "spool", so)
@@ -109,11 +116,11 @@ func newWorldSpool(t testing.TB, mode router.Mode, workers map[string]worker.Wor
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { w.sp.Close() })
-		w.q = queue.New(w.env, w.sp, dlv, w.log, queue.Config{Hostname: "mx.ours.example"})
+		w.q = queue.New(w.env, w.sp, dlv, w.log, queue.Config{Hostname: "mx.ours.example", SRS: rw})
 		parts.Spool, parts.Queue = w.sp, w.q
 	}
 	r := router.New(w.env, router.Config{Hostname: "mx.ours.example", Mode: mode,
-		SRS:  &srs.Rewriter{Domain: "ours.example", Secrets: [][]byte{[]byte("k")}},
+		SRS:  rw,
 		DKIM: &dkim.Signer{Domain: "ours.example", Selector: "s1", Key: priv}, WorkerTimeout: 200 * time.Millisecond}, parts)
 	srv := &smtp.Server{Env: w.env, Backend: r, Config: smtp.ServerConfig{Hostname: "mx.ours.example"}, MaxConnsPerIP: 64}
 	l, err := w.env.Listen("tcp", "127.0.0.1:0")
@@ -220,11 +227,12 @@ func TestRefusals(t *testing.T) {
 		data string
 		code int
 	}{
-		{"s@sender.example", "victim@other.example", msgText, 550},                                                           // open relay
-		{"s@sender.example", "@ours.example:victim@other.example", msgText, 550},                                             // source route
-		{"s@sender.example", "bob@ours.example", msgText, 550},                                                               // no rule
-		{"x@nospf.example", "alice@ours.example", strings.Replace(msgText, "s@sender.example", "x@nospf.example", 1), 550},   // unauthenticated forward
-		{"x@strict.example", "alice@ours.example", strings.Replace(msgText, "s@sender.example", "x@strict.example", 1), 550}, // DMARC p=reject
+		{"s@sender.example", "victim@other.example", msgText, 550},                                                                                   // open relay
+		{"s@sender.example", "@ours.example:victim@other.example", msgText, 550},                                                                     // source route
+		{"s@sender.example", "bob@ours.example", msgText, 550},                                                                                       // no rule
+		{"x@nospf.example", "alice@ours.example", strings.Replace(msgText, "s@sender.example", "x@nospf.example", 1), 550},                           // unauthenticated forward
+		{"x@strict.example", "alice@ours.example", strings.Replace(msgText, "s@sender.example", "x@strict.example", 1), 550},                         // DMARC p=reject
+		{"s@sender.example", "alice@ours.example", "From: <s@sender.example>\r\nSubject: CLAIM YOUR PRIZE\r\n\r\nyou are a lottery winner\r\n", 550}, // spam score 5.5 >= 5
 	}
 	for _, c := range cases {
 		if err := w.send(t, c.from, []string{c.to}, c.data); code(err) != c.code {
@@ -318,5 +326,64 @@ func TestRelayPartialFailure(t *testing.T) {
 	}
 	if err := w.send(t, "s@sender.example", []string{"alice@ours.example"}, strings.Replace(msgText, "hi there", "second", 1)); code(err) != 550 {
 		t.Fatalf("permanent: %v", err)
+	}
+}
+
+// TestUTF8TowardHopWithoutSMTPUTF8 forwards mail that needs SMTPUTF8 (a
+// UTF-8 destination) to a server that does not offer it: the message is
+// not sent in any altered form; the sender gets a DSN with 5.6.7.
+func TestUTF8TowardHopWithoutSMTPUTF8(t *testing.T) {
+	w := newWorldWith(t, router.Store, nil, spool.Options{}, false)
+	c, err := gosmtp.Dial(w.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Hello("client.sender.example"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Mail("s@sender.example", &gosmtp.MailOptions{UTF8: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Rcpt("zoë@ours.example", nil); err != nil {
+		t.Fatal(err)
+	}
+	wc, _ := c.Data()
+	wc.Write([]byte(msgText))
+	if err := wc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	c.Quit()
+	w.q.RunDue(context.Background())
+	w.q.RunDue(context.Background())
+	msgs := w.sink.Messages()
+	if len(msgs) != 1 || msgs[0].From != "" || msgs[0].To[0] != "s@sender.example" || !strings.Contains(string(msgs[0].Data), "Status: 5.6.7") {
+		t.Fatalf("want only a 5.6.7 bounce, got %+v", msgs)
+	}
+	if recs := w.log.Find(activity.Query{Status: activity.Bounced}); len(recs) != 1 || recs[0].To != "zoë@mailbox.example" {
+		t.Errorf("activity %+v", recs)
+	}
+}
+
+// TestDNSBLRefusesAtMail calls the Backend directly: a client listed in
+// the blocklist is refused at MAIL with 554 5.7.1, an unlisted one is not.
+func TestDNSBLRefusesAtMail(t *testing.T) {
+	z := zonedns.New()
+	z.IP["5.2.0.192.bl.example"] = []net.IP{net.ParseIP("127.0.0.2")}
+	e := env.NewReal(env.RealConfig{Node: "mx", Resolver: z})
+	tab, _ := rules.Compile(rules.Config{})
+	log := activity.New(nil, 10)
+	r := router.New(e, router.Config{DNSBL: []string{"bl.example"}}, router.Parts{Table: tab, Log: log})
+	from := smtp.Path{Local: "s", Domain: "sender.example"}
+	listed := &smtp.SessionInfo{ID: "a", ClientIP: netip.MustParseAddr("192.0.2.5")}
+	if rp := r.Mail(context.Background(), listed, from, smtp.MailParams{}); rp.Code != 554 || rp.Enhanced != (smtp.EnhancedCode{5, 7, 1}) {
+		t.Fatalf("listed client: %v", rp)
+	}
+	clean := &smtp.SessionInfo{ID: "b", ClientIP: netip.MustParseAddr("192.0.2.6")}
+	if rp := r.Mail(context.Background(), clean, from, smtp.MailParams{}); !rp.IsZero() {
+		t.Fatalf("unlisted client: %v", rp)
+	}
+	if recs := log.Find(activity.Query{Status: activity.Rejected}); len(recs) != 1 || !strings.Contains(recs[0].Detail, "bl.example") {
+		t.Errorf("activity %+v", recs)
 	}
 }

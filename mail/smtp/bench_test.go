@@ -164,3 +164,20 @@ func BenchmarkDirectVsGoSMTP(b *testing.B) {
 
 // benchConfig lifts the per-session command limit for long runs.
 var benchConfig = ServerConfig{MaxCommands: 1 << 30}
+
+// BenchmarkServerVsGoSMTP: the same go-smtp client, lock-step, to our
+// discarding server against go-smtp's: the servers' cost alone, with the
+// round trips equal.
+func BenchmarkServerVsGoSMTP(b *testing.B) {
+	discard := startServer(b, &Server{Backend: discardBackend{}, Env: env.Real("sink"), Config: benchConfig})
+	oc, err := gosmtp.Dial(discard)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := oc.Hello("bench"); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { oc.Close() })
+	gc := startGoSMTPDiscard(b)
+	pairRatio(b, "ourserver", func() { goSMTPSend(b, oc) }, func() { goSMTPSend(b, gc) })
+}

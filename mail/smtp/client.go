@@ -262,6 +262,12 @@ func (c *ClientSession) Receive(now time.Time, p []byte) {
 }
 
 func (c *ClientSession) handle(now time.Time, r Reply) {
+	if r.Code == 421 && c.state != cGreeting && c.state != cQuit {
+		// The server is closing (RFC 5321 §3.8): whatever was asked
+		// fails with its word, and nothing more will come.
+		c.fail(&ReplyError{Command: c.pendingCommand(), Reply: r})
+		return
+	}
 	switch c.state {
 	case cGreeting:
 		if r.Code != 220 {
@@ -306,6 +312,34 @@ func (c *ClientSession) handle(now time.Time, r Reply) {
 		// An unasked reply: the stream is out of step.
 		c.fail(&ProtocolError{Msg: "unexpected reply", Line: r.String()})
 	}
+}
+
+// pendingCommand names the command whose reply is awaited.
+func (c *ClientSession) pendingCommand() string {
+	switch c.state {
+	case cEhlo:
+		return "EHLO"
+	case cHelo:
+		return "HELO"
+	case cStartTLS:
+		return "STARTTLS"
+	case cTx:
+		if len(c.expects) > 0 {
+			switch c.expects[0].kind {
+			case expMail:
+				return "MAIL"
+			case expRcpt:
+				return "RCPT"
+			case expData, expDataEnd:
+				return "DATA"
+			case expChunk, expLastChunk:
+				return "BDAT"
+			case expRset:
+				return "RSET"
+			}
+		}
+	}
+	return "session"
 }
 
 func (c *ClientSession) afterHello(now time.Time) {
@@ -431,7 +465,11 @@ func (c *ClientSession) sendRcpt(now time.Time, i int) {
 			line += " NOTIFY=" + r.Params.Notify.String()
 		}
 		if o := r.Params.ORCPT; o != nil {
-			line += " ORCPT=" + o.AddrType + ";" + EncodeXtext(o.Addr)
+			enc := EncodeXtext(o.Addr)
+			if strings.EqualFold(o.AddrType, "utf-8") {
+				enc = EncodeUTF8AddrText(o.Addr, c.Has("SMTPUTF8"))
+			}
+			line += " ORCPT=" + o.AddrType + ";" + enc
 		}
 	}
 	c.expects = append(c.expects, expect{kind: expRcpt, rcpt: i})

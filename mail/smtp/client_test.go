@@ -5,6 +5,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+
+	"github.com/edgelab/edgelab/sim/env"
 )
 
 // pickyBackend refuses senders and recipients by their local part, and
@@ -214,4 +219,62 @@ func TestClientSessionErrors(t *testing.T) {
 	if err := c.Send(t0, &Envelope{From: Path{Local: "a", Domain: "b.c"}, Rcpts: []Recipient{{Path: Path{Local: "d", Domain: "e.f"}}}}, []byte("8-bit \xff\r\n")); err == nil {
 		t.Fatal("8-bit content sent to a server without 8BITMIME")
 	}
+}
+
+// A server that says 421 in the middle of a transaction fails the session
+// and the transaction, every recipient with it, with the server's reply.
+func TestClient421MidTransaction(t *testing.T) {
+	b := &syncBackend{}
+	addr := startServer(t, &Server{Backend: b, Config: ServerConfig{MaxCommands: 3}})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cc, err := Dial(ctx, env.Real("client"), addr, ClientConfig{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Close()
+	res, err := cc.Send(ctx, envelope(t, "a@b.c", "d@e.f", "g@h.i"), []byte("x\r\n"))
+	re, ok := err.(*ReplyError)
+	if !ok || re.Code() != 421 || re.Enhanced() != (EnhancedCode{4, 7, 0}) || !re.Temporary() || re.Command != "RCPT" {
+		t.Fatalf("session error %v", err)
+	}
+	if res == nil || res.Err == nil || res.Accepted() != 0 {
+		t.Fatalf("result %+v", res)
+	}
+	if len(b.messages()) != 0 {
+		t.Fatal("message taken")
+	}
+}
+
+// Any content SMTP can carry arrives byte for byte, through DATA or BDAT
+// chunks of any size, pipelined or not, however it is dotted.
+func TestPropertyContentArrivesExactly(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		lines := rapid.SliceOfN(rapid.SampledFrom([]string{"", ".", "..", ". x", ".\x80", "a.b", "\xc3\xa9t\xc3\xa9", "x", "From: a@b"}), 0, 30).Draw(rt, "lines")
+		body := strings.Join(lines, "\r\n")
+		if rapid.Bool().Draw(rt, "final CRLF") {
+			body += "\r\n"
+		}
+		var hidden []string
+		if rapid.Bool().Draw(rt, "no pipelining") {
+			hidden = append(hidden, "PIPELINING")
+		}
+		if rapid.Bool().Draw(rt, "no chunking") {
+			hidden = append(hidden, "CHUNKING")
+		}
+		b := &pickyBackend{}
+		p := newPair(t, b, hidden...)
+		p.c.cfg.ChunkSize = rapid.IntRange(1, 64).Draw(rt, "chunk")
+		res := p.send(envelope(t, "s@x.y", "a@b.c"), body)
+		want := body
+		if dataCmd(hidden) == "DATA" && body != "" && !strings.HasSuffix(body, "\r\n") {
+			want += "\r\n"
+		}
+		if res.Err != nil || len(b.msgs) != 1 {
+			rt.Fatalf("sent %q: %v, %d messages", body, res.Err, len(b.msgs))
+		}
+		if got := string(b.msgs[0].Data); got != want {
+			rt.Fatalf("sent %q, got %q", body, got)
+		}
+	})
 }

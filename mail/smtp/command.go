@@ -1,6 +1,7 @@
 package smtp
 
 import (
+	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -423,11 +424,16 @@ func ParseRcpt(arg string, esmtp bool) (Recipient, error) {
 			r.Params.Notify = n
 		case "ORCPT":
 			typ, xt, ok := strings.Cut(val, ";")
-			addr, err := DecodeXtext(xt)
+			typ = strings.ToLower(typ)
+			decode := DecodeXtext
+			if typ == "utf-8" {
+				decode = DecodeUTF8AddrText
+			}
+			addr, err := decode(xt)
 			if !ok || typ == "" || err != nil || addr == "" {
 				return cmdErr(501, EnhancedCode{5, 5, 4}, "bad ORCPT value")
 			}
-			r.Params.ORCPT = &ORCPT{AddrType: strings.ToLower(typ), Addr: addr}
+			r.Params.ORCPT = &ORCPT{AddrType: typ, Addr: addr}
 		default:
 			return cmdErr(555, EnhancedCode{5, 5, 4}, "RCPT parameter "+key+" not recognized")
 		}
@@ -571,6 +577,57 @@ func EncodeXtext(s string) string {
 			continue
 		}
 		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// DecodeUTF8AddrText decodes RFC 6533 §3's utf-8-addr-xtext and
+// utf-8-addr-unitext, the ORCPT forms for the "utf-8" address type:
+// "\x{HEX}" stands for that code point, and UTF-8 may stand for itself.
+func DecodeUTF8AddrText(s string) (string, error) {
+	bad := cmdErr(501, EnhancedCode{5, 5, 4}, "bad utf-8-addr-xtext")
+	if !utf8.ValidString(s) {
+		return "", bad
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '+' || c == '=' {
+			return "", bad
+		}
+		if c != '\\' {
+			b.WriteByte(c)
+			continue
+		}
+		rest, ok := strings.CutPrefix(s[i+1:], "x{")
+		end := strings.IndexByte(rest, '}')
+		if !ok || end < 1 || end > 6 {
+			return "", bad
+		}
+		cp, err := strconv.ParseUint(rest[:end], 16, 32)
+		if err != nil || cp > utf8.MaxRune || !utf8.ValidRune(rune(cp)) {
+			return "", bad
+		}
+		b.WriteRune(rune(cp))
+		i += 2 + end + 1
+	}
+	return b.String(), nil
+}
+
+// EncodeUTF8AddrText encodes an address for an ORCPT of type "utf-8": as
+// utf-8-addr-unitext (non-ASCII kept) when the server has SMTPUTF8, else as
+// utf-8-addr-xtext (RFC 6533 §3).
+func EncodeUTF8AddrText(s string, unitext bool) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= '!' && r <= '~' && r != '+' && r != '=' && r != '\\':
+			b.WriteRune(r)
+		case r >= 0x80 && unitext:
+			b.WriteRune(r)
+		default:
+			fmt.Fprintf(&b, "\\x{%X}", r)
+		}
 	}
 	return b.String()
 }

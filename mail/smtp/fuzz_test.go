@@ -13,7 +13,7 @@ func FuzzParseCommand(f *testing.F) {
 		"RCPT TO:<@relay.example,@b.example:user@c.example> NOTIFY=SUCCESS,DELAY ORCPT=rfc822;a+2Bb@x",
 		`RCPT TO:<"quoted@local"@example.com>`, "RCPT TO:<Postmaster>", "MAIL FROM:<>",
 		"RCPT TO:<user%other@example.com>", "RCPT TO:<a@[192.0.2.1]>", "RCPT TO:<a@[IPv6:2001:db8::1]>",
-		"MAIL FROM:<jürgen@exämple.org> SMTPUTF8", "EHLO x", "BDAT 10 LAST", "mail from: <a@b>",
+		"MAIL FROM:<jürgen@exämple.org> SMTPUTF8", `RCPT TO:<a@b.c> ORCPT=utf-8;zo\x{EB}@x`, "EHLO x", "BDAT 10 LAST", "mail from: <a@b>",
 	} {
 		f.Add([]byte(s), true)
 	}

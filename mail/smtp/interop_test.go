@@ -120,7 +120,8 @@ func TestGoSMTPClientThroughOurServer(t *testing.T) {
 		}
 		if !m.Mail.SMTPUTF8 || m.Mail.Body != Body8BitMIME || m.Mail.Ret != RetHdrs || m.Mail.EnvID != "env id+1" ||
 			m.From.String() != "jürgen@exämple.org" || len(m.Rcpts) != 1 ||
-			m.Rcpts[0].Params.Notify != NotifyFailure|NotifyDelay || m.Rcpts[0].Params.ORCPT == nil {
+			m.Rcpts[0].Params.Notify != NotifyFailure|NotifyDelay ||
+			m.Rcpts[0].Params.ORCPT == nil || *m.Rcpts[0].Params.ORCPT != (ORCPT{AddrType: "utf-8", Addr: "zoë@example.com"}) {
 			t.Fatalf("envelope %+v", m.Envelope)
 		}
 		if withTLS != (b.lastInfo().TLS != nil) {

@@ -117,3 +117,29 @@ func TestServerBasicTransaction(t *testing.T) {
 		t.Fatalf("envelope %+v", m.Envelope)
 	}
 }
+
+func TestORCPTForms(t *testing.T) {
+	b := &recordingBackend{}
+	in := "EHLO c\r\nMAIL FROM:<a@b.c> SMTPUTF8\r\n" +
+		"RCPT TO:<zoë@example.com> ORCPT=utf-8;zo\\x{EB}+x@example.com\r\n" +
+		"RCPT TO:<y@example.com> ORCPT=UTF-8;zoë\\x{20}x@example.com\r\n" +
+		"RCPT TO:<z@example.com> ORCPT=rfc822;z+2Bz@example.com\r\n" +
+		"RCPT TO:<w@example.com> ORCPT=utf-8;bad\\x{D800}\r\n" +
+		"DATA\r\nx\r\n.\r\n"
+	out := runSession(t, ServerConfig{}, b, []byte(in))
+	if got := strings.Join(replyCodes(t, out), "|"); got != "220|250|250 2.1.0|501 5.5.4|250 2.1.5|250 2.1.5|501 5.5.4|354|250 2.6.0" {
+		t.Fatalf("replies %s", got)
+	}
+	rc := b.msgs[0].Rcpts
+	if rc[0].Params.ORCPT.Addr != "zoë x@example.com" || rc[1].Params.ORCPT.Addr != "z+z@example.com" {
+		t.Fatalf("%+v %+v", rc[0].Params.ORCPT, rc[1].Params.ORCPT)
+	}
+	for _, s := range []string{"zoë@example.com", "a+b=c\\d e@x", "你好@例子.测试"} {
+		for _, uni := range []bool{false, true} {
+			enc := EncodeUTF8AddrText(s, uni)
+			if got, err := DecodeUTF8AddrText(enc); err != nil || got != s || !uni && !isASCII(enc) {
+				t.Fatalf("%q → %q → %q %v", s, enc, got, err)
+			}
+		}
+	}
+}

@@ -172,21 +172,28 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 		ld.mu.Lock()
 		ld.d.Crash(rand.New(rand.NewPCG(uint64(seed), 10)))
 		ld.mu.Unlock()
-		_, stored, rec, err := Open(e, "q", Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		found := map[string]bool{}
-		for _, st := range stored {
-			found[st.Msg.ID] = true
-		}
-		for id := range acked {
-			if !found[id] {
-				t.Fatalf("seed %d: acknowledged %s lost (recovery %+v)", seed, id, rec)
-			}
-		}
+		checkAcked(t, e, acked, fmt.Sprintf("seed %d", seed))
 		if len(acked) == 0 {
 			t.Fatalf("seed %d: nothing acknowledged", seed)
+		}
+	}
+}
+
+// checkAcked reopens the spool and fails if any acknowledged message is
+// missing.
+func checkAcked(t *testing.T, e env.Env, acked map[string]bool, label string) {
+	t.Helper()
+	_, stored, rec, err := Open(e, "q", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]bool{}
+	for _, st := range stored {
+		found[st.Msg.ID] = true
+	}
+	for id := range acked {
+		if !found[id] {
+			t.Fatalf("%s: acknowledged %s lost (recovery %+v)", label, id, rec)
 		}
 	}
 }
@@ -309,19 +316,7 @@ func TestSyncErrorIsNotAck(t *testing.T) {
 	}
 	ld.d.SetFaults(sim.DiskFaults{})
 	ld.d.Crash(nil)
-	_, stored, _, err := Open(e, "q", Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	found := map[string]bool{}
-	for _, st := range stored {
-		found[st.Msg.ID] = true
-	}
-	for id := range acked {
-		if !found[id] {
-			t.Fatalf("acknowledged %s lost", id)
-		}
-	}
+	checkAcked(t, e, acked, "sync errors")
 	if fails == 0 || len(acked) == 0 {
 		t.Fatalf("fault injection did nothing: %d fails, %d acked", fails, len(acked))
 	}

@@ -13,8 +13,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
+	"github.com/edgelab/edgelab/internal/atomicfile"
 	"github.com/edgelab/edgelab/ohttp"
 	"github.com/edgelab/edgelab/sim"
 	"github.com/edgelab/edgelab/sim/world"
@@ -106,17 +108,27 @@ func (World) Experiments() []world.Experiment {
 }
 
 func bindLinkability(fs *flag.FlagSet) func(dir string, stdout io.Writer) error {
-	seeds := fs.Int("seeds", 3, "seeds per point")
-	first := fs.Uint64("seed", 1, "first seed: the points run seeds seed, seed+1, ...")
-	requests := fs.Int("requests", 20, "requests per client")
-	return func(dir string, stdout io.Writer) error {
-		if *seeds < 1 || *requests < 1 {
-			return errors.New("--seeds and --requests must be at least 1")
+	seeds, requests := 3, 20
+	// Checked as the flags parse, so a bad value is the command line's
+	// error, not the experiment's.
+	positive := func(v *int) func(string) error {
+		return func(s string) error {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 {
+				return errors.New("want an integer of at least 1")
+			}
+			*v = n
+			return nil
 		}
+	}
+	fs.Func("seeds", "seeds per point (default 3)", positive(&seeds))
+	fs.Func("requests", "requests per client (default 20)", positive(&requests))
+	first := fs.Uint64("seed", 1, "first seed: the points run seeds seed, seed+1, ...")
+	return func(dir string, stdout io.Writer) error {
 		cc := DefaultCurve()
-		cc.Requests = *requests
+		cc.Requests = requests
 		cc.Seeds = nil
-		for i := range uint64(*seeds) {
+		for i := range uint64(seeds) {
 			cc.Seeds = append(cc.Seeds, *first+i)
 		}
 		pts, err := Curve(cc)
@@ -128,7 +140,7 @@ func bindLinkability(fs *flag.FlagSet) func(dir string, stdout io.Writer) error 
 			return err
 		}
 		for _, f := range []struct{ name, body string }{{"linkability.csv", csv}, {"linkability.svg", CurveSVG(pts)}} {
-			if err := os.WriteFile(filepath.Join(dir, f.name), []byte(f.body), 0o644); err != nil {
+			if err := atomicfile.WriteFile(filepath.Join(dir, f.name), []byte(f.body)); err != nil {
 				return err
 			}
 		}

@@ -64,7 +64,11 @@ func TestServiceFactsAreTheTheorysActionFacts(t *testing.T) {
 					used = append(used, name)
 				}
 			}
-			vocab := append([]string(nil), check.ConfigFor(parsed).Vocabulary...)
+			cfg, err := check.ConfigFor(parsed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			vocab := append([]string(nil), cfg.Vocabulary...)
 			sort.Strings(vocab)
 			if strings.Join(vocab, ",") != strings.Join(used, ",") {
 				t.Errorf("checker vocabulary %v, the theory uses the service facts %v", vocab, used)

@@ -65,9 +65,17 @@ type Env interface {
 }
 
 // Notifier is an auto-reset event. Notify wakes every task blocked in Wait;
-// if none is waiting, the next Wait returns at once. Because a notification
-// is never lost, the check-state-then-Wait loop is safe without holding a
-// lock across Wait. Wakeups may be spurious: callers re-check their state.
+// if none is waiting, the next Wait returns at once. Wakeups may be
+// spurious: callers re-check their state.
+//
+// With one waiting task per Notifier, a notification is never lost, so the
+// check-state-then-Wait loop is safe without holding a lock across Wait.
+// With several, it is not on real goroutines: a Notify that lands while one
+// task is already blocked and another is between its check and its Wait
+// wakes only the first, and the second sleeps through it. Give each
+// waiting task its own Notifier (as the mail spool does) or wait with a
+// timeout. In a simulation tasks switch only inside Env calls, so there is
+// no such gap, but code must be written for both.
 type Notifier interface {
 	Wait(ctx context.Context) error
 	Notify()

@@ -1,8 +1,9 @@
 package pingworld
 
 // This file tells the plan generator what the ping world looks like: the
-// knob ranges to draw, the nodes a plan's knobs produce, and that crashes
-// hit servers only (a crashed client sends fewer pings than its quota, or
+// knob ranges to draw, the nodes a plan's knobs produce, the latency its
+// timeouts allow, that drawn plans heal halfway through the pings, and
+// that crashes hit servers only (a crashed client sends fewer pings than its quota, or
 // more after a restart, which Check rightly calls a broken world).
 
 import (
@@ -43,8 +44,21 @@ var Shape = sim.Shape{
 		if err != nil {
 			return sim.DefaultHorizon
 		}
-		return time.Duration(c.Pings)*c.Interval + c.Timeout
+		// Faults fall in the first half of the schedule; the run then
+		// heals (Converge), and the pings of the second half must all be
+		// answered (Result.Check).
+		return time.Duration(c.Pings) * c.Interval / 2
 	},
+	// A healthy round trip takes at most a quarter of the timeout, which
+	// leaves room for queueing behind messages released at healing.
+	MaxLatency: func(p *sim.Plan) time.Duration {
+		c, err := ConfigFrom(p)
+		if err != nil {
+			return 0
+		}
+		return c.Timeout / 8
+	},
+	Converge: time.Second,
 	Targets: func(kind string, nodes []string) []string {
 		if kind != "crash" && kind != "restart" {
 			return nodes

@@ -23,9 +23,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 
+	"github.com/edgelab/edgelab/internal/atomicfile"
 	"github.com/edgelab/edgelab/sim"
 	"github.com/edgelab/edgelab/sim/world"
 )
@@ -157,24 +157,7 @@ func Write(path string, f *File) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".replay-*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	// CreateTemp makes the file private; a replay file is for sharing.
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.WriteFile(path, b)
 }
 
 // FileName is the conventional name of the replay file for a failing run

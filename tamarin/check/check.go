@@ -199,9 +199,14 @@ func New(th *spthy.Theory, tr *model.Trace, opts Options) (*Run, error) {
 	if opts.MaxSteps <= 0 {
 		opts.MaxSteps = 50_000_000
 	}
-	cfg := ConfigFor(th)
+	var cfg Config
 	if opts.Config != nil {
 		cfg = *opts.Config
+	} else {
+		var err error
+		if cfg, err = ConfigFor(th); err != nil {
+			return nil, fmt.Errorf("check: %w", err)
+		}
 	}
 	si, err := signatureOf(th)
 	if err != nil {

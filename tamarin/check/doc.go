@@ -36,7 +36,10 @@
 // with constructs the evaluator cannot decide is not applicable, with the
 // reason.
 //
-// The party table (Config) is data: parties.json beside this file maps each
-// theory to its vocabulary and parties, each party to the trace nodes that
-// are it and the compromise facts that hold when it is the adversary.
+// The party table (Config) is data that sits beside its theory:
+// NAME.parties.json next to NAME.spthy (tamarin/theories for the embedded
+// ones) gives the theory's vocabulary and parties, each party the trace
+// nodes that are it and the compromise facts that hold when it is the
+// adversary. A theory without one has the network as its only party; the
+// checker knows no party names of its own.
 package check

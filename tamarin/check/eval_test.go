@@ -1,11 +1,13 @@
 package check
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/edgelab/edgelab/model"
-	"github.com/edgelab/edgelab/tamarin/check/checktest"
+	"github.com/edgelab/edgelab/tamarin"
 	"github.com/edgelab/edgelab/tamarin/spthy"
 )
 
@@ -138,25 +140,58 @@ func TestCompromiseFactMustExist(t *testing.T) {
 	}
 }
 
-func TestBuiltinConfigsNameRealCompromiseFacts(t *testing.T) {
-	th := fixture(t)
-	if _, ok := Configs[th.Name]; !ok {
-		t.Fatalf("no built-in config for %s", th.Name)
+func TestPartyTablesSitBesideTheirTheories(t *testing.T) {
+	// The fixture's table is testdata/ohttp_fixture.parties.json.
+	cfg, err := ConfigFor(fixture(t))
+	if err != nil {
+		t.Fatal(err)
 	}
-	// A theory without an entry gets the network alone: no party is
+	if got := strings.Join(cfg.PartyNames(), ","); got != "gateway,network,relay,target" || cfg.Parties["relay"].Compromise[0] != "RevealRelay" {
+		t.Fatalf("fixture parties %v", cfg.Parties)
+	}
+	// Every embedded theory has its own, and it names real compromise
+	// facts (New checks them against the rules).
+	for _, emb := range tamarin.Theories() {
+		th, err := emb.Parse()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if emb.Parties == nil {
+			t.Errorf("%s has no party table beside it", emb.File)
+			continue
+		}
+		cfg, err := ConfigFor(th)
+		if err != nil || len(cfg.Parties) < 2 {
+			t.Errorf("%s: parties %v, %v", emb.Name, cfg.Parties, err)
+		}
+		if _, err := New(th, &model.Trace{}, Options{Config: &cfg}); err != nil {
+			t.Errorf("%s: %v", emb.Name, err)
+		}
+	}
+	// A theory without a table gets the network alone: no party is
 	// guessed from rule names.
-	cfg := ConfigFor(parse(t, `theory Other begin
+	cfg, err = ConfigFor(parse(t, `theory Other begin
 rule A: [ ] --[ RevealGatewayKey('g'), RevealRelay() ]-> [ ]
 end`))
-	if got := cfg.PartyNames(); strings.Join(got, ",") != "network" || !cfg.Parties["network"].Wire {
-		t.Errorf("parties %v", got)
+	if got := cfg.PartyNames(); err != nil || strings.Join(got, ",") != "network" || !cfg.Parties["network"].Wire {
+		t.Errorf("parties %v, %v", got, err)
 	}
-	if _, err := ParseConfigs([]byte(`{"T": {"parties": {"p": {"nodes": ["["]}}}}`)); err == nil {
+	if _, err := ParseConfig([]byte(`{"parties": {"p": {"nodes": ["["]}}}`)); err == nil {
 		t.Error("bad glob accepted")
 	}
-	if _, err := ParseConfigs([]byte(`{"T": {"partys": {}}}`)); err == nil {
+	if _, err := ParseConfig([]byte(`{"partys": {}}`)); err == nil {
 		t.Error("unknown field accepted")
 	}
-	_ = checktest.New
-	_ = spthy.AllTraces
+	// A malformed table beside a theory file is an error, not a guess.
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "x.spthy"), []byte("theory X begin\nend\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "x.parties.json"), []byte(`{"parties": [`), 0o644)
+	src, _ := os.ReadFile(filepath.Join(dir, "x.spthy"))
+	bad, err := spthy.Parse(src, spthy.Options{File: filepath.Join(dir, "x.spthy")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ConfigFor(bad); err == nil || !strings.Contains(err.Error(), "x.parties.json") {
+		t.Errorf("malformed table: %v", err)
+	}
 }

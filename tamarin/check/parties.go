@@ -1,14 +1,18 @@
 package check
 
 import (
-	_ "embed"
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path"
 	"sort"
 	"strings"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/tamarin"
 	"github.com/edgelab/edgelab/tamarin/spthy"
 )
 
@@ -43,57 +47,71 @@ type Config struct {
 	Parties map[string]PartySpec `json:"parties"`
 }
 
-//go:embed parties.json
-var partiesJSON []byte
-
-// Configs is the built-in table: theory name (as in "theory NAME begin")
-// to its Config. It is parties.json beside this file.
-var Configs = mustConfigs(partiesJSON)
-
-func mustConfigs(b []byte) map[string]Config {
-	m, err := ParseConfigs(b)
-	if err != nil {
-		panic(err)
-	}
-	return m
-}
-
-// ParseConfigs reads a table in the format of parties.json: an object
-// mapping theory names to {"vocabulary": [...], "parties": {...}}.
-func ParseConfigs(b []byte) (map[string]Config, error) {
-	var m map[string]Config
-	dec := json.NewDecoder(strings.NewReader(string(b)))
+// ParseConfig reads a party table: {"vocabulary": [...], "parties":
+// {...}}, the format of tamarin/theories/NAME.parties.json.
+func ParseConfig(b []byte) (Config, error) {
+	var c Config
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&m); err != nil {
-		return nil, fmt.Errorf("check: party table: %w", err)
+	if err := dec.Decode(&c); err != nil {
+		return Config{}, fmt.Errorf("check: party table: %w", err)
 	}
-	for th, c := range m {
-		for name, p := range c.Parties {
-			for _, g := range p.Nodes {
-				if _, err := path.Match(g, ""); err != nil {
-					return nil, fmt.Errorf("check: party table: %s: party %s: bad node pattern %q", th, name, g)
-				}
+	for name, p := range c.Parties {
+		for _, g := range p.Nodes {
+			if _, err := path.Match(g, ""); err != nil {
+				return Config{}, fmt.Errorf("check: party table: party %s: bad node pattern %q", name, g)
 			}
 		}
 	}
-	return m, nil
+	return c, nil
+}
+
+// ConfigBeside reads the party table beside the theory file spthyPath
+// (NAME.spthy's NAME.parties.json); ok is false if there is none.
+func ConfigBeside(spthyPath string) (c Config, ok bool, err error) {
+	if !strings.HasSuffix(spthyPath, ".spthy") {
+		return Config{}, false, nil
+	}
+	table := strings.TrimSuffix(spthyPath, ".spthy") + ".parties.json"
+	b, err := os.ReadFile(table)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Config{}, false, nil
+	}
+	if err != nil {
+		return Config{}, false, err
+	}
+	if c, err = ParseConfig(b); err != nil {
+		return Config{}, false, fmt.Errorf("%s: %w", table, err)
+	}
+	return c, true, nil
+}
+
+// ConfigFor returns th's party table: the one beside its file
+// (NAME.parties.json next to NAME.spthy, see spthy.Theory.File), else the
+// embedded one of the theory of that name (tamarin/theories), else the
+// only party every theory has: the network, a passive tap on the wire
+// that also holds what the run sent to the network. Which nodes are which
+// party is the theory's to say; the checker guesses no names. The error
+// is a table that cannot be read.
+func ConfigFor(th *spthy.Theory) (Config, error) {
+	if th.File != "" {
+		if c, ok, err := ConfigBeside(th.File); err != nil || ok {
+			return c, err
+		}
+	}
+	if b, ok := tamarin.PartiesOf(th.Name); ok {
+		c, err := ParseConfig(b)
+		if err != nil {
+			return Config{}, fmt.Errorf("embedded theory %s: %w", th.Name, err)
+		}
+		return c, nil
+	}
+	return Config{Parties: map[string]PartySpec{"network": {Wire: true, Network: true}}}, nil
 }
 
 // compromisePrefixes mark action facts as compromise facts whether or not
 // a party's table entry lists them.
 var compromisePrefixes = []string{"Reveal", "Compromise", "Corrupt", "Leak"}
-
-// ConfigFor returns the built-in Config of th, or, for a theory without
-// one, the only party every theory has: the network, a passive tap on the
-// wire that also holds what the run sent to the network. Which nodes are
-// which party is the theory's to say, in its table; the checker guesses
-// no names.
-func ConfigFor(th *spthy.Theory) Config {
-	if c, ok := Configs[th.Name]; ok {
-		return c
-	}
-	return Config{Parties: map[string]PartySpec{"network": {Wire: true, Network: true}}}
-}
 
 func isCompromiseName(name string) bool {
 	for _, p := range compromisePrefixes {

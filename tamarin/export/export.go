@@ -76,7 +76,11 @@ func Spthy(w io.Writer, th *spthy.Theory, tr *model.Trace, name string) error {
 	for i := 1; i < len(times); i++ {
 		body = append(body, spthy.Less{L: times[i-1], R: times[i]})
 	}
-	comp := check.CompromiseFacts(th, check.ConfigFor(th))
+	cfg, err := check.ConfigFor(th)
+	if err != nil {
+		return err
+	}
+	comp := check.CompromiseFacts(th, cfg)
 	for _, n := range sortedKeys(comp) {
 		var qv []spthy.Term
 		f := spthy.Fact{Name: n}

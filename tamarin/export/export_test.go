@@ -87,8 +87,11 @@ func TestTheGoCheckerWitnessesTheExportedLemma(t *testing.T) {
 	}
 	// The Go checker, run on the exported theory and the same trace, finds
 	// the lemma witnessed: the lemma says what the trace is.
-	rep, err := check.Check(out, tr, check.Options{Adversary: []string{"network"}, Config: &check.Config{
-		Vocabulary: check.ConfigFor(th).Vocabulary, Parties: check.ConfigFor(th).Parties}})
+	cfg, err := check.ConfigFor(th)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := check.Check(out, tr, check.Options{Adversary: []string{"network"}, Config: &cfg})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,11 @@ func (p Pos) String() string { return fmt.Sprintf("%d:%d", p.Line, p.Col) }
 // Theory is a parsed .spthy file. Items keep their order within each kind;
 // the printer writes the kinds in the order of the fields.
 type Theory struct {
-	Name         string
+	Name string
+	// File is the source's name as given to Parse (Options.File), ""
+	// for none; tools find what sits beside a theory file through it
+	// (its party table).
+	File         string
 	Builtins     []string
 	Functions    []Function
 	Equations    []Equation

@@ -10,6 +10,7 @@ import (
 // stripPos zeroes every position in th, so that theories parsed from
 // different text can be compared for structure.
 func stripPos(th *Theory) *Theory {
+	th.File = ""
 	for i := range th.Functions {
 		th.Functions[i].Pos = Pos{}
 	}

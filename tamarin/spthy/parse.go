@@ -36,6 +36,7 @@ func Parse(src []byte, opts Options) (th *Theory, err error) {
 	p := &parser{file: opts.File, lx: newLexer(opts.File, text)}
 	p.tok = p.lx.next()
 	th = p.theory()
+	th.File = opts.File
 	resolveNullaries(th)
 	return th, nil
 }

@@ -44,11 +44,16 @@ type Sink struct {
 
 // StartSink listens on network ("tcp4" or "tcp6") loopback.
 func StartSink(t testing.TB, network, addr string) *Sink {
+	return StartSinkUTF8(t, network, addr, true)
+}
+
+// StartSinkUTF8 is StartSink with SMTPUTF8 offered or not.
+func StartSinkUTF8(t testing.TB, network, addr string, utf8 bool) *Sink {
 	s := &Sink{}
 	srv := gosmtp.NewServer(backend{s})
 	srv.Domain = "sink.test"
 	srv.AllowInsecureAuth = true
-	srv.EnableSMTPUTF8 = true
+	srv.EnableSMTPUTF8 = utf8
 	l, err := net.Listen(network, addr)
 	if err != nil {
 		t.Skipf("cannot listen on %s %s: %v", network, addr, err)
