@@ -88,10 +88,11 @@ type pending struct {
 }
 
 // NewKnowledge returns the knowledge of a party that was given terms,
-// reasoning with sig (DefaultSignature if nil).
+// reasoning with sig (PairSignature if nil: a protocol's own message
+// theory is its to give, derived from its Tamarin theory).
 func NewKnowledge(sig *Signature, terms ...Term) *Knowledge {
 	if sig == nil {
-		sig = DefaultSignature
+		sig = PairSignature
 	}
 	k := &Knowledge{
 		sig:     sig,

@@ -28,7 +28,7 @@ func BenchmarkSaturate10k(b *testing.B) {
 	probe := NewFresh("resp2499")
 	b.ReportAllocs()
 	for b.Loop() {
-		kn := NewKnowledge(nil, view...)
+		kn := NewKnowledge(testSignature, view...)
 		if !kn.Derivable(probe) {
 			b.Fatal("last response not derivable")
 		}
@@ -50,14 +50,14 @@ func BenchmarkKeyChain10k(b *testing.B) {
 	view = append(view, keys[0])
 	b.ReportAllocs()
 	for b.Loop() {
-		if !NewKnowledge(nil, view...).Derivable(NewFresh("m")) {
+		if !NewKnowledge(testSignature, view...).Derivable(NewFresh("m")) {
 			b.Fatal("m not derivable")
 		}
 	}
 }
 
 func BenchmarkDerivableQuery(b *testing.B) {
-	kn := NewKnowledge(nil, dyBenchView()...)
+	kn := NewKnowledge(testSignature, dyBenchView()...)
 	q := Apply("h", Pair(NewFresh("req7"), NewFresh("resp7")))
 	b.ReportAllocs()
 	for b.Loop() {

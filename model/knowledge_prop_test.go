@@ -51,7 +51,7 @@ func dySubterms(t Term, out []Term) []Term {
 }
 
 // dyNaive is a deliberately simple reference: a set of known terms, closed
-// under the DefaultSignature's rules by rescanning until nothing changes.
+// under the testSignature's rules by rescanning until nothing changes.
 type dyNaive struct{ known map[string]Term }
 
 func newDyNaive(view []Term) *dyNaive {
@@ -133,7 +133,7 @@ func TestPropMatchesNaiveReference(t *testing.T) {
 		view := dyGenView.Draw(t, "view")
 		extra := rapid.SliceOfN(dyGenTerm(2), 0, 4).Draw(t, "extra")
 		ref := newDyNaive(view)
-		kn := NewKnowledge(nil, view...)
+		kn := NewKnowledge(testSignature, view...)
 		var queries []Term
 		for _, v := range append(append([]Term{}, view...), extra...) {
 			queries = dySubterms(v, queries)
@@ -151,8 +151,8 @@ func TestPropMonotone(t *testing.T) {
 		small := dyGenView.Draw(t, "small")
 		more := dyGenView.Draw(t, "more")
 		q := dyGenTerm(3).Draw(t, "query")
-		sub := NewKnowledge(nil, small...)
-		super := NewKnowledge(nil, append(append([]Term{}, more...), small...)...)
+		sub := NewKnowledge(testSignature, small...)
+		super := NewKnowledge(testSignature, append(append([]Term{}, more...), small...)...)
 		if sub.Derivable(q) && !super.Derivable(q) {
 			t.Fatalf("%s derivable from a subset but not from the superset", q)
 		}
@@ -169,8 +169,8 @@ func TestPropOrderIndependent(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		view := dyGenView.Draw(t, "view")
 		perm := rapid.Permutation(view).Draw(t, "perm")
-		batch := NewKnowledge(nil, view...)
-		oneByOne := NewKnowledge(nil)
+		batch := NewKnowledge(testSignature, view...)
+		oneByOne := NewKnowledge(testSignature)
 		for _, v := range perm {
 			oneByOne.Add(v)
 		}
@@ -190,7 +190,7 @@ func TestPropOrderIndependent(t *testing.T) {
 func TestPropGivenAndPublicAlwaysDerivable(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		view := dyGenView.Draw(t, "view")
-		kn := NewKnowledge(nil, view...)
+		kn := NewKnowledge(testSignature, view...)
 		for _, v := range view {
 			if !kn.Derivable(v) {
 				t.Fatalf("given term %s not derivable", v)
@@ -198,7 +198,7 @@ func TestPropGivenAndPublicAlwaysDerivable(t *testing.T) {
 		}
 		// A term with no fresh names is public.
 		q := dyGenTerm(3).Filter(func(x Term) bool { return !dyHasFresh(x) }).Draw(t, "public")
-		if !NewKnowledge(nil).Derivable(q) {
+		if !NewKnowledge(testSignature).Derivable(q) {
 			t.Fatalf("public term %s not derivable from nothing", q)
 		}
 	})
@@ -207,7 +207,7 @@ func TestPropGivenAndPublicAlwaysDerivable(t *testing.T) {
 func TestPropUnseenFreshNeverDerivable(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		view := dyGenView.Draw(t, "view")
-		kn := NewKnowledge(nil, view...)
+		kn := NewKnowledge(testSignature, view...)
 		secret := NewFresh("never-seen")
 		if kn.Derivable(secret) {
 			t.Fatal("a fresh name that never appears is derivable")

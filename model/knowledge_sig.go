@@ -55,9 +55,8 @@ func (p Pattern) String() string {
 //
 // The engine analyses only terms a party was given or learned, never terms
 // it composed itself. That is complete as long as whatever a rule gives can
-// be composed with public functions from the arguments of Of (true of every
-// rule in DefaultSignature, and of the usual constructor/destructor
-// theories); a rule that gives more, say a secret key out of a public key,
+// be composed with public functions from the arguments of Of (true of the
+// usual constructor/destructor theories, Tamarin's among them); a rule that gives more, say a secret key out of a public key,
 // would make a one-way function invertible and is not what this engine is
 // for.
 type Destructor struct {
@@ -101,8 +100,8 @@ type SignatureError struct {
 func (e *SignatureError) Error() string { return "model: signature: " + e.What + ": " + e.Msg }
 
 // Signature is the set of function symbols and destructor rules a
-// Knowledge reasons with. It is immutable once built, so DefaultSignature
-// can be shared freely.
+// Knowledge reasons with. It is immutable once built, so one can be shared
+// freely.
 //
 // A function symbol used in a term but not declared is treated as public
 // and one-way: anyone may apply it, nobody may invert it. That is the safe
@@ -331,4 +330,20 @@ func (s *Signature) composable(name string, arity int) bool {
 		return true
 	}
 	return !f.Private && f.Arity == arity
+}
+
+// PairSignature is the one message theory every protocol shares: pairs,
+// which anyone may build and take apart (fst/snd). It is what a Knowledge
+// reasons with when given no signature.
+var PairSignature = mustSignature(
+	[]FuncSym{{Name: "pair", Arity: 2}},
+	[]Destructor{{Name: "fst/snd", Of: PFunc("pair", PVar("a"), PVar("b")), Gives: []Pattern{PVar("a"), PVar("b")}}},
+)
+
+func mustSignature(funcs []FuncSym, rules []Destructor) *Signature {
+	s, err := NewSignature(funcs, rules)
+	if err != nil {
+		panic(err)
+	}
+	return s
 }

@@ -20,17 +20,17 @@ func dyPk(sk Term) Term     { return Apply("pk", sk) }
 
 func TestSymmetricEncryption(t *testing.T) {
 	c := dySenc(dyM, dyK1)
-	if NewKnowledge(nil, c).Derivable(dyM) {
+	if NewKnowledge(testSignature, c).Derivable(dyM) {
 		t.Error("senc(m, k) alone derives m")
 	}
-	if !NewKnowledge(nil, c, dyK1).Derivable(dyM) {
+	if !NewKnowledge(testSignature, c, dyK1).Derivable(dyM) {
 		t.Error("senc(m, k) and k do not derive m")
 	}
-	if NewKnowledge(nil, c, dyK2).Derivable(dyM) {
+	if NewKnowledge(testSignature, c, dyK2).Derivable(dyM) {
 		t.Error("senc(m, k1) and k2 derive m")
 	}
 	// The ciphertext itself is known, and anything built on known parts.
-	kn := NewKnowledge(nil, c)
+	kn := NewKnowledge(testSignature, c)
 	if !kn.Derivable(c) || !kn.Derivable(Apply("h", c)) {
 		t.Error("known ciphertext or its hash not derivable")
 	}
@@ -38,7 +38,7 @@ func TestSymmetricEncryption(t *testing.T) {
 
 func TestPairsDecompose(t *testing.T) {
 	a, b, c := NewFresh("a"), NewFresh("b"), NewFresh("c")
-	kn := NewKnowledge(nil, Pair(a, b, c))
+	kn := NewKnowledge(testSignature, Pair(a, b, c))
 	for _, x := range []Term{a, b, c, Pair(b, c), Pair(c, a), Pair(a, b, c)} {
 		if !kn.Derivable(x) {
 			t.Errorf("%s not derivable from <a, b, c>", x)
@@ -51,20 +51,20 @@ func TestPairsDecompose(t *testing.T) {
 
 func TestAsymmetricEncryption(t *testing.T) {
 	c := dyAenc(dyM, dyPk(dySK))
-	if NewKnowledge(nil, c, dyPk(dySK)).Derivable(dyM) {
+	if NewKnowledge(testSignature, c, dyPk(dySK)).Derivable(dyM) {
 		t.Error("the public key opens aenc")
 	}
-	if !NewKnowledge(nil, c, dySK).Derivable(dyM) {
+	if !NewKnowledge(testSignature, c, dySK).Derivable(dyM) {
 		t.Error("the secret key does not open aenc")
 	}
-	if NewKnowledge(nil, dyPk(dySK)).Derivable(dySK) {
+	if NewKnowledge(testSignature, dyPk(dySK)).Derivable(dySK) {
 		t.Error("pk is invertible")
 	}
 }
 
 func TestNestedKeysReleasedLater(t *testing.T) {
 	// dyM under dyK1 under dyK2; dyK2 arrives last, inside another message under dyK3.
-	kn := NewKnowledge(nil, dySenc(dySenc(dyM, dyK1), dyK2), dySenc(Pair(dyK1, NewConst("note")), dyK3))
+	kn := NewKnowledge(testSignature, dySenc(dySenc(dyM, dyK1), dyK2), dySenc(Pair(dyK1, NewConst("note")), dyK3))
 	if kn.Derivable(dyM) {
 		t.Fatal("m derivable before any key")
 	}
@@ -98,7 +98,7 @@ func TestComposedKey(t *testing.T) {
 	x := NewFresh("x")
 	key := Apply("kdf", x, NewConst("label"))
 	c := dySenc(dyM, key)
-	kn := NewKnowledge(nil, c)
+	kn := NewKnowledge(testSignature, c)
 	if kn.Derivable(dyM) {
 		t.Fatal("m without x")
 	}
@@ -120,7 +120,7 @@ func TestKeyChain(t *testing.T) {
 	for i := n - 1; i > 0; i-- {
 		view = append(view, dySenc(keys[i], keys[i-1]))
 	}
-	kn := NewKnowledge(nil, view...)
+	kn := NewKnowledge(testSignature, view...)
 	if kn.Derivable(dyM) {
 		t.Fatal("m without k0")
 	}
@@ -131,7 +131,7 @@ func TestKeyChain(t *testing.T) {
 }
 
 func TestPublicTerms(t *testing.T) {
-	kn := NewKnowledge(nil)
+	kn := NewKnowledge(testSignature)
 	for _, x := range []Term{NewPub("A"), NewConst("c"), Apply("h", NewConst("c")), Pair(NewPub("A"), NewConst("c")), Apply("newfn", NewPub("A"))} {
 		if !kn.Derivable(x) {
 			t.Errorf("public %s not derivable", x)
@@ -143,7 +143,7 @@ func TestPublicTerms(t *testing.T) {
 }
 
 func TestPrivateFunction(t *testing.T) {
-	sig, err := DefaultSignature.Extend([]FuncSym{{Name: "table", Arity: 1, Private: true}}, nil)
+	sig, err := testSignature.Extend([]FuncSym{{Name: "table", Arity: 1, Private: true}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +155,7 @@ func TestPrivateFunction(t *testing.T) {
 		t.Error("known private application not usable")
 	}
 	// With a wrong arity even a public symbol cannot be composed.
-	if NewKnowledge(nil).Derivable(Apply("h", NewPub("A"), NewPub("B"))) {
+	if NewKnowledge(testSignature).Derivable(Apply("h", NewPub("A"), NewPub("B"))) {
 		t.Error("h/2 composed although h is declared h/1")
 	}
 }
@@ -184,7 +184,7 @@ func newDyOHTTP(i string) dyOHTTP {
 func TestHPKE(t *testing.T) {
 	r := newDyOHTTP("1")
 	client := NewPub("C1")
-	relay := NewKnowledge(nil, Pair(client, r.encReq), r.encResp)
+	relay := NewKnowledge(testSignature, Pair(client, r.encReq), r.encResp)
 	for _, x := range []Term{r.req, r.resp, r.ek, r.skG, Apply("hpkectx", dyPk(r.skG), r.ek)} {
 		if relay.Derivable(x) {
 			t.Errorf("relay derives %s", x)
@@ -195,7 +195,7 @@ func TestHPKE(t *testing.T) {
 			t.Errorf("relay does not see header field %s", x)
 		}
 	}
-	gateway := NewKnowledge(nil, r.skG, r.encReq, r.encResp)
+	gateway := NewKnowledge(testSignature, r.skG, r.encReq, r.encResp)
 	for _, x := range []Term{r.req, r.resp} {
 		if !gateway.Derivable(x) {
 			t.Errorf("gateway does not derive %s", x)
@@ -204,12 +204,12 @@ func TestHPKE(t *testing.T) {
 	if gateway.Derivable(r.ek) {
 		t.Error("gateway derives the client's ephemeral secret")
 	}
-	sender := NewKnowledge(nil, r.ek, r.encReq, r.encResp)
+	sender := NewKnowledge(testSignature, r.ek, r.encReq, r.encResp)
 	if !sender.Derivable(r.req) || !sender.Derivable(r.resp) {
 		t.Error("holder of ek cannot open its own request and response")
 	}
 	other := newDyOHTTP("2")
-	if NewKnowledge(nil, r.ek, other.encReq).Derivable(other.req) {
+	if NewKnowledge(testSignature, r.ek, other.encReq).Derivable(other.req) {
 		t.Error("one ephemeral opens another request")
 	}
 }
@@ -221,11 +221,11 @@ func TestDigestAliasesAndBinding(t *testing.T) {
 	other := NewFresh("blob").WithDigest([]byte("other bytes"))
 
 	// Atoms with different digests are different values.
-	if NewKnowledge(nil, blob).Derivable(other) {
+	if NewKnowledge(testSignature, blob).Derivable(other) {
 		t.Error("blobs with different digests conflated")
 	}
 	// Same digest: the same value under two spellings.
-	if !NewKnowledge(nil, encReq).Derivable(blob) || !NewKnowledge(nil, blob).Derivable(encReq) {
+	if !NewKnowledge(testSignature, encReq).Derivable(blob) || !NewKnowledge(testSignature, blob).Derivable(encReq) {
 		t.Error("aliases not identified")
 	}
 
@@ -239,7 +239,7 @@ func TestDigestAliasesAndBinding(t *testing.T) {
 
 	// An observer who saw only the opaque bytes learns the header once
 	// it knows their structure, and the request only with the key.
-	obs := NewKnowledge(nil, blob)
+	obs := NewKnowledge(testSignature, blob)
 	if obs.Derivable(dyPk(r.ek)) {
 		t.Error("opaque blob analysed without a resolver")
 	}
@@ -260,7 +260,7 @@ func TestDigestAliasesAndBinding(t *testing.T) {
 	}
 
 	// A resolver set first applies to terms added later, too.
-	late := NewKnowledge(nil)
+	late := NewKnowledge(testSignature)
 	late.SetResolver(b)
 	late.Add(blob, r.skG)
 	if !late.Derivable(r.req) {
@@ -271,8 +271,8 @@ func TestDigestAliasesAndBinding(t *testing.T) {
 func TestCoalition(t *testing.T) {
 	r := newDyOHTTP("1")
 	encReq := r.encReq.WithDigest([]byte("wire"))
-	relay := NewKnowledge(nil, Pair(NewPub("C1"), NewFresh("pkt").WithDigest([]byte("wire"))))
-	gateway := NewKnowledge(nil, r.skG, encReq)
+	relay := NewKnowledge(testSignature, Pair(NewPub("C1"), NewFresh("pkt").WithDigest([]byte("wire"))))
+	gateway := NewKnowledge(testSignature, r.skG, encReq)
 	if relay.Derivable(r.req) {
 		t.Fatal("relay alone derives the request")
 	}
@@ -286,7 +286,7 @@ func TestCoalition(t *testing.T) {
 }
 
 func TestKnownLists(t *testing.T) {
-	kn := NewKnowledge(nil, Pair(dyK1, dySenc(dyM, dyK1)))
+	kn := NewKnowledge(testSignature, Pair(dyK1, dySenc(dyM, dyK1)))
 	got := map[string]bool{}
 	for _, x := range kn.Known() {
 		got[x.String()] = true
@@ -299,7 +299,7 @@ func TestKnownLists(t *testing.T) {
 }
 
 func TestExplainPublic(t *testing.T) {
-	steps, ok := NewKnowledge(nil, dyK1).Explain(Apply("h", Pair(NewPub("A"), dyK1)))
+	steps, ok := NewKnowledge(testSignature, dyK1).Explain(Apply("h", Pair(NewPub("A"), dyK1)))
 	if !ok {
 		t.Fatal("not derivable")
 	}
@@ -312,7 +312,7 @@ func TestExplainPublic(t *testing.T) {
 	if strings.Join(steps, "\n") != strings.Join(want, "\n") {
 		t.Errorf("Explain =\n%s\nwant\n%s", strings.Join(steps, "\n"), strings.Join(want, "\n"))
 	}
-	if _, ok := NewKnowledge(nil).Explain(dyK1); ok {
+	if _, ok := NewKnowledge(testSignature).Explain(dyK1); ok {
 		t.Error("Explain of an underivable term says ok")
 	}
 }
@@ -334,7 +334,7 @@ func TestSignatureErrors(t *testing.T) {
 		{"loops", nil, []Destructor{{Name: "x", Of: PFunc("h", PVar("a")), Gives: []Pattern{PFunc("h", PFunc("h", PVar("a")))}}}, "destructor x: gives the new term h(h(a)), which rules for h would analyse again; analysis might not terminate"},
 	}
 	for _, c := range cases {
-		_, err := DefaultSignature.Extend(c.funcs, c.rules)
+		_, err := testSignature.Extend(c.funcs, c.rules)
 		var se *SignatureError
 		if !errors.As(err, &se) {
 			t.Errorf("%s: error %v is not a *SignatureError", c.name, err)
@@ -344,8 +344,8 @@ func TestSignatureErrors(t *testing.T) {
 			t.Errorf("%s: error %q, want %q", c.name, got, c.want)
 		}
 	}
-	if len(DefaultSignature.Destructors()) != 6 || len(DefaultSignature.Funcs()) != 11 {
-		t.Errorf("DefaultSignature changed by Extend: %d rules, %d funcs", len(DefaultSignature.Destructors()), len(DefaultSignature.Funcs()))
+	if len(testSignature.Destructors()) != 6 || len(testSignature.Funcs()) != 11 {
+		t.Errorf("testSignature changed by Extend: %d rules, %d funcs", len(testSignature.Destructors()), len(testSignature.Funcs()))
 	}
 }
 

@@ -53,7 +53,7 @@ func (v View) Terms() []Term {
 }
 
 // Knowledge returns the Dolev–Yao knowledge of the view's observers under
-// sig (DefaultSignature if nil), resolving opaque terms through r if r is
+// sig (PairSignature if nil), resolving opaque terms through r if r is
 // not nil.
 func (v View) Knowledge(sig *Signature, r Resolver) *Knowledge {
 	k := NewKnowledge(sig)

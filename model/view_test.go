@@ -66,7 +66,7 @@ func TestViewKnowledgeAndCoalition(t *testing.T) {
 	b.BindTrace(tr)
 
 	relay := ViewOf(tr, "relay")
-	rk := relay.Knowledge(nil, b)
+	rk := relay.Knowledge(testSignature, b)
 	if rk.Derivable(p.req) {
 		t.Error("relay derives the request")
 	}
@@ -74,7 +74,7 @@ func TestViewKnowledgeAndCoalition(t *testing.T) {
 		t.Error("relay does not see the encapsulated key of the message it forwarded")
 	}
 	gw := ViewOf(tr, "gateway")
-	if !gw.Knowledge(nil, b).Derivable(p.req) {
+	if !gw.Knowledge(testSignature, b).Derivable(p.req) {
 		t.Error("gateway cannot open what it received")
 	}
 	// The coalition links: the relay's wire record is an alias of the
@@ -92,7 +92,7 @@ func TestViewKnowledgeAndCoalition(t *testing.T) {
 			t.Fatal("merged view out of trace order")
 		}
 	}
-	ck := merged.Knowledge(nil, nil)
+	ck := merged.Knowledge(testSignature, nil)
 	if !ck.Derivable(NewFresh("wire:1").WithDigest([]byte("encapsulated request"))) || !ck.Derivable(p.req) {
 		t.Error("coalition knowledge incomplete")
 	}

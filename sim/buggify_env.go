@@ -33,7 +33,7 @@ func Buggify(e env.Env, site string) bool {
 
 func (n *Node) buggify(site string) bool {
 	s := n.s
-	b := s.x.bug
+	b := s.bug
 	if b == nil || n.down || s.silenced() {
 		return false
 	}
@@ -53,10 +53,10 @@ func (s *Sim) EnableBuggify(cfg BuggifyConfig) error {
 	if err != nil {
 		return err
 	}
-	s.x.bug = b
+	s.bug = b
 	return nil
 }
 
 // Buggifier returns the run's Buggifier, or nil if BUGGIFY is off; its
 // Sites method is the run's coverage report.
-func (s *Sim) Buggifier() *Buggifier { return s.x.bug }
+func (s *Sim) Buggifier() *Buggifier { return s.bug }

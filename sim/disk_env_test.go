@@ -162,7 +162,7 @@ func TestDefaultDiskIsPerNodeAndSurvivesRestart(t *testing.T) {
 	if a.MemDisk() != d {
 		t.Fatal("a restart replaced the disk")
 	}
-	a.SetDisk(unsupportedStorage{})
+	a.SetDisk(env.RealDisk(t.TempDir()))
 	if a.MemDisk() != nil || a.SetDiskFaults(DiskFaults{}) == nil {
 		t.Fatal("a non-simulated disk reported as a MemDisk")
 	}

@@ -49,7 +49,7 @@ func (e *LivenessError) Unwrap() error { return e.Err }
 // positive, the liveness checks (see Eventually) at at+within. The run's
 // time limit is raised to at+within if it is lower, so the checks run.
 func (s *Sim) SetHealAt(at, within time.Duration) {
-	h := &s.x.heal
+	h := &s.heal
 	h.at, h.within, h.scheduled = at, within, true
 	h.gen++
 	gen := h.gen
@@ -71,18 +71,18 @@ func (s *Sim) SetHealAt(at, within time.Duration) {
 }
 
 // HealAt returns when the run heals, if it is scheduled to.
-func (s *Sim) HealAt() (time.Duration, bool) { return s.x.heal.at, s.x.heal.scheduled }
+func (s *Sim) HealAt() (time.Duration, bool) { return s.heal.at, s.heal.scheduled }
 
 // ConvergeWithin returns the bound after HealAt within which the world
 // must have converged (zero: none).
-func (s *Sim) ConvergeWithin() time.Duration { return s.x.heal.within }
+func (s *Sim) ConvergeWithin() time.Duration { return s.heal.within }
 
 // Healed reports whether HealAll has run.
-func (s *Sim) Healed() bool { return s.x.heal.done }
+func (s *Sim) Healed() bool { return s.heal.done }
 
 // OnHeal registers fn to run in kernel context right after HealAll: a
 // world's hook to start checking, or to restart its own repair work.
-func (s *Sim) OnHeal(fn func()) { s.x.heal.hooks = append(s.x.heal.hooks, fn) }
+func (s *Sim) OnHeal(fn func()) { s.heal.hooks = append(s.heal.hooks, fn) }
 
 // Eventually registers a liveness property: check runs in kernel context
 // ConvergeWithin after HealAt, and an error from it is recorded as a
@@ -90,14 +90,14 @@ func (s *Sim) OnHeal(fn func()) { s.x.heal.hooks = append(s.x.heal.hooks, fn) }
 // Without a heal time and a positive bound, checks never run: liveness is
 // only demanded of a run whose faults stop.
 func (s *Sim) Eventually(name string, check func() error) {
-	s.x.heal.checks = append(s.x.heal.checks, livenessCheck{name, check})
+	s.heal.checks = append(s.heal.checks, livenessCheck{name, check})
 }
 
 // LivenessErr returns the liveness properties that failed, joined, or nil.
-func (s *Sim) LivenessErr() error { return errors.Join(s.x.heal.failures...) }
+func (s *Sim) LivenessErr() error { return errors.Join(s.heal.failures...) }
 
 func (s *Sim) checkLiveness() {
-	h := &s.x.heal
+	h := &s.heal
 	for _, c := range h.checks {
 		attrs := map[string]string{"property": c.name, "ok": "true"}
 		if err := c.check(); err != nil {
@@ -117,7 +117,7 @@ func (s *Sim) checkLiveness() {
 // it do not happen. It is recorded as a Fault event named "heal-all"; then
 // the OnHeal hooks run.
 func (s *Sim) HealAll() {
-	h := &s.x.heal
+	h := &s.heal
 	if h.done {
 		return
 	}
@@ -149,12 +149,12 @@ func (s *Sim) HealAll() {
 		}
 		n.stopClockJumps()
 	}
-	if d := s.x.dns; d != nil && len(d.zone.faults) > 0 {
+	if d := s.dns; d != nil && len(d.zone.faults) > 0 {
 		s.Log(d.node, model.Fault, "dns-faults-cleared", nil)
 		_ = s.setDNSFaults(nil)
 	}
-	if s.x.bug != nil {
-		s.x.bug.SetEnabled(false)
+	if s.bug != nil {
+		s.bug.SetEnabled(false)
 	}
 	for _, fn := range h.hooks {
 		fn()

@@ -54,7 +54,13 @@ type Sim struct {
 	log    traceLog
 	words  []string // event kinds and reasons beyond fixedWords (trace.go)
 
-	x simExt // DNS, BUGGIFY and healing (simext.go)
+	// dns serves the run's zone (resolver.go), resolverCfg configures the
+	// nodes' stub resolvers, bug is BUGGIFY (buggify_env.go) and heal the
+	// heal-then-converge schedule (heal.go).
+	dns         *dnsServer
+	resolverCfg ResolverConfig
+	bug         *Buggifier
+	heal        healing
 }
 
 // New returns an empty simulation at virtual time zero.

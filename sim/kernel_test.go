@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"net"
 	"runtime"
 	"strconv"
 	"strings"
@@ -318,11 +319,12 @@ func TestRandReaderDoesNotDependOnReadSizes(t *testing.T) {
 	}
 }
 
-func TestUnsupportedEnvPartsSayNotSupported(t *testing.T) {
+func TestEnvWithoutDNSOrDiskSetUp(t *testing.T) {
 	env := New(Config{}).AddNode("a").Env()
-	// Dial and Listen are simulated streams now (stream_test.go).
-	var ue *UnsupportedError
-	if _, err := env.Resolver().LookupHost(context.Background(), "x"); !errors.As(err, &ue) {
+	// Dial and Listen are simulated streams (stream_test.go); a lookup in
+	// a run without DNS says so (resolver_test.go).
+	var de *net.DNSError
+	if _, err := env.Resolver().LookupHost(context.Background(), "x"); !errors.Is(err, ErrNoDNS) || !errors.As(err, &de) || de.Name != "x" {
 		t.Fatalf("LookupHost: %v", err)
 	}
 	// Every node has a disk now (a MemDisk, see disk_env_test.go).

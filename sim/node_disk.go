@@ -9,6 +9,7 @@ package sim
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"strconv"
 
@@ -39,7 +40,7 @@ func (n *Node) MemDisk() *MemDisk {
 func (n *Node) SetDiskFaults(f DiskFaults) error {
 	md := n.MemDisk()
 	if md == nil {
-		return &UnsupportedError{Op: "disk faults on node " + n.name + "'s non-simulated disk"}
+		return fmt.Errorf("sim: node %s: disk faults need a simulated disk (a MemDisk), not %T", n.name, n.diskNow())
 	}
 	if err := md.SetFaults(f); err != nil {
 		return err

@@ -75,7 +75,7 @@ func (p *Plan) Apply(s *Sim) error {
 	// nothing, undo callbacks included (healing undid everything).
 	unlessHealed := func(fn func()) func() {
 		return func() {
-			if !s.x.heal.done {
+			if !s.heal.done {
 				fn()
 			}
 		}

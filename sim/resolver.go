@@ -60,10 +60,10 @@ type dnsServer struct {
 // HostHTTP. A later ServeDNS, on this node or another, replaces it.
 func (n *Node) ServeDNS(z *Zone) {
 	s := n.s
-	if old := s.x.dns; old != nil && old.node != n {
+	if old := s.dns; old != nil && old.node != n {
 		delete(old.node.ports, DNSPort)
 	}
-	s.x.dns = &dnsServer{node: n, zone: z}
+	s.dns = &dnsServer{node: n, zone: z}
 	n.Bind(DNSPort, func(src netip.AddrPort, query []byte) {
 		if answer, ok := z.Answer(query); ok {
 			n.send("dns-answer", DNSPort, src, answer)
@@ -74,37 +74,66 @@ func (n *Node) ServeDNS(z *Zone) {
 // DNS returns the run's DNS server node and zone, or nils if there is
 // none. Worlds update the zone or set its faults through it.
 func (s *Sim) DNS() (*Node, *Zone) {
-	if s.x.dns == nil {
+	if s.dns == nil {
 		return nil, nil
 	}
-	return s.x.dns.node, s.x.dns.zone
+	return s.dns.node, s.dns.zone
 }
 
 // SetResolverConfig sets how every node's stub resolver queries the DNS
 // server, from the next query on.
-func (s *Sim) SetResolverConfig(c ResolverConfig) { s.x.resolverCfg = c }
+func (s *Sim) SetResolverConfig(c ResolverConfig) { s.resolverCfg = c }
 
 // ResolverConfig returns the stub resolvers' settings, defaults filled in.
-func (s *Sim) ResolverConfig() ResolverConfig { return s.x.resolverCfg.withDefaults() }
+func (s *Sim) ResolverConfig() ResolverConfig { return s.resolverCfg.withDefaults() }
 
 // setDNSFaults replaces the zone's faults; callers record why.
 func (s *Sim) setDNSFaults(faults []DNSFault) error {
-	if s.x.dns == nil {
-		return errNoDNS
+	if s.dns == nil {
+		return ErrNoDNS
 	}
-	return s.x.dns.zone.SetFaults(faults...)
+	return s.dns.zone.SetFaults(faults...)
 }
 
-var errNoDNS = errors.New("sim: the simulation serves no DNS (see Node.ServeDNS)")
+// ErrNoDNS is what a lookup fails with (wrapped in a *net.DNSError) on a
+// node without a resolver of its own in a run that serves no DNS: the
+// simulation never reaches the real network for a name.
+var ErrNoDNS = errors.New("sim: the simulation serves no DNS (see Node.ServeDNS)")
+
+// noDNS is the resolver of such a node.
+type noDNS struct{}
+
+func noDNSErr(name string) error {
+	return &net.DNSError{Err: ErrNoDNS.Error(), Name: name, UnwrapErr: ErrNoDNS}
+}
+
+func (noDNS) LookupHost(_ context.Context, host string) ([]string, error) {
+	return nil, noDNSErr(host)
+}
+func (noDNS) LookupIPAddr(_ context.Context, host string) ([]net.IPAddr, error) {
+	return nil, noDNSErr(host)
+}
+func (noDNS) LookupMX(_ context.Context, name string) ([]*net.MX, error) {
+	return nil, noDNSErr(name)
+}
+func (noDNS) LookupTXT(_ context.Context, name string) ([]string, error) {
+	return nil, noDNSErr(name)
+}
+func (noDNS) LookupAddr(_ context.Context, addr string) ([]string, error) {
+	return nil, noDNSErr(addr)
+}
+func (noDNS) LookupCNAME(_ context.Context, host string) (string, error) {
+	return "", noDNSErr(host)
+}
 
 // currentResolver is what the node's Env.Resolver delegates to now.
 func (n *Node) currentResolver() env.Resolver {
 	if n.resolver != nil {
 		return n.resolver
 	}
-	srv := n.s.x.dns
+	srv := n.s.dns
 	if srv == nil {
-		return unsupportedResolver{}
+		return noDNS{}
 	}
 	if n.dns == nil {
 		n.dns = &DNSClient{Exchange: n.dnsExchange, Rand: n.Rand("dns")}
@@ -118,9 +147,9 @@ func (n *Node) currentResolver() env.Resolver {
 // from an ephemeral port, the first answer back, or a timeout.
 func (n *Node) dnsExchange(ctx context.Context, query []byte) ([]byte, error) {
 	s := n.s
-	srv := s.x.dns
+	srv := s.dns
 	if srv == nil {
-		return nil, &net.OpError{Op: "dial", Net: "udp", Err: errNoDNS}
+		return nil, &net.OpError{Op: "dial", Net: "udp", Err: ErrNoDNS}
 	}
 	t := s.current("DNS lookup")
 	if ctx == nil {

@@ -358,8 +358,8 @@ func TestResolverServesCodeWrittenForNetResolver(t *testing.T) {
 func TestResolverWithoutDNS(t *testing.T) {
 	s := New(Config{Seed: 1})
 	env := s.AddNode("a").Env()
-	var ue *UnsupportedError
-	if _, err := env.Resolver().LookupTXT(context.Background(), "example.test"); !errors.As(err, &ue) {
+	var de *net.DNSError
+	if _, err := env.Resolver().LookupTXT(context.Background(), "example.test"); !errors.Is(err, ErrNoDNS) || !errors.As(err, &de) {
 		t.Fatalf("got %v", err)
 	}
 }

@@ -188,7 +188,7 @@ func DefaultHostResolver(ctx context.Context, env env.Env, host string) (netip.A
 	if n := ne.n.s.byName[host]; n != nil {
 		return n.v4, nil
 	}
-	if ne.n.s.x.dns != nil || ne.n.resolver != nil {
+	if ne.n.s.dns != nil || ne.n.resolver != nil {
 		return ne.n.lookupHostDNS(ctx, host)
 	}
 	return netip.Addr{}, &HostError{Host: host, Err: &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}}

@@ -43,7 +43,7 @@ func (World) Shape() sim.Shape       { return Shape }
 func (World) Glossary() []world.Term { return Glossary }
 
 // Theory is the theory the world's traces replay as runs of.
-func (World) Theory() string { return "ohttp" }
+func (World) Theory() string { return TheoryName }
 
 // Bugs is package ohttp's catalog.
 func (World) Bugs() []world.Bug {

@@ -1,8 +1,11 @@
 package model
 
-// DefaultSignature is the Dolev–Yao message theory edgelab's traces are
-// written in. Every symbol is public (anyone may apply it); the destructor
-// rules say what can be taken apart and with what.
+// testSignature is the message theory the engine's own tests reason
+// with: a rich, made-up one (the services' theories come from their
+// Tamarin theories, see tamarin/check.NewSignature), exercising keyed and
+// keyless destructors, nested keys and one-way symbols. Every symbol is
+// public (anyone may apply it); the destructor rules say what can be
+// taken apart and with what.
 //
 //	pair(a, b)       <a, b>: fst and snd need no key.
 //	senc(m, k)       symmetric encryption: k gives m.
@@ -36,7 +39,7 @@ package model
 // kdf(export(hpkectx(p, e), 'message/bhttp response'), <pk(e), nonce>) —
 // is held by exactly the client and the gateway. The relay, which sees p and
 // pk(e) only, learns none of them.
-var DefaultSignature = mustSignature(
+var testSignature = mustSignature(
 	[]FuncSym{
 		{Name: "pair", Arity: 2},
 		{Name: "senc", Arity: 2},
@@ -69,11 +72,3 @@ var DefaultSignature = mustSignature(
 		},
 	},
 )
-
-func mustSignature(funcs []FuncSym, rules []Destructor) *Signature {
-	s, err := NewSignature(funcs, rules)
-	if err != nil {
-		panic(err)
-	}
-	return s
-}
