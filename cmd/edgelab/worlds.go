@@ -7,6 +7,7 @@ package main
 
 import (
 	"github.com/edgelab/edgelab/cache/cachesim"
+	"github.com/edgelab/edgelab/mail/mailsim"
 	"github.com/edgelab/edgelab/ohttp/ohttpsim"
 	"github.com/edgelab/edgelab/sim/pingworld"
 	"github.com/edgelab/edgelab/sim/world"
@@ -16,6 +17,7 @@ import (
 var worlds = []world.World{
 	ohttpsim.World{},
 	pingworld.World{},
+	mailsim.World{},
 	cachesim.World{},
 }
 
