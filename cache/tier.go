@@ -747,11 +747,15 @@ func (x *exchange) relayPrefix(resp *http.Response, prefix []byte, why string) {
 }
 
 func (x *exchange) setStatus(h http.Header) {
-	prev := h.Values(status.Field)
+	prev := h[status.Field]
 	if len(prev) == 0 {
 		prev = x.upstreamStatus
 	}
-	h.Set(status.Field, status.Append(prev, x.member))
+	if len(prev) == 0 {
+		h[status.Field] = []string{x.member.String()}
+		return
+	}
+	h[status.Field] = []string{status.Append(prev, x.member)}
 }
 
 func (x *exchange) stripInternal(h http.Header) {

@@ -50,6 +50,7 @@ var ErrSyntax = errors.New("cache-status: not a structured list of cache entries
 // String renders the member as one list member.
 func (m Member) String() string {
 	var b strings.Builder
+	b.Grow(len(m.Cache) + len(m.Key) + len(m.Detail) + 64)
 	if isToken(m.Cache) {
 		b.WriteString(m.Cache)
 	} else {

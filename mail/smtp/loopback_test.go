@@ -2,6 +2,7 @@ package smtp
 
 import (
 	"context"
+	"crypto/tls"
 	"sync"
 	"testing"
 	"time"
@@ -115,5 +116,34 @@ func TestOurClientToOurServer(t *testing.T) {
 		if msgs[0].Chunked != chunking || !msgs[0].EightBit || msgs[0].Mail.Body != Body8BitMIME {
 			t.Fatalf("message flags %+v", msgs[0])
 		}
+	}
+}
+
+// Our client upgrades with STARTTLS when our server offers it, the session
+// starts over inside TLS, and RequireTLS refuses a server without it.
+func TestOurClientStartTLS(t *testing.T) {
+	b := &syncBackend{}
+	addr := startServer(t, &Server{Backend: b, TLS: selfSignedTLS(t)})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cc, err := Dial(ctx, env.Real("client"), addr, ClientConfig{StartTLS: true, RequireTLS: true}, &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cc.Session().TLS() || cc.Session().Has("STARTTLS") {
+		t.Fatalf("TLS %v, extensions after TLS %v", cc.Session().TLS(), cc.Session().Extensions())
+	}
+	res, err := cc.Send(ctx, envelope(t, "a@b.c", "d@e.f"), []byte("Subject: tls\r\n\r\nx\r\n"))
+	if err != nil || res.Err != nil {
+		t.Fatalf("%v %+v", err, res)
+	}
+	cc.Quit(ctx)
+	if info := b.lastInfo(); info.TLS == nil || info.TLS.Version < tls.VersionTLS12 {
+		t.Fatalf("server's session info has TLS %v", info.TLS)
+	}
+	plain := startServer(t, &Server{Backend: b})
+	_, err = Dial(ctx, env.Real("client"), plain, ClientConfig{StartTLS: true, RequireTLS: true}, &tls.Config{InsecureSkipVerify: true})
+	if ee, ok := err.(*ExtensionError); !ok || ee.Extension != "STARTTLS" {
+		t.Fatalf("RequireTLS against a server without STARTTLS: %v", err)
 	}
 }

@@ -122,6 +122,13 @@ func Swap(seed uint64, plan *sim.Plan, opts Options) (Verdict, error) {
 		// not comparable, and the check says nothing (it passes).
 		return Verdict{Property: PropSwap, Pass: true, Why: []string{"inconclusive: a client got no keys"}}, nil
 	}
+	return compareSwapped(cfg, base, swapped, a, b), nil
+}
+
+// compareSwapped is the verdict on two runs whose workloads differ in the
+// clients of slots a and b: every gateway's view and the target's must be
+// the same in both.
+func compareSwapped(cfg Config, base, swapped *Result, a, b int) Verdict {
 	var v violations
 	for _, party := range append(cfg.gateways(), TargetNode) {
 		x, y := projectView(base.View(party)), projectView(swapped.View(party))
@@ -130,7 +137,7 @@ func Swap(seed uint64, plan *sim.Plan, opts Options) (Verdict, error) {
 				a, b, party, i, at(x, y, i), at(y, x, i)))
 		}
 	}
-	return v.verdict(PropSwap), nil
+	return v.verdict(PropSwap)
 }
 
 // projectView renders a view's observations without sequence numbers.
