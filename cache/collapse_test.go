@@ -43,6 +43,13 @@ func (g *gatedOrigin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func startCollapseNet(t *testing.T, cc string) (*gatedOrigin, string) {
+	g, _, base := startCollapseTier(t, cc)
+	return g, base
+}
+
+// startCollapseTier is startCollapseNet that also hands out the tier, for
+// tests that must see its flights.
+func startCollapseTier(t *testing.T, cc string) (*gatedOrigin, *Tier, string) {
 	g := &gatedOrigin{gate: make(chan struct{}), cc: cc}
 	os := httptest.NewServer(g)
 	t.Cleanup(os.Close)
@@ -55,7 +62,21 @@ func startCollapseNet(t *testing.T, cc string) (*gatedOrigin, string) {
 	}
 	ts := httptest.NewServer(tier)
 	t.Cleanup(ts.Close)
-	return g, ts.URL
+	return g, tier, ts.URL
+}
+
+// flightWaiters counts the requests queued behind the fetch of every key
+// in flight on tier.
+func flightWaiters(tier *Tier) int {
+	tier.mu.Lock()
+	defer tier.mu.Unlock()
+	n := 0
+	for _, f := range tier.flights {
+		f.mu.Lock()
+		n += len(f.waiters)
+		f.mu.Unlock()
+	}
+	return n
 }
 
 type result struct {
@@ -95,10 +116,12 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // 50 concurrent misses for one key make one origin fetch; every waiter gets
 // the same body, and says collapsed.
 func TestCollapsedMisses(t *testing.T) {
-	g, base := startCollapseNet(t, "max-age=100")
+	g, tier, base := startCollapseTier(t, "max-age=100")
 	res := getAll(context.Background(), base, 50)
 	waitFor(t, "the first fetch", func() bool { return g.fetches.Load() == 1 })
-	time.Sleep(50 * time.Millisecond) // let the others queue behind it
+	// Every other request queues behind it before the origin answers:
+	// on a loaded machine a fixed pause let them all arrive as hits.
+	waitFor(t, "49 waiters", func() bool { return flightWaiters(tier) == 49 })
 	g.open()
 	collapsed := 0
 	for range 50 {
@@ -110,7 +133,7 @@ func TestCollapsedMisses(t *testing.T) {
 			collapsed++
 		}
 	}
-	if g.fetches.Load() != 1 || collapsed == 0 {
+	if g.fetches.Load() != 1 || collapsed != 49 {
 		t.Fatalf("%d origin fetches, %d collapsed responses", g.fetches.Load(), collapsed)
 	}
 }

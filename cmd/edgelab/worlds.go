@@ -6,6 +6,8 @@ package main
 // interface, so adding a world is one line in this list and nothing else.
 
 import (
+	"github.com/edgelab/edgelab/cache/cachesim"
+	"github.com/edgelab/edgelab/mail/mailsim"
 	"github.com/edgelab/edgelab/ohttp/ohttpsim"
 	"github.com/edgelab/edgelab/sim/pingworld"
 	"github.com/edgelab/edgelab/sim/world"
@@ -15,6 +17,8 @@ import (
 var worlds = []world.World{
 	ohttpsim.World{},
 	pingworld.World{},
+	mailsim.World{},
+	cachesim.World{},
 }
 
 func lookupWorld(name string) (world.World, error) { return world.Find(worlds, name) }

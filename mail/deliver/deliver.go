@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -126,6 +127,8 @@ type Deliverer struct {
 	// Attempt records each dial (address and error) if set; tests and
 	// traces read it.
 	Attempt func(addr string, err error)
+	// Bugs switches on seeded bugs (bugs.go); zero in production.
+	Bugs Bugs
 }
 
 // Deliver sends data to the recipients, which all belong to domain, and
@@ -160,6 +163,9 @@ func (d *Deliverer) Deliver(ctx context.Context, domain string, env *Envelope, d
 	last := reply.Reply{Code: 451, Enhanced: "4.4.1", Text: "no mail server of " + domain + " answered"}
 	for _, h := range hosts {
 		addrs, err := Addrs(ctx, r, h.Name)
+		if d.Bugs.IPv4FirstNoFallback {
+			addrs = slices.DeleteFunc(addrs, func(a netip.Addr) bool { return !a.Is4() })
+		}
 		if err != nil {
 			last = reply.Reply{Code: 451, Enhanced: "4.4.3", Text: "address lookup for " + h.Name + " failed: " + err.Error()}
 			continue

@@ -95,6 +95,8 @@ type Evaluator struct {
 	// Without it, RFC 7489: the From domain, then its organizational
 	// domain by the public suffix list.
 	TreeWalk bool
+	// Bugs switches on seeded bugs (bugs.go); zero in production.
+	Bugs Bugs
 }
 
 // record is a discovered policy record.
@@ -155,7 +157,7 @@ func (e *Evaluator) Evaluate(ctx context.Context, in Input, random io.Reader) Ve
 		if id == "" {
 			return false, nil
 		}
-		if mode == msgdmarc.AlignmentStrict {
+		if mode == msgdmarc.AlignmentStrict || e.Bugs.FullDomainAlignment {
 			return id == from, nil
 		}
 		o, err := orgOf(id)

@@ -45,6 +45,8 @@ type Config struct {
 	// addresses (the forwarded message's envelope sender) so the DSN goes
 	// straight to the original sender.
 	SRS *srs.Rewriter
+	// Bugs switches on seeded bugs (bugs.go); zero in production.
+	Bugs Bugs
 }
 
 func (c Config) withDefaults() Config {
@@ -169,6 +171,11 @@ func (q *Queue) RunDue(ctx context.Context) time.Time {
 		for _, e := range g.entries {
 			env.To = append(env.To, g.msg.To[e.rcpt])
 		}
+		for _, e := range g.entries {
+			if q.cfg.Bugs.DoneBeforeDelivery {
+				q.spool.Done(ctx, e.msg.ID, e.rcpt)
+			}
+		}
 		outs := q.dlv.Deliver(ctx, g.domain, env, g.msg.Data)
 		for i, e := range g.entries {
 			q.settle(ctx, e, outs[i])
@@ -231,6 +238,9 @@ func (q *Queue) settle(ctx context.Context, e *entry, o deliver.Outcome) {
 // backoff is FirstRetry·2^(n-1), capped at MaxRetry, times a factor in
 // [0.5, 1.5) from the Env's randomness.
 func (q *Queue) backoff(n int) time.Duration {
+	if q.cfg.Bugs.NoBackoff {
+		return 0
+	}
 	d := q.cfg.FirstRetry
 	for i := 1; i < n && d < q.cfg.MaxRetry; i++ {
 		d *= 2
@@ -245,7 +255,7 @@ func (q *Queue) backoff(n int) time.Duration {
 // bounce spools a DSN for e to the original sender; a message from the
 // null sender (a bounce itself) gets none.
 func (q *Queue) bounce(ctx context.Context, e *entry, o deliver.Outcome) error {
-	if e.msg.From == "" {
+	if e.msg.From == "" && !q.cfg.Bugs.BounceNullSender {
 		return nil
 	}
 	status := o.Reply.Enhanced

@@ -71,6 +71,8 @@ type Config struct {
 	ARC                  *arc.Sealer
 	TreeWalk             bool
 	WorkerTimeout        time.Duration
+	// Bugs switches on seeded bugs (bugs.go); zero in production.
+	Bugs Bugs
 }
 
 // Router implements smtp.Backend.
@@ -227,7 +229,11 @@ func (r *Router) Rcpt(ctx context.Context, s *smtp.SessionInfo, e *smtp.Envelope
 	if table == nil {
 		return r.refuse(s, rcpt, &reply.RelayDenied)
 	}
-	dec, err := table.Resolve(p.Mailbox)
+	lookup := p.Mailbox
+	if r.cfg.Bugs.CaseSensitiveDomain {
+		lookup.Domain.ASCII = to.Path.Domain
+	}
+	dec, err := table.Resolve(lookup)
 	if err != nil {
 		return r.refuse(s, rcpt, reply.From(err, reply.RelayDenied))
 	}
@@ -268,7 +274,7 @@ func (r *Router) authenticate(ctx context.Context, s *smtp.SessionInfo, from add
 		}
 		ids = append(ids, dmarc.Identity{Domain: d.Domain, Pass: d.Status == dkim.StatusPass})
 	}
-	ev := dmarc.Evaluator{Resolver: res, TreeWalk: r.cfg.TreeWalk}
+	ev := dmarc.Evaluator{Resolver: res, TreeWalk: r.cfg.TreeWalk, Bugs: r.cfg.Bugs.DMARC}
 	v.dmarc = ev.Evaluate(ctx, dmarc.Input{From: fromDomain,
 		SPF: dmarc.Identity{Domain: v.spf.Domain, Pass: v.spf.Result == spf.Pass}, DKIM: ids}, r.env.Rand())
 	v.arc = arc.Verify(ctx, res, data)

@@ -29,6 +29,8 @@ const (
 type Config struct {
 	Domains      []Domain      `json:"domains"`
 	Destinations []Destination `json:"destinations,omitempty"`
+	// Bugs switches on seeded bugs (bugs.go); zero in production.
+	Bugs Bugs `json:"-"`
 }
 
 // Domain is one served domain.
@@ -93,6 +95,7 @@ func (e *ValidationError) Error() string {
 type Table struct {
 	domains  map[string]*domain
 	verified map[string]bool
+	bugs     Bugs
 }
 
 type domain struct {
@@ -119,7 +122,7 @@ func Compile(cfg Config) (*Table, error) {
 	bad := func(field, format string, args ...any) {
 		probs = append(probs, FieldError{field, fmt.Sprintf(format, args...)})
 	}
-	t := &Table{domains: map[string]*domain{}, verified: map[string]bool{}}
+	t := &Table{domains: map[string]*domain{}, verified: map[string]bool{}, bugs: cfg.Bugs}
 	for i, d := range cfg.Destinations {
 		m, err := addr.ParseMailbox(d.Address, addr.Options{SMTPUTF8: true})
 		if err != nil {
@@ -256,7 +259,7 @@ func (t *Table) Resolve(rcpt addr.Mailbox) (Decision, error) {
 		}
 	}
 	switch {
-	case r != nil:
+	case r != nil && !(t.bugs.CatchAllFirst && d.cfg.CatchAll != nil):
 		dec.RuleID, dec.Action = r.ID, r.Action
 	case d.cfg.CatchAll != nil:
 		dec.RuleID, dec.Action = CatchAllID, *d.cfg.CatchAll

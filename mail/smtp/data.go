@@ -29,6 +29,9 @@ type ContentScanner struct {
 	lineLen int
 
 	BareCR, BareLF, NUL, LongLine, EightBit bool
+
+	// bareLFEnds is the seeded bug Bugs.BareLFEndOfData.
+	bareLFEnds bool
 }
 
 // Reset readies the scanner for a new message, keeping its buffer.
@@ -115,6 +118,14 @@ func (s *ContentScanner) Feed(p []byte) (n int, done bool) {
 		case c == '\r':
 			s.cr = true
 			i++
+			continue
+		case c == '\n' && s.bareLFEnds:
+			i++
+			if s.Stuffed && s.dot && s.lineLen == 1 {
+				return i, true
+			}
+			s.emit(crlf)
+			s.midLine, s.dot, s.lineLen = false, false, 0
 			continue
 		case c == '\n':
 			// A bare LF is content, and the line goes on.

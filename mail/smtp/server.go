@@ -28,6 +28,8 @@ type ServerConfig struct {
 	SessionTimeout time.Duration
 	// TLS offers STARTTLS; the adapter sets it when it has a certificate.
 	TLS bool
+	// Bugs switches on seeded bugs (bugs.go); zero in production.
+	Bugs Bugs
 }
 
 func (c ServerConfig) withDefaults() ServerConfig {
@@ -520,6 +522,7 @@ func (s *ServerSession) data(now time.Time, cmd Command) {
 		return
 	}
 	s.scan.Reset(true, s.cfg.MaxMessageSize)
+	s.scan.bareLFEnds = s.cfg.Bugs.BareLFEndOfData
 	s.mode = modeData
 	s.reply(reply(354, EnhancedCode{}, "end data with <CR><LF>.<CR><LF>"))
 }

@@ -50,6 +50,8 @@ type Options struct {
 	// SegmentBytes starts a new segment file once the active one is this
 	// large (default 64 MiB).
 	SegmentBytes int64
+	// Bugs switches on seeded bugs (bugs.go); zero in production.
+	Bugs Bugs
 }
 
 // Recovery reports what Open found.
@@ -415,7 +417,7 @@ func (s *Spool) writeSync(buf []byte) error {
 		}
 	}
 	_, err := s.file.Write(buf)
-	if err == nil {
+	if err == nil && !s.opt.Bugs.AckBeforeSync {
 		err = s.file.Sync()
 	}
 	if err != nil {

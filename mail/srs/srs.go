@@ -43,6 +43,8 @@ type Rewriter struct {
 	// Separator follows "SRS0"/"SRS1" in addresses this rewriter writes:
 	// '=' (the default), '+' or '-'. Any of them is read.
 	Separator byte
+	// Bugs switches on seeded bugs (bugs.go); zero in production.
+	Bugs Bugs
 }
 
 // Errors of Reverse and Forward. HashError and ExpiredError wrap
@@ -202,6 +204,9 @@ func (r *Rewriter) hash(secret []byte, fields ...string) string {
 }
 
 func (r *Rewriter) hashOK(got string, fields ...string) bool {
+	if r.Bugs.SkipHashCheck {
+		return true
+	}
 	for _, s := range r.Secrets {
 		if len(got) == hashLen && strings.EqualFold(got, r.hash(s, fields...)) {
 			return true

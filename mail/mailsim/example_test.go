@@ -1,0 +1,40 @@
+package mailsim_test
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/edgelab/edgelab/mail/mailsim"
+	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/simtest"
+	"github.com/edgelab/edgelab/sim/world"
+)
+
+// Writing a property of your own for the mail world: RunResult hands
+// world.WithProperty each run's Result (mailboxes, activity logs,
+// attacks, trace), and the plans come from the world's shape, faults and
+// all. With simtest.Check(t, w, gen, world.Options{}) in a test, a
+// failure is shrunk and saved as a replay file `edgelab replay` reruns.
+func Example() {
+	// "No mailbox ever holds a message from the spammer's domain."
+	w := world.WithProperty(mailsim.World{}, "no-spam-delivered", func(r *mailsim.Result) error {
+		for _, d := range r.Mailboxes {
+			if strings.Contains(string(d.Data), "From: s@"+mailsim.SpamDomain) {
+				return fmt.Errorf("spam delivered to %v", d.To)
+			}
+		}
+		return nil
+	})
+	gen := simtest.PlanGen(mailsim.World{}, sim.GenOptions{MaxFaults: 2})
+	f, err := simtest.Minimize(w, gen, world.Options{}, simtest.MinimizeOptions{Checks: 5})
+	switch {
+	case err != nil:
+		fmt.Println(err)
+	case f == nil:
+		fmt.Println("held on every plan tried")
+	default:
+		fmt.Println("broken:", f.Outcome.Why())
+	}
+	// Output:
+	// held on every plan tried
+}
