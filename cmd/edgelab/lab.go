@@ -247,6 +247,11 @@ func labRun(w world.World, seeds, plans int, outDir string, prog *progress) (*la
 	for _, n := range names {
 		lw.props = append(lw.props, propCount{name: n, passed: judged - failedBy[n], failed: failedBy[n]})
 	}
+	if len(lw.props) == 0 {
+		// The world names no properties and none failed by name: count
+		// the verdict.
+		lw.props = []propCount{{name: "every property", passed: lw.passed, failed: judged - lw.passed}}
+	}
 	var ok []world.SweptRun
 	for _, s := range swept {
 		if s.Outcome != nil {
