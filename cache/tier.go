@@ -77,6 +77,9 @@ type Config struct {
 	Tracer Tracer
 	// DisableCollapsing sends every miss upstream on its own.
 	DisableCollapsing bool
+	// Bugs switches on seeded bugs (bugs.go); the zero value is the
+	// correct code.
+	Bugs Bugs
 }
 
 // Tier is one cache tier. It is safe for concurrent use.
@@ -317,7 +320,11 @@ func (x *exchange) fetch(stored *store.Object) {
 	}
 	defer cancel()
 	requestTime := x.t.env.Now()
-	resp, err := x.t.send(req, x.key, x.ctl)
+	ctl := x.ctl
+	if x.t.cfg.Bugs.TraceClearsControl {
+		ctl = x.traceFetchLive()
+	}
+	resp, err := x.t.send(req, x.key, ctl)
 	if err != nil {
 		if stored != nil && x.staleIfError(stored) {
 			return

@@ -6,6 +6,7 @@ package main
 // interface, so adding a world is one line in this list and nothing else.
 
 import (
+	"github.com/edgelab/edgelab/cache/cachesim"
 	"github.com/edgelab/edgelab/mail/mailsim"
 	"github.com/edgelab/edgelab/ohttp/ohttpsim"
 	"github.com/edgelab/edgelab/sim/pingworld"
@@ -17,6 +18,7 @@ var worlds = []world.World{
 	ohttpsim.World{},
 	pingworld.World{},
 	mailsim.World{},
+	cachesim.World{},
 }
 
 func lookupWorld(name string) (world.World, error) { return world.Find(worlds, name) }

@@ -1,0 +1,88 @@
+package cachesim
+
+import (
+	"errors"
+	"time"
+
+	"github.com/edgelab/edgelab/sim"
+)
+
+// Topologies, as the knob "topology" numbers them.
+const (
+	Smart    = 0 // every lower tier → one upper tier
+	Generic  = 1 // every lower tier → the key's owner among the upper tiers
+	Regional = 2 // lower tier → regional hub → the key's owner
+)
+
+// Config is the world a plan's knobs describe.
+type Config struct {
+	Topology int
+	Lower    int // lower tiers, one client each
+	Upper    int // upper tiers
+	Requests int // per client
+	Keys     int // distinct URLs, Zipf-popular
+	// Updated is how many upper tiers roll out to the new build, one at
+	// a time from RolloutAt, RolloutStep apart.
+	Updated     int
+	RolloutAt   time.Duration
+	RolloutStep time.Duration
+	Interval    time.Duration // mean gap between a client's requests
+	MaxAge      int           // the origin's Cache-Control max-age, seconds
+	VersionTick time.Duration // the origin publishes a new version this often
+}
+
+// Knobs lists the plan knobs the world understands.
+var Knobs = []string{"topology", "lower", "upper", "requests", "keys", "updated", "rollout_at", "rollout_step", "interval", "max_age", "version_tick"}
+
+// DefaultConfig is the world without knobs: a generic topology of two
+// lower and two upper tiers, one of them updated.
+func DefaultConfig() Config {
+	return Config{Topology: Generic, Lower: 2, Upper: 2, Requests: 20, Keys: 6, Updated: 1,
+		RolloutAt: time.Second, RolloutStep: time.Second, Interval: 200 * time.Millisecond,
+		MaxAge: 2, VersionTick: 3 * time.Second}
+}
+
+// ConfigFrom reads the knobs over the defaults.
+func ConfigFrom(p *sim.Plan) (Config, error) {
+	c := DefaultConfig()
+	if err := p.CheckKnobs(Knobs...); err != nil {
+		return c, err
+	}
+	ints := []struct {
+		name     string
+		dst      *int
+		min, max int
+	}{
+		{"topology", &c.Topology, 0, 2}, {"lower", &c.Lower, 1, 16}, {"upper", &c.Upper, 1, 16},
+		{"requests", &c.Requests, 0, 10000}, {"keys", &c.Keys, 1, 1000}, {"updated", &c.Updated, 0, 16},
+		{"max_age", &c.MaxAge, 0, 3600},
+	}
+	for _, k := range ints {
+		v, err := p.KnobInt(k.name, *k.dst)
+		if err != nil {
+			return c, err
+		}
+		if v < k.min || v > k.max {
+			return c, &sim.PlanError{Field: "knobs." + k.name, Err: errors.New("out of range")}
+		}
+		*k.dst = v
+	}
+	durs := []struct {
+		name string
+		dst  *time.Duration
+	}{{"rollout_at", &c.RolloutAt}, {"rollout_step", &c.RolloutStep}, {"interval", &c.Interval}, {"version_tick", &c.VersionTick}}
+	for _, k := range durs {
+		v, err := p.KnobDuration(k.name, *k.dst)
+		if err != nil {
+			return c, err
+		}
+		if v < 0 || (v == 0 && (k.name == "interval" || k.name == "version_tick")) {
+			return c, &sim.PlanError{Field: "knobs." + k.name, Err: errors.New("want a positive duration")}
+		}
+		*k.dst = v
+	}
+	if c.Updated > c.Upper {
+		c.Updated = c.Upper
+	}
+	return c, nil
+}
