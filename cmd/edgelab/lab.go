@@ -43,7 +43,7 @@ func init() {
 // The default job. Measured to fit two minutes on two cores with room to
 // spare (DESIGN.md, "The lab's main job").
 const (
-	labSeeds = 30
+	labSeeds = 20
 	labPlans = 30
 )
 
@@ -199,7 +199,7 @@ func labRun(w world.World, seeds, plans int, outDir string, prog *progress) (*la
 	failedBy := map[string]int{}
 	swept := make([]world.SweptRun, seeds)
 	var mu sync.Mutex
-	results, err := sweep.Run(context.Background(), sweep.Options{Seeds: sweep.Range{First: 1, Last: uint64(seeds)}},
+	results, err := sweep.Run(context.Background(), sweep.Options{Seeds: sweep.Range{First: 1, Last: uint64(seeds)}, Each: func(r sweep.Result) { prog.add(!r.Pass) }},
 		func(seed uint64) sweep.Result {
 			plan := sim.SoakPlan(w.Shape(), seed)
 			o, err := w.Run(seed, plan, world.Options{})
@@ -225,7 +225,6 @@ func labRun(w world.World, seeds, plans int, outDir string, prog *progress) (*la
 		return nil, err
 	}
 	for _, r := range results {
-		prog.add(!r.Pass)
 		switch {
 		case r.Error != "":
 			lw.errored++
