@@ -161,9 +161,12 @@ func (w *run) buildRouter() {
 	n.Start(func(e env.Env) {
 		log := activity.New(nil, 100000)
 		w.routerLogs = append(w.routerLogs, log)
+		// A disk fault at boot fails the open; the supervisor starts the
+		// process again a little later, as init would.
 		sp, stored, _, err := spool.Open(e, "spool", spool.Options{Bugs: w.bugs.Spool})
-		if err != nil {
-			return // a disk fault at boot: the node stays silent, the senders retry
+		for err != nil {
+			e.Sleep(5 * time.Second)
+			sp, stored, _, err = spool.Open(e, "spool", spool.Options{Bugs: w.bugs.Spool})
 		}
 		dlv := w.deliverer(e, "mx."+OurDomain)
 		q := queue.New(e, sp, dlv, log, w.queueConfig("mx."+OurDomain))
@@ -228,8 +231,9 @@ func (w *run) buildSender(i int) {
 		store: func(d Delivered) { w.mailboxes = append(w.mailboxes, d) }}
 	n.Start(func(e env.Env) {
 		sp, stored, _, err := spool.Open(e, "spool", spool.Options{})
-		if err != nil {
-			return
+		for err != nil {
+			e.Sleep(5 * time.Second)
+			sp, stored, _, err = spool.Open(e, "spool", spool.Options{})
 		}
 		m.sp = sp
 		dlv := localDelivery{domain: SenderDomain(i), mbox: m.mbox, net: w.deliverer(e, "mx."+SenderDomain(i))}
