@@ -42,9 +42,9 @@ func (x *exchange) answerConditional(obj *store.Object) bool {
 	}
 	h := x.r.Header
 	notModified := false
-	if inm := h.Values("If-None-Match"); len(inm) > 0 {
+	if inm := h["If-None-Match"]; len(inm) > 0 {
 		notModified = etagListMatches(inm, obj.Header.Get("ETag"), false)
-	} else if ims := h.Get("If-Modified-Since"); ims != "" {
+	} else if ims := firstValue(h, "If-Modified-Since"); ims != "" {
 		since, err := http.ParseTime(ims)
 		lm, err2 := http.ParseTime(obj.Header.Get("Last-Modified"))
 		if err == nil && err2 == nil && !lm.After(since) {
@@ -66,11 +66,11 @@ func (x *exchange) answerConditional(obj *store.Object) bool {
 // is unsatisfiable. Several ranges, or a failed If-Range, get the whole
 // response (a server may ignore Range).
 func (x *exchange) answerRange(obj *store.Object, out http.Header) bool {
-	rh := x.r.Header.Get("Range")
+	rh := firstValue(x.r.Header, "Range")
 	if rh == "" || obj.Status != http.StatusOK || x.r.Method != http.MethodGet {
 		return false
 	}
-	if ir := x.r.Header.Get("If-Range"); ir != "" && !ifRangeMatches(ir, obj.Header) {
+	if ir := firstValue(x.r.Header, "If-Range"); ir != "" && !ifRangeMatches(ir, obj.Header) {
 		return false
 	}
 	size := int64(len(obj.Body))

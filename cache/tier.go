@@ -203,8 +203,9 @@ func (x *exchange) serve() {
 		x.bypass("method-override")
 		return
 	}
-	x.cc = cachecontrol.Parse(r.Header.Values("Cache-Control"))
-	x.noCache = x.cc.NoCache || (len(r.Header.Values("Cache-Control")) == 0 && cachecontrol.PragmaNoCache(r.Header.Values("Pragma")))
+	reqCC := r.Header["Cache-Control"]
+	x.cc = cachecontrol.Parse(reqCC)
+	x.noCache = x.cc.NoCache || (len(reqCC) == 0 && cachecontrol.PragmaNoCache(r.Header["Pragma"]))
 	x.member.Key = x.key
 	x.lookup()
 }
