@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/edgelab/edgelab/cache/freshness"
+	"github.com/edgelab/edgelab/cache/status"
 	"github.com/edgelab/edgelab/cache/store"
 )
 
@@ -20,8 +21,13 @@ func (x *exchange) serveStored(obj *store.Object, age time.Duration) {
 	for k, vs := range obj.Header {
 		out[k] = vs
 	}
-	out["Age"] = []string{freshness.AgeHeader(age)}
-	x.setStatus(out)
+	// Age and Cache-Status share one backing array, each slice clipped
+	// so an append to one cannot reach the other.
+	added := make([]string, 2)
+	added[0] = freshness.AgeHeader(age)
+	out["Age"] = added[0:1:1]
+	added[1] = x.statusValue(out)
+	out[status.Field] = added[1:2:2]
 	if x.answerConditional(obj) {
 		return
 	}

@@ -755,15 +755,20 @@ func (x *exchange) relayPrefix(resp *http.Response, prefix []byte, why string) {
 }
 
 func (x *exchange) setStatus(h http.Header) {
+	h[status.Field] = []string{x.statusValue(h)}
+}
+
+// statusValue is the Cache-Status this tier sends with header h: its
+// member after those already in h (or in the upstream's answer).
+func (x *exchange) statusValue(h http.Header) string {
 	prev := h[status.Field]
 	if len(prev) == 0 {
 		prev = x.upstreamStatus
 	}
 	if len(prev) == 0 {
-		h[status.Field] = []string{x.member.String()}
-		return
+		return x.member.String()
 	}
-	h[status.Field] = []string{status.Append(prev, x.member)}
+	return status.Append(prev, x.member)
 }
 
 func (x *exchange) stripInternal(h http.Header) {

@@ -49,9 +49,10 @@ var ErrSyntax = errors.New("cache-status: not a structured list of cache entries
 
 // String renders the member as one list member.
 func (m Member) String() string {
-	// One buffer sized up front and one conversion to string: this runs on
-	// every response, hits included.
-	b := make([]byte, 0, len(m.Cache)+len(m.Key)+len(m.Detail)+64)
+	// Built in a stack buffer (the heap only for a long key) with one
+	// conversion to string: this runs on every response, hits included.
+	var stack [256]byte
+	b := stack[:0]
 	if isToken(m.Cache) {
 		b = append(b, m.Cache...)
 	} else {
