@@ -6,8 +6,8 @@ import (
 	"testing"
 )
 
-func TestBareEdgelabRunsEveryWorldOneLineEach(t *testing.T) {
-	code, out, errs := edgelab()
+func TestAllRunsEveryWorldOneLineEach(t *testing.T) {
+	code, out, errs := edgelab("all")
 	if code != 0 || errs != "" {
 		t.Fatalf("code %d stderr %q", code, errs)
 	}

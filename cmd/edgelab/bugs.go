@@ -8,6 +8,8 @@ package main
 // violates, and for which parties: the formal side of each catch.
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -29,14 +31,14 @@ import (
 func init() {
 	register(&command{
 		name:    "bugs",
-		summary: "seeded bugs and the properties that catch them: --world W [--plans N] [--out DIR] [--list] [--json]",
+		summary: "seeded bugs and the properties that catch them: [--world W] [--plans N] [--out DIR] [--list] [--json]",
 		run:     bugsCommand,
 	})
 }
 
 func bugsCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bugs", flag.ContinueOnError)
-	worldName := fs.String("world", "", "world whose seeded bugs to measure")
+	worldName := fs.String("world", "", "world whose seeded bugs to measure (default: every world with a catalog)")
 	plans := fs.Int("plans", 50, "plans to try per bug before calling it missed")
 	outDir := fs.String("out", "", "write each bug's shrunk failing run as a replay file in this directory")
 	list := fs.Bool("list", false, "only list the catalog")
@@ -49,7 +51,7 @@ func bugsCommand(args []string, stdout, stderr io.Writer) int {
 	case len(pos) > 0:
 		return fail(stderr, "bugs", exitUsage, fmt.Errorf("unexpected argument %q", pos[0]))
 	case *worldName == "":
-		return fail(stderr, "bugs", exitUsage, errors.New("missing --world"))
+		return bugsEveryWorld(args, *asJSON, stdout, stderr)
 	case *plans < 1:
 		return fail(stderr, "bugs", exitUsage, errors.New("--plans must be at least 1"))
 	}
@@ -234,4 +236,35 @@ func violatedLemmas(th *spthy.Theory, tr *model.Trace) (string, error) {
 		out[i] = n + " (" + who + ")"
 	}
 	return strings.Join(out, "; "), nil
+}
+
+// bugsEveryWorld is `edgelab bugs` without --world: the same for every
+// world of the list that has a catalog, in order, each under a heading
+// (with --json, one JSON array of the worlds' documents). It fails if any
+// world's does.
+func bugsEveryWorld(args []string, asJSON bool, stdout, stderr io.Writer) int {
+	status := exitOK
+	var docs []json.RawMessage
+	for _, w := range worlds {
+		if bc, ok := w.(world.BugCatalog); !ok || len(bc.Bugs()) == 0 {
+			continue
+		}
+		var out bytes.Buffer
+		code := bugsCommand(append(append([]string(nil), args...), "--world", w.Name()), &out, stderr)
+		if code == exitUsage || code == exitEnv {
+			return code
+		}
+		status = max(status, code)
+		if asJSON {
+			docs = append(docs, json.RawMessage(bytes.TrimSpace(out.Bytes())))
+			continue
+		}
+		fmt.Fprintf(stdout, "== %s\n%s", w.Name(), out.String())
+	}
+	if asJSON {
+		if err := writeJSON(stdout, docs); err != nil {
+			return fail(stderr, "bugs", exitEnv, err)
+		}
+	}
+	return status
 }

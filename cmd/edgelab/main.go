@@ -2,8 +2,10 @@
 // and shrinking of failing plans, trace export and checking, proofs, seeded
 // bugs, and real servers.
 //
-// With no arguments it runs every world on its default seed and prints one
-// line per world. Errors print one line; the exit statuses are in cli.go.
+// With no arguments (or only flags) it runs the lab's main job (`edgelab
+// lab`): every world over seeds with faults, every property, the trace
+// checker, the seeded bugs, proofs when tamarin-prover is installed; it
+// prints a summary table and writes edgelab-out/report.html. Errors print one line; the exit statuses are in cli.go.
 package main
 
 import (
@@ -33,7 +35,7 @@ func register(c *command) {
 }
 
 // defaultCommand is what a bare `edgelab` runs.
-const defaultCommand = "all"
+const defaultCommand = "lab"
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -55,6 +57,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		usage(stdout)
 		return exitOK
 	}
+	if strings.HasPrefix(name, "-") {
+		// Flags with no command are the default command's.
+		name, args = defaultCommand, append([]string{defaultCommand}, args...)
+	}
 	c, ok := commands[name]
 	if !ok {
 		fmt.Fprintf(stderr, "edgelab: unknown command %q (try 'edgelab help')\n", name)
@@ -66,7 +72,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: edgelab [command] [flags] [args]")
 	fmt.Fprintln(w, "")
-	fmt.Fprintln(w, "With no command, runs every world on its default seed. Flags may come")
+	fmt.Fprintln(w, "With no command, runs the lab's main job (lab). Flags may come")
 	fmt.Fprintln(w, "before or after arguments. 'edgelab help CMD' or 'edgelab CMD -h' shows")
 	fmt.Fprintln(w, "a command's flags.")
 	fmt.Fprintln(w, "")

@@ -16,7 +16,10 @@
 //   - Sized: how many operations a plan asks for, so a shrunk plan's size
 //     can be reported as faults and operations;
 //   - Experimenter: measurements of many runs that are not one verdict
-//     (the OHTTP world's linkability curve).
+//     (the OHTTP world's linkability curve);
+//   - Reporter: the world's own figures for the lab's report, drawn from a
+//     sweep of its runs (series and histograms, see Chart);
+//   - Propertied: the names of every property its runs are judged by.
 //
 // There is no registry. The command line keeps the list of worlds it
 // knows, and adding a world is one line in that list.
