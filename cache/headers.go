@@ -51,6 +51,16 @@ func hasAny(h http.Header, names []string) bool {
 	return false
 }
 
+// firstValue is h.Get for a name already in canonical form: the hit path
+// looks up a few fixed names per request and need not canonicalize them
+// each time.
+func firstValue(h http.Header, canonical string) string {
+	if vs := h[canonical]; len(vs) > 0 {
+		return vs[0]
+	}
+	return ""
+}
+
 // headerBytes is the size of a header block as it would be sent.
 func headerBytes(h http.Header) int {
 	n := 0

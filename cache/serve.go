@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/edgelab/edgelab/cache/freshness"
+	"github.com/edgelab/edgelab/cache/status"
 	"github.com/edgelab/edgelab/cache/store"
 )
 
@@ -20,8 +21,13 @@ func (x *exchange) serveStored(obj *store.Object, age time.Duration) {
 	for k, vs := range obj.Header {
 		out[k] = vs
 	}
-	out["Age"] = []string{freshness.AgeHeader(age)}
-	x.setStatus(out)
+	// Age and Cache-Status share one backing array, each slice clipped
+	// so an append to one cannot reach the other.
+	added := make([]string, 2)
+	added[0] = freshness.AgeHeader(age)
+	out["Age"] = added[0:1:1]
+	added[1] = x.statusValue(out)
+	out[status.Field] = added[1:2:2]
 	if x.answerConditional(obj) {
 		return
 	}
@@ -42,9 +48,9 @@ func (x *exchange) answerConditional(obj *store.Object) bool {
 	}
 	h := x.r.Header
 	notModified := false
-	if inm := h.Values("If-None-Match"); len(inm) > 0 {
+	if inm := h["If-None-Match"]; len(inm) > 0 {
 		notModified = etagListMatches(inm, obj.Header.Get("ETag"), false)
-	} else if ims := h.Get("If-Modified-Since"); ims != "" {
+	} else if ims := firstValue(h, "If-Modified-Since"); ims != "" {
 		since, err := http.ParseTime(ims)
 		lm, err2 := http.ParseTime(obj.Header.Get("Last-Modified"))
 		if err == nil && err2 == nil && !lm.After(since) {
@@ -66,11 +72,11 @@ func (x *exchange) answerConditional(obj *store.Object) bool {
 // is unsatisfiable. Several ranges, or a failed If-Range, get the whole
 // response (a server may ignore Range).
 func (x *exchange) answerRange(obj *store.Object, out http.Header) bool {
-	rh := x.r.Header.Get("Range")
+	rh := firstValue(x.r.Header, "Range")
 	if rh == "" || obj.Status != http.StatusOK || x.r.Method != http.MethodGet {
 		return false
 	}
-	if ir := x.r.Header.Get("If-Range"); ir != "" && !ifRangeMatches(ir, obj.Header) {
+	if ir := firstValue(x.r.Header, "If-Range"); ir != "" && !ifRangeMatches(ir, obj.Header) {
 		return false
 	}
 	size := int64(len(obj.Body))

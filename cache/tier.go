@@ -203,8 +203,9 @@ func (x *exchange) serve() {
 		x.bypass("method-override")
 		return
 	}
-	x.cc = cachecontrol.Parse(r.Header.Values("Cache-Control"))
-	x.noCache = x.cc.NoCache || (len(r.Header.Values("Cache-Control")) == 0 && cachecontrol.PragmaNoCache(r.Header.Values("Pragma")))
+	reqCC := r.Header["Cache-Control"]
+	x.cc = cachecontrol.Parse(reqCC)
+	x.noCache = x.cc.NoCache || (len(reqCC) == 0 && cachecontrol.PragmaNoCache(r.Header["Pragma"]))
 	x.member.Key = x.key
 	x.lookup()
 }
@@ -754,15 +755,20 @@ func (x *exchange) relayPrefix(resp *http.Response, prefix []byte, why string) {
 }
 
 func (x *exchange) setStatus(h http.Header) {
+	h[status.Field] = []string{x.statusValue(h)}
+}
+
+// statusValue is the Cache-Status this tier sends with header h: its
+// member after those already in h (or in the upstream's answer).
+func (x *exchange) statusValue(h http.Header) string {
 	prev := h[status.Field]
 	if len(prev) == 0 {
 		prev = x.upstreamStatus
 	}
 	if len(prev) == 0 {
-		h[status.Field] = []string{x.member.String()}
-		return
+		return x.member.String()
 	}
-	h[status.Field] = []string{status.Append(prev, x.member)}
+	return status.Append(prev, x.member)
 }
 
 func (x *exchange) stripInternal(h http.Header) {

@@ -49,52 +49,54 @@ var ErrSyntax = errors.New("cache-status: not a structured list of cache entries
 
 // String renders the member as one list member.
 func (m Member) String() string {
-	var b strings.Builder
-	b.Grow(len(m.Cache) + len(m.Key) + len(m.Detail) + 64)
+	// Built in a stack buffer (the heap only for a long key) with one
+	// conversion to string: this runs on every response, hits included.
+	var stack [256]byte
+	b := stack[:0]
 	if isToken(m.Cache) {
-		b.WriteString(m.Cache)
+		b = append(b, m.Cache...)
 	} else {
 		s, _ := httpsfv.Marshal(httpsfv.NewItem(m.Cache))
-		b.WriteString(s)
+		b = append(b, s...)
 	}
 	if m.Hit {
-		b.WriteString("; hit")
+		b = append(b, "; hit"...)
 	}
 	if m.Fwd != "" {
-		b.WriteString("; fwd=")
-		b.WriteString(m.Fwd)
+		b = append(b, "; fwd="...)
+		b = append(b, m.Fwd...)
 	}
 	if m.FwdStatus != 0 {
-		b.WriteString("; fwd-status=")
-		b.WriteString(itoa(int64(m.FwdStatus)))
+		b = append(b, "; fwd-status="...)
+		b = appendItoa(b, int64(m.FwdStatus))
 	}
 	if m.HasTTL {
-		b.WriteString("; ttl=")
-		b.WriteString(itoa(m.TTL))
+		b = append(b, "; ttl="...)
+		b = appendItoa(b, m.TTL)
 	}
 	if m.Stored {
-		b.WriteString("; stored")
+		b = append(b, "; stored"...)
 	}
 	if m.Collapsed {
-		b.WriteString("; collapsed")
+		b = append(b, "; collapsed"...)
 	}
 	if m.Key != "" {
 		k := m.Key
 		if len(k) > maxKeyLength {
 			k = k[:maxKeyLength]
 		}
-		b.WriteString("; key=")
-		b.WriteString(quote(k))
+		b = append(b, "; key="...)
+		b = appendQuoted(b, k)
 	}
 	if m.Detail != "" {
-		b.WriteString("; detail=")
+		b = append(b, "; detail="...)
 		if isToken(m.Detail) {
-			b.WriteString(m.Detail)
+			b = append(b, m.Detail...)
 		} else {
-			b.WriteString(quote(m.Detail))
+			b = appendQuoted(b, m.Detail)
 		}
 	}
-	return b.String()
+	return string(b)
 }
 
 // Append adds m after the members already in the response's Cache-Status
@@ -171,9 +173,9 @@ func Parse(lines []string) ([]Member, error) {
 	return out, nil
 }
 
-func itoa(n int64) string {
+func appendItoa(dst []byte, n int64) []byte {
 	if n == 0 {
-		return "0"
+		return append(dst, '0')
 	}
 	neg := n < 0
 	if neg {
@@ -190,27 +192,24 @@ func itoa(n int64) string {
 		i--
 		buf[i] = '-'
 	}
-	return string(buf[i:])
+	return append(dst, buf[i:]...)
 }
 
-// quote renders an sf-string; bytes it cannot carry become '?'.
-func quote(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
+// appendQuoted appends s as an sf-string; bytes it cannot carry become '?'.
+func appendQuoted(dst []byte, s string) []byte {
+	dst = append(dst, '"')
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c == '"' || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
+			dst = append(dst, '\\', c)
 		case c < 0x20 || c >= 0x7f:
-			b.WriteByte('?')
+			dst = append(dst, '?')
 		default:
-			b.WriteByte(c)
+			dst = append(dst, c)
 		}
 	}
-	b.WriteByte('"')
-	return b.String()
+	return append(dst, '"')
 }
 
 // isToken reports whether s is an sf-token: ALPHA / "*" then tchar / ":" / "/".
