@@ -19,7 +19,9 @@ type Tracer interface {
 
 // Span is a read-only record of one request at one tier, with W3C Trace
 // Context identifiers (hex): the tier continues the client's trace (or
-// starts one) and sends its own span id upstream in traceparent.
+// starts one) and sends its own span id upstream in traceparent. It does
+// so with or without a Tracer, so that a tracer's presence is invisible
+// to everything but the tracer.
 type Span struct {
 	Tier                      string
 	TraceID, SpanID, ParentID string
@@ -48,7 +50,12 @@ func (x *exchange) traceparent() string {
 
 func (x *exchange) startSpan(w http.ResponseWriter) {
 	x.trace.start = x.t.env.Now()
-	x.trace.flags = "01"
+	// Sampled (01) only where this tier records spans; an upstream that
+	// reads the flag learns nothing else about the tier.
+	x.trace.flags = "00"
+	if x.t.cfg.Tracer != nil {
+		x.trace.flags = "01"
+	}
 	if tid, pid, flags, ok := parseTraceparent(x.r.Header.Get("Traceparent")); ok {
 		x.trace.traceID, x.trace.parentID, x.trace.flags = tid, pid, flags
 	} else {
