@@ -111,7 +111,15 @@ func (cc *ClientConn) run(ctx context.Context) (*Result, error) {
 			continue
 		}
 		deadline := rd.Deadline
-		if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		// A context's deadline need not be on this node's clock (an env's
+		// WithTimeout reports it on the simulation's true timeline, which
+		// a skewed or jumped node clock does not read), while the
+		// connection's deadline is. One that reads as already past while
+		// the context still runs would time every Read out at once and
+		// spin here without time moving, so it only ever shortens a
+		// deadline that lies ahead; the session's own timeouts bound the
+		// rest.
+		if d, ok := ctx.Deadline(); ok && d.Before(deadline) && d.After(cc.env.Now()) {
 			deadline = d
 		}
 		cc.conn.SetReadDeadline(deadline)

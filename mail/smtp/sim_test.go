@@ -124,3 +124,53 @@ func TestSimulatedSessionsSameSeedSameTrace(t *testing.T) {
 		t.Fatal("seeds 7 and 8 gave the same trace")
 	}
 }
+
+// A client whose clock has jumped ahead sends within a context deadline
+// that, on its clock, lies in the past: the deadline is on the
+// simulation's true timeline. The client must neither spin nor fail for
+// it; before, every Read timed out at once and the run never ended.
+func TestClientOnAJumpedClockSendsWithinAContextDeadline(t *testing.T) {
+	s := sim.New(sim.Config{Seed: 3, Limit: time.Hour})
+	mx := s.AddNode("mx")
+	mx.Start(func(e env.Env) {
+		ln, err := e.Listen("tcp", ":25")
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		(&Server{Env: e, Backend: tracingBackend{env: e}, Config: ServerConfig{Hostname: "mx.sim"}}).Serve(ln)
+	})
+	cli := s.AddNode("client")
+	cli.JumpClock(2 * time.Hour)
+	var sendErr error
+	sent := false
+	cli.Go("sender", func() {
+		e := cli.Env()
+		ctx, cancel := e.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		cc, err := Dial(ctx, e, "mx:25", ClientConfig{Hostname: "client"}, nil)
+		if err != nil {
+			sendErr = err
+			return
+		}
+		res, err := cc.Send(ctx, envelope(t, "a@example.org", "b@example.com"), []byte("Subject: x\r\n\r\nhello\r\n"))
+		if err == nil && res.Err != nil {
+			err = res.Err
+		}
+		sendErr, sent = err, err == nil
+		cc.Quit(ctx)
+	})
+	done := make(chan error, 1)
+	go func() { _, err := s.Run(); done <- err }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second): // a hang detector, not a speed target
+		t.Fatal("the run did not end: the client spins on a deadline from another timeline")
+	}
+	if !sent {
+		t.Fatalf("not sent: %v", sendErr)
+	}
+}
