@@ -89,6 +89,9 @@ type Spool struct {
 	file    env.File   // active segment; used only by the leader
 	segSeq  int
 	segSize int64
+	// spoiled: a write or fsync on the active segment failed and no new
+	// segment could be started; nothing may be appended to it again.
+	spoiled bool
 	// live counts, per segment sequence number, messages with recipients
 	// not yet done; where maps a message ID to its segment and its
 	// remaining recipient count.
@@ -295,7 +298,7 @@ func (s *Spool) startSegment() error {
 	if s.file != nil {
 		s.file.Close()
 	}
-	s.file, s.segSize = f, 0
+	s.file, s.segSize, s.spoiled = f, 0, false
 	return nil
 }
 
@@ -411,7 +414,7 @@ func (s *Spool) lead() {
 // new segment when the active one is full or failed. Only the leader calls
 // it.
 func (s *Spool) writeSync(buf []byte) error {
-	if s.segSize >= s.opt.SegmentBytes {
+	if s.spoiled || s.segSize >= s.opt.SegmentBytes {
 		if err := s.startSegment(); err != nil {
 			return err
 		}
@@ -422,7 +425,9 @@ func (s *Spool) writeSync(buf []byte) error {
 	}
 	if err != nil {
 		// After a failed write or fsync the file's content is unknown;
-		// never append to it again.
+		// never append to it again: until a new segment starts, every
+		// write fails.
+		s.spoiled = true
 		if rerr := s.startSegment(); rerr != nil {
 			err = errors.Join(err, rerr)
 		}
