@@ -165,13 +165,7 @@ func TestServeMailEndToEnd(t *testing.T) {
 
 // TestServeMailCommand runs `serve mail` on its embedded config.
 func TestServeMailCommand(t *testing.T) {
-	old := interrupted
-	t.Cleanup(func() { interrupted = old })
-	interrupted = func() (context.Context, context.CancelFunc) {
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel()
-		return ctx, cancel
-	}
+	stopServeAtOnce(t)
 	code, out, errs := cli("serve", "mail")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)

@@ -90,8 +90,10 @@ func TestServeOHTTPKeyFile(t *testing.T) {
 	}
 }
 
-// TestServeOHTTPCommand runs the whole command, stopping it at once.
-func TestServeOHTTPCommand(t *testing.T) {
+// stopServeAtOnce makes a serve command started by the test return as
+// soon as its servers are up, as if interrupted at once.
+func stopServeAtOnce(t *testing.T) {
+	t.Helper()
 	old := interrupted
 	t.Cleanup(func() { interrupted = old })
 	interrupted = func() (context.Context, context.CancelFunc) {
@@ -99,6 +101,11 @@ func TestServeOHTTPCommand(t *testing.T) {
 		cancel()
 		return ctx, cancel
 	}
+}
+
+// TestServeOHTTPCommand runs the whole command, stopping it at once.
+func TestServeOHTTPCommand(t *testing.T) {
+	stopServeAtOnce(t)
 	code, out, errs := cli("serve", "ohttp")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
