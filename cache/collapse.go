@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/edgelab/edgelab/cache/cachekey"
 	"github.com/edgelab/edgelab/sim/env"
@@ -151,6 +152,10 @@ func (x *exchange) lead(f *flight) {
 	// The shared fetch must not die with the leader's client: it is
 	// bounded by the tier's timeout instead.
 	x.r = x.r.WithContext(context.WithoutCancel(x.r.Context()))
+	if env.Buggify(x.t.env, "cache: collapse leader starts its fetch late") {
+		// More requests pile up behind a slow leader.
+		x.t.env.Sleep(20 * time.Millisecond)
+	}
 	x.fetch(nil)
 }
 
@@ -167,6 +172,7 @@ func (x *exchange) wait(f *flight, n env.Notifier) {
 		if err := n.Wait(ctx); err != nil {
 			return // our client left
 		}
+		x.wakeLate()
 	}
 	f.mu.Lock()
 	st, code, h := f.state, f.code, f.header
@@ -215,6 +221,16 @@ func (x *exchange) wait(f *flight, n env.Notifier) {
 		if werr := n.Wait(ctx); werr != nil {
 			return
 		}
+		x.wakeLate()
+	}
+}
+
+// wakeLate is a BUGGIFY site: a waiter scheduled late after its wake-up,
+// so the flight moves on (more body, its end, a new leader) before the
+// waiter looks.
+func (x *exchange) wakeLate() {
+	if env.Buggify(x.t.env, "cache: collapse waiter wakes late") {
+		x.t.env.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -560,6 +560,9 @@ func (t *Tier) revalidateInBackground(r *http.Request, key string, stored *store
 			return
 		}
 		defer cancel()
+		if env.Buggify(t.env, "cache: background revalidation fails") {
+			return // as a lost upstream would: the stale object stays
+		}
 		requestTime := t.env.Now()
 		resp, err := t.send(req, key, ctl)
 		if err != nil {

@@ -31,6 +31,12 @@ func Buggify(e env.Env, site string) bool {
 	}
 }
 
+// Buggify makes a simulated node's Env an env.FaultSites, so service code
+// reaches the run's BUGGIFY through the seam (env.Buggify).
+func (e *nodeEnv) Buggify(site string) bool { return e.n.buggify(site) }
+
+var _ env.FaultSites = (*nodeEnv)(nil)
+
 func (n *Node) buggify(site string) bool {
 	s := n.s
 	b := s.bug

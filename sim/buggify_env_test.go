@@ -83,3 +83,31 @@ func TestBuggifyIsOffOnACrashedNode(t *testing.T) {
 		t.Fatal("fired on a crashed node")
 	}
 }
+
+// Services reach BUGGIFY through the seam: env.Buggify on a node's Env
+// (or one that unwraps to it) asks the run's Buggifier; on Real, or an
+// Env that hides the node's, it never fires.
+func TestBuggifyThroughTheSeam(t *testing.T) {
+	if env.Buggify(env.Real("x"), "site") {
+		t.Fatal("env.Buggify fired on Real")
+	}
+	s := New(Config{Seed: 5})
+	n := s.AddNode("a")
+	if err := mustPlan(t, `{"buggify": {"enabled": true, "enable_prob": 1, "fire_prob": 1}}`).Apply(s); err != nil {
+		t.Fatal(err)
+	}
+	var got []bool
+	n.Go("probe", func() {
+		ne := n.Env()
+		got = []bool{env.Buggify(ne, "site"), env.Buggify(wrappedEnv{ne}, "site"), env.Buggify(opaqueEnv{ne}, "site")}
+	})
+	if _, err := s.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || !got[0] || !got[1] || got[2] {
+		t.Fatalf("node, wrapped, opaque: %v; want true, true, false", got)
+	}
+	if st := s.Buggifier().Sites(); len(st) == 0 {
+		t.Fatal("the run's Buggifier saw no site")
+	}
+}

@@ -29,10 +29,16 @@ type Config struct {
 	Interval    time.Duration // mean gap between a client's requests
 	MaxAge      int           // the origin's Cache-Control max-age, seconds
 	VersionTick time.Duration // the origin publishes a new version this often
+	// The origin's faults: each answer late by up to OriginDelay; a
+	// large body cut half-way with probability OriginCut per mille;
+	// every fourth key's body BigKB KiB (0: small like the rest).
+	OriginDelay time.Duration
+	OriginCut   int
+	BigKB       int
 }
 
 // Knobs lists the plan knobs the world understands.
-var Knobs = []string{"topology", "lower", "upper", "requests", "keys", "updated", "rollout_at", "rollout_step", "interval", "max_age", "version_tick"}
+var Knobs = []string{"topology", "lower", "upper", "requests", "keys", "updated", "rollout_at", "rollout_step", "interval", "max_age", "version_tick", "origin_delay", "origin_cut", "big_kb"}
 
 // DefaultConfig is the world without knobs: a generic topology of two
 // lower and two upper tiers, one of them updated.
@@ -55,7 +61,7 @@ func ConfigFrom(p *sim.Plan) (Config, error) {
 	}{
 		{"topology", &c.Topology, 0, 2}, {"lower", &c.Lower, 1, 16}, {"upper", &c.Upper, 1, 16},
 		{"requests", &c.Requests, 0, 10000}, {"keys", &c.Keys, 1, 1000}, {"updated", &c.Updated, 0, 16},
-		{"max_age", &c.MaxAge, 0, 3600},
+		{"max_age", &c.MaxAge, 0, 3600}, {"origin_cut", &c.OriginCut, 0, 1000}, {"big_kb", &c.BigKB, 0, 1024},
 	}
 	for _, k := range ints {
 		v, err := p.KnobInt(k.name, *k.dst)
@@ -70,7 +76,7 @@ func ConfigFrom(p *sim.Plan) (Config, error) {
 	durs := []struct {
 		name string
 		dst  *time.Duration
-	}{{"rollout_at", &c.RolloutAt}, {"rollout_step", &c.RolloutStep}, {"interval", &c.Interval}, {"version_tick", &c.VersionTick}}
+	}{{"rollout_at", &c.RolloutAt}, {"rollout_step", &c.RolloutStep}, {"interval", &c.Interval}, {"version_tick", &c.VersionTick}, {"origin_delay", &c.OriginDelay}}
 	for _, k := range durs {
 		v, err := p.KnobDuration(k.name, *k.dst)
 		if err != nil {

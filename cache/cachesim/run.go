@@ -16,6 +16,7 @@ import (
 	"github.com/edgelab/edgelab/cache"
 	"github.com/edgelab/edgelab/cache/cachekey"
 	"github.com/edgelab/edgelab/cache/control"
+	"github.com/edgelab/edgelab/cache/status"
 	"github.com/edgelab/edgelab/model"
 	"github.com/edgelab/edgelab/sim"
 	"github.com/edgelab/edgelab/sim/env"
@@ -55,9 +56,13 @@ type Response struct {
 	Age         string
 	CacheStatus string
 	ETag        string
-	// Upper names the upper tiers the request's Cache-Status chain
-	// passed, and whether each ran the new build then.
-	Err string
+	Err         string
+	// Start and End are when the client sent the request and had the
+	// answer, in the simulation's true time (no node's clock).
+	Start, End time.Duration
+	// Via is how the request went (ViaLowerHit, ...), with whether
+	// the upper tier that fetched ran the new build then.
+	Via string
 }
 
 // String is the response as compared across builds.
@@ -89,9 +94,10 @@ type runRecord struct {
 	state []string
 	// storedControl lists stored objects that carry a control field.
 	storedControl []string
-	// new530 counts 530s whose chain passed an upper tier on the new build.
-	trace  *model.Trace
-	report *sim.Report
+	// lookups are the tiers' DNS lookups, in the order they ended.
+	lookups []Lookup
+	trace   *model.Trace
+	report  *sim.Report
 }
 
 type tierNode struct {
@@ -122,8 +128,24 @@ func runOnce(seed uint64, plan *sim.Plan, cfg Config, b build) (*runRecord, erro
 	addrName := map[string]string{}
 
 	origin := s.AddNode("origin")
-	addrName[origin.Addr4().String()] = "origin"
+	nameAddrs(addrName, origin)
 	origin.HostHTTP(80, originHandler(origin.Env(), cfg, rec, addrName))
+
+	// The origin's name lives in a zone served by a DNS node; tiers
+	// resolve it with their Env's resolver over the simulated network.
+	dnsNode := s.AddNode(dnsNodeName)
+	records := []sim.Record{{Name: originHost + ".", Type: "A", TTL: 60, Value: origin.Addr4().String()}}
+	if a6 := origin.Addr6(); a6.IsValid() {
+		records = append(records, sim.Record{Name: originHost + ".", Type: "AAAA", TTL: 60, Value: a6.String()})
+	}
+	zone, err := sim.NewZone(records...)
+	if err != nil {
+		return nil, err
+	}
+	dnsNode.ServeDNS(zone)
+	// Short per-query timeouts, so that a lost query is retried within
+	// a tier's upstream timeout; a plan's resolver settings override.
+	s.SetResolverConfig(sim.ResolverConfig{Timeout: 300 * time.Millisecond, Attempts: 2})
 
 	var uppers, hubs, lowers []*tierNode
 	var upperURLs []*url.URL
@@ -146,14 +168,17 @@ func runOnce(seed uint64, plan *sim.Plan, cfg Config, b build) (*runRecord, erro
 		lowers = append(lowers, &tierNode{name: "lower-" + strconv.Itoa(i), index: i, parent: parents})
 	}
 	all := append(append(append([]*tierNode{}, uppers...), hubs...), lowers...)
-	resolver := originResolver{addr: origin.Addr4().String()}
+	byName := map[string]*tierNode{}
+	for _, tn := range all {
+		byName[tn.name] = tn
+	}
 	for _, tn := range all {
 		n := s.AddNode(tn.name)
-		addrName[n.Addr4().String()] = tn.name
-		n.SetResolver(resolver)
+		nameAddrs(addrName, n)
 		tn := tn
+		te := &tierEnv{Env: n.Env(), tier: tn.name, s: s, rec: rec}
 		boot := func() {
-			tn.cfg = cache.Config{Name: tn.name, Env: n.Env(), Origin: mustURL("http://" + originHost),
+			tn.cfg = cache.Config{Name: tn.name, Env: te, Origin: mustURL("http://" + originHost),
 				Parents: tn.parent, HashParents: cfg.Topology != Smart && len(tn.parent) > 1,
 				Upper: tn.upper, ControlKey: controlKey, Zone: "zone-1", Route: "route-1",
 				Timeout: 2 * time.Second}
@@ -190,7 +215,7 @@ func runOnce(seed uint64, plan *sim.Plan, cfg Config, b build) (*runRecord, erro
 		n := s.AddNode("client-" + strconv.Itoa(i+1))
 		lower := lo.name
 		id := i + 1
-		n.Start(func(e env.Env) { client(e, cfg, id, lower, rec) })
+		n.Start(func(e env.Env) { client(e, cfg, id, lower, rec, s.Now, byName) })
 	}
 	if err := plan.Apply(s); err != nil {
 		return nil, err
@@ -260,6 +285,14 @@ func watchUpper(tn *tierNode, rec *runRecord, addrName map[string]string) http.H
 	})
 }
 
+// nameAddrs maps n's addresses, both families, to its name.
+func nameAddrs(m map[string]string, n *sim.Node) {
+	m[n.Addr4().String()] = n.Name()
+	if a := n.Addr6(); a.IsValid() {
+		m[a.String()] = n.Name()
+	}
+}
+
 func nodeOf(remote string, addrName map[string]string) string {
 	host, _, err := net.SplitHostPort(remote)
 	if err != nil {
@@ -271,66 +304,107 @@ func nodeOf(remote string, addrName map[string]string) string {
 	return host
 }
 
-// originResolver is the origin's DNS as the tiers see it: origin.example
-// resolves to the origin node; any other name, the empty one included,
-// does not exist.
-type originResolver struct{ addr string }
-
-func (o originResolver) LookupHost(_ context.Context, host string) ([]string, error) {
-	if strings.EqualFold(strings.TrimSuffix(host, "."), originHost) {
-		return []string{o.addr}, nil
-	}
-	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
-}
-func (o originResolver) LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, error) {
-	a, err := o.LookupHost(ctx, host)
-	if err != nil {
-		return nil, err
-	}
-	return []net.IPAddr{{IP: net.ParseIP(a[0])}}, nil
-}
-func (originResolver) LookupMX(_ context.Context, name string) ([]*net.MX, error) {
-	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
-}
-func (originResolver) LookupTXT(_ context.Context, name string) ([]string, error) {
-	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
-}
-func (originResolver) LookupAddr(_ context.Context, addr string) ([]string, error) {
-	return nil, &net.DNSError{Err: "no such host", Name: addr, IsNotFound: true}
-}
-func (originResolver) LookupCNAME(_ context.Context, host string) (string, error) {
-	return "", &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
-}
-
 func keyPath(k int) string { return "/obj/" + strconv.Itoa(k) }
 
 // originHandler serves versioned content: the version of a key is the
 // number of VersionTicks passed on the origin's clock, its ETag names it,
-// and a matching If-None-Match gets 304.
+// and a matching If-None-Match gets 304. Odd keys may be served stale while
+// revalidating for a second. Every fourth key is a large body (BigKB),
+// streamed across the network in segments; the origin may answer late
+// (up to OriginDelay) and cut a large body half-way (OriginCut per mille).
 func originHandler(e env.Env, cfg Config, rec *runRecord, addrName map[string]string) http.Handler {
 	start := e.Now()
+	var buf [8]byte
+	draw := func(n uint64) uint64 {
+		if n == 0 {
+			return 0
+		}
+		io.ReadFull(e.Rand(), buf[:])
+		return binary.LittleEndian.Uint64(buf[:]) % n
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := r.Header.Clone()
 		delete(h, "Traceparent")
 		var b strings.Builder
 		h.Write(&b)
 		rec.origin = append(rec.origin, OriginRequest{From: nodeOf(r.RemoteAddr, addrName), Method: r.Method, Path: r.URL.Path, Header: b.String()})
+		if d := draw(uint64(cfg.OriginDelay / time.Millisecond)); d > 0 {
+			e.Sleep(time.Duration(d) * time.Millisecond)
+		}
+		cut := draw(1000) < uint64(cfg.OriginCut)
 		version := int(e.Now().Sub(start) / cfg.VersionTick)
 		etag := `"v` + strconv.Itoa(version) + `"`
-		w.Header().Set("Cache-Control", "max-age="+strconv.Itoa(cfg.MaxAge))
+		k, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/obj/"))
+		cc := "max-age=" + strconv.Itoa(cfg.MaxAge)
+		if k%2 == 1 {
+			cc += ", stale-while-revalidate=1"
+		}
+		w.Header().Set("Cache-Control", cc)
 		w.Header().Set("ETag", etag)
 		w.Header().Set("Content-Type", "text/plain")
 		if r.Header.Get("If-None-Match") == etag {
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}
-		io.WriteString(w, r.URL.Path+" version "+strconv.Itoa(version)+"\n")
+		body := r.URL.Path + " version " + strconv.Itoa(version) + "\n"
+		if k%4 != 3 || cfg.BigKB == 0 {
+			io.WriteString(w, body)
+			return
+		}
+		big := []byte(body + strings.Repeat("0123456789abcde\n", cfg.BigKB*64))
+		w.Header().Set("Content-Length", strconv.Itoa(len(big)))
+		half := len(big) / 2
+		w.Write(big[:half])
+		http.NewResponseController(w).Flush()
+		if cut {
+			panic(http.ErrAbortHandler) // the body stops short of its length
+		}
+		w.Write(big[half:])
 	})
+}
+
+// The ways a request went, from its Cache-Status chain.
+const (
+	ViaLowerHit      = "lower hit"
+	ViaHubHit        = "hub hit"
+	ViaUpperHit      = "upper hit"
+	ViaMissOldUpper  = "double miss, old upper"
+	ViaMissNewUpper  = "double miss, new upper"
+	ViaNoUpperAnswer = "no upper answer"
+)
+
+// via classifies a response's chain: which tier answered from its store,
+// or, for a miss at every tier, whether the upper tier ran the new build.
+func via(chain string, tiers map[string]*tierNode) string {
+	ms, err := status.Parse([]string{chain})
+	if err != nil {
+		return ViaNoUpperAnswer
+	}
+	upper := ""
+	for _, m := range ms {
+		switch {
+		case m.Hit && strings.HasPrefix(m.Cache, "lower-"):
+			return ViaLowerHit
+		case m.Hit && strings.HasPrefix(m.Cache, "hub-"):
+			return ViaHubHit
+		case m.Hit && strings.HasPrefix(m.Cache, "upper-"):
+			return ViaUpperHit
+		case strings.HasPrefix(m.Cache, "upper-") && upper == "":
+			upper = m.Cache
+		}
+	}
+	if tn := tiers[upper]; tn != nil {
+		if tn.isNew {
+			return ViaMissNewUpper
+		}
+		return ViaMissOldUpper
+	}
+	return ViaNoUpperAnswer
 }
 
 // client sends cfg.Requests GETs to its lower tier, keys drawn by a Zipf
 // popularity (key k with weight 1/(k+1)), at jittered intervals.
-func client(e env.Env, cfg Config, id int, lower string, rec *runRecord) {
+func client(e env.Env, cfg Config, id int, lower string, rec *runRecord, now func() time.Duration, tiers map[string]*tierNode) {
 	hc := &http.Client{Transport: e.Transport()}
 	var weights []float64
 	total := 0.0
@@ -348,8 +422,9 @@ func client(e env.Env, cfg Config, id int, lower string, rec *runRecord) {
 		for ; k < len(weights)-1 && x >= weights[k]; k++ {
 			x -= weights[k]
 		}
-		resp := Response{Client: id, Seq: seq, Path: keyPath(k)}
+		resp := Response{Client: id, Seq: seq, Path: keyPath(k), Start: now()}
 		fetchOnce(e, hc, lower, &resp)
+		resp.End, resp.Via = now(), via(resp.CacheStatus, tiers)
 		rec.responses = append(rec.responses, resp)
 		e.Record("CacheSimResponse", model.NewPub("client-"+strconv.Itoa(id)), model.NewConst(resp.Path), model.NewConst(strconv.Itoa(resp.Status)))
 	}

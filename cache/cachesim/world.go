@@ -101,6 +101,8 @@ type Result struct {
 	// build's tracer removed or replaced by a hostile one; Old with every
 	// tier on the old build.
 	Main, Off, Hostile, Old *runRecord
+	// dnsDown are when the plan's DNS faults may fail the origin's name.
+	dnsDown []window
 }
 
 // Responses are the main run's client-visible responses.
@@ -122,7 +124,7 @@ func (w World) RunResult(seed uint64, plan *sim.Plan, opts world.Options) (*Resu
 		return nil, nil, err
 	}
 	bugs := bugsFrom(opts.Bugs)
-	res := &Result{Config: cfg}
+	res := &Result{Config: cfg, dnsDown: dnsWindows(plan)}
 	for _, v := range []struct {
 		dst **runRecord
 		b   build
@@ -273,7 +275,8 @@ func bodyVersion(x Response) (int, bool) {
 	if !ok {
 		return 0, false
 	}
-	v, err := strconv.Atoi(strings.TrimSuffix(rest, "\n"))
+	rest, _, _ = strings.Cut(rest, "\n") // a large body goes on
+	v, err := strconv.Atoi(rest)
 	return v, err == nil
 }
 
@@ -300,12 +303,19 @@ func (r *Result) checkPure() error {
 	return nil
 }
 
-// checkNo530 is property 2. The origin's name always resolves in this
-// world (its DNS has no faults yet), so every 530 is wrong.
+// checkNo530 is property 2: no 530 while the origin's name resolves. A
+// 530 must come from an upper tier whose own lookup of the origin's name,
+// during that request, failed in a way the DNS explains: no answer in
+// time, or an error answer while a plan's DNS fault for the name was in
+// force.
 func (r *Result) checkNo530() error {
 	for _, x := range r.Main.responses {
-		if x.Status == cache.StatusOriginDNSError {
-			return fmt.Errorf("%s: 530 while %s resolves (Cache-Status %s)", x.Path, originHost, x.CacheStatus)
+		if x.Status != cache.StatusOriginDNSError {
+			continue
+		}
+		tier := dnsErrorTier(x.CacheStatus)
+		if !r.explained530(tier, x) {
+			return fmt.Errorf("client-%d %s: 530 from %q while %s resolves (Cache-Status %s)", x.Client, x.Path, tier, originHost, x.CacheStatus)
 		}
 	}
 	return nil
@@ -366,13 +376,17 @@ var Shape = sim.Shape{
 		{Name: "updated", Min: 0, Max: 3},
 		{Name: "rollout_at", Unit: time.Millisecond, Min: 0, Max: 3000},
 		{Name: "interval", Unit: time.Millisecond, Min: 50, Max: 400},
+		{Name: "origin_delay", Unit: time.Millisecond, Min: 0, Max: 2500},
+		{Name: "origin_cut", Min: 0, Max: 500},
+		{Name: "big_kb", Min: 0, Max: 96},
 	},
+	Has: []string{"dns"},
 	Nodes: func(p *sim.Plan) ([]string, error) {
 		c, err := ConfigFrom(p)
 		if err != nil {
 			return nil, err
 		}
-		names := []string{"origin"}
+		names := []string{"origin", dnsNodeName}
 		for j := 1; j <= c.Upper; j++ {
 			names = append(names, "upper-"+strconv.Itoa(j))
 		}
@@ -396,9 +410,12 @@ var Shape = sim.Shape{
 	},
 	MaxLatency: func(*sim.Plan) time.Duration { return 100 * time.Millisecond },
 	Targets: func(kind string, nodes []string) []string {
-		if kind != "crash" && kind != "restart" {
-			return nodes
+		switch kind {
+		case "crash", "restart":
+			// Clients are the workload; the DNS node fails through DNS
+			// faults (and partitions).
+			return slices.DeleteFunc(nodes, func(n string) bool { return strings.HasPrefix(n, "client-") || n == dnsNodeName })
 		}
-		return slices.DeleteFunc(nodes, func(n string) bool { return strings.HasPrefix(n, "client-") })
+		return nodes
 	},
 }

@@ -5,21 +5,32 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgelab/edgelab/model"
 	"github.com/edgelab/edgelab/sim"
 	"github.com/edgelab/edgelab/sim/simtest"
 	"github.com/edgelab/edgelab/sim/world"
 )
 
-// allFaults is a generic three-tier world under a partition between
-// tiers, a crash of an upper tier (which restarts cold), an origin crash
-// and network noise.
+// allFaults is a generic three-tier world under every fault the world
+// knows: a partition between tiers, a crash of an upper tier (which
+// restarts cold), an origin crash, a slow origin that cuts large bodies
+// half-way, DNS failures for the origin's name (SERVFAIL, NXDOMAIN, a
+// timeout), skewed and jumping tier clocks, BUGGIFY in the collapsing and
+// revalidation paths, and network noise.
 const allFaults = `{
   "world": "cache",
-  "knobs": {"topology": 1, "lower": 2, "upper": 2, "requests": 25, "keys": 6, "updated": 2},
+  "knobs": {"topology": 1, "lower": 2, "upper": 2, "requests": 25, "keys": 8, "updated": 2,
+            "origin_delay": "300ms", "origin_cut": 300, "big_kb": 80},
   "network": {"default": {"latency": {"dist": "lognormal", "min": "1ms", "median": "3ms", "sigma": 0.5}, "loss": 0.01, "reorder": 0.05, "reorder_delay": "10ms"}},
+  "nodes": {"upper-1": {"clock": {"offset": "1500ms", "drift_ppm": 150}}, "lower-2": {"clock": {"offset": "-800ms"}}},
+  "buggify": {"enabled": true, "enable_prob": 1, "fire_prob": 0.3},
   "faults": [
+    {"at": "500ms", "kind": "dns", "dns": {"kind": "servfail"}, "for": "400ms"},
     {"at": "1s", "kind": "partition", "from": ["lower-1"], "to": ["upper-2"], "for": "800ms"},
+    {"at": "1500ms", "kind": "dns", "dns": {"kind": "nxdomain", "name": "origin.example.", "type": "A"}, "for": "300ms"},
     {"at": "2s", "kind": "crash", "node": "upper-1", "for": "500ms"},
+    {"at": "2500ms", "kind": "clock_jump", "node": "upper-2", "by": "2s"},
+    {"at": "3s", "kind": "dns", "dns": {"kind": "timeout"}, "for": "500ms"},
     {"at": "3500ms", "kind": "crash", "node": "origin", "for": "300ms"}
   ]
 }`
@@ -27,6 +38,8 @@ const allFaults = `{
 func TestDeterminismAllFaults(t *testing.T) {
 	p := world.MustPlan(allFaults)
 	seen := map[string]uint64{}
+	var s530 float64
+	sites := map[string]int{}
 	for _, seed := range []uint64{1, 2, 3} {
 		a, err := World{}.Run(seed, p, world.Options{})
 		if err != nil {
@@ -48,6 +61,23 @@ func TestDeterminismAllFaults(t *testing.T) {
 			t.Errorf("seed %d: %v", seed, a.Violations)
 		}
 		t.Logf("seed %d: %s sha256:%s", seed, a.Figures, ha[:16])
+		v, _ := a.Figures.Get("s530")
+		s530 += v
+		for _, e := range a.Trace.Events {
+			if e.Kind == model.Buggify {
+				sites[e.Name]++
+			}
+		}
+	}
+	// The faults must have acted: DNS failures answered 530 (and the
+	// property excused them), and the cache's BUGGIFY sites fired.
+	if s530 == 0 {
+		t.Error("no 530 under the DNS faults")
+	}
+	for _, site := range []string{"cache: collapse leader starts its fetch late", "cache: background revalidation fails"} {
+		if sites[site] == 0 {
+			t.Errorf("BUGGIFY site %q never fired (fired: %v)", site, sites)
+		}
 	}
 }
 
