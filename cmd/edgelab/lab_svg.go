@@ -94,6 +94,10 @@ func chartSVG(c world.Chart) (string, error) {
 	default:
 		return "", fmt.Errorf("chart %q: unknown kind %d", c.Title, c.Kind)
 	}
+	if c.Kind != world.Lines && p.Y.Max > 0 {
+		// Headroom, so the tallest bar does not meet the frame.
+		p.Y.Max *= 1.08
+	}
 	return renderSVG(p, 440, 280)
 }
 
@@ -151,15 +155,34 @@ func timelineSVG(title string, tr *model.Trace, limit int) (string, error) {
 		p.Legend.Add(string(k), s)
 	}
 	p.NominalY(nodes...)
-	p.Legend.Left, p.Legend.Top = false, false
 	return renderSVG(p, 1040, vg.Length(90+28*len(nodes)))
 }
 
 // renderSVG draws p and returns its <svg> element, without the XML
-// prolog, so it can stand inline in HTML.
+// prolog, so it can stand inline in HTML. The legend stands in a column
+// of its own right of the plot: gonum draws it inside the data area, where
+// it covers the points it names. A margin on the right keeps the last
+// tick label inside the frame.
 func renderSVG(p *plot.Plot, w, h vg.Length) (string, error) {
 	c := vgsvg.New(vg.Points(float64(w)), vg.Points(float64(h)))
-	p.Draw(draw.New(c))
+	dc := draw.New(c)
+	legend := p.Legend
+	p.Legend = plot.NewLegend()
+	legend.Top, legend.Left = true, true
+	legend.Padding = vg.Points(3)
+	r := legend.Rectangle(dc)
+	// The browser's sans-serif runs wider than the metrics gonum measures
+	// with, so the legend's column and the margin leave room for that.
+	legendWidth := (r.Max.X - r.Min.X) * 1.2
+	const margin = vg.Length(18)
+	if legendWidth > 0 {
+		legendWidth += margin
+	}
+	p.Draw(draw.Crop(dc, 0, -(legendWidth + margin), 0, 0))
+	if legendWidth > 0 {
+		titleHeight := p.Title.TextStyle.Height(p.Title.Text) + p.Title.Padding
+		legend.Draw(draw.Crop(dc, w-legendWidth, 0, 0, -titleHeight-margin))
+	}
 	var b bytes.Buffer
 	if _, err := c.WriteTo(&b); err != nil {
 		return "", err
