@@ -177,7 +177,7 @@ func (r *Result) figures() world.Figures {
 		{Name: "s530", Value: float64(s530)}, {Name: "s5xx", Value: float64(s5xx)},
 		{Name: "origin_fetches", Value: float64(len(r.Main.origin))},
 		{Name: "upper_requests", Value: float64(len(r.Main.upper))},
-		{Name: "virtual_s", Value: r.Main.report.End.Seconds()},
+		{Name: "virtual_s", Value: r.Main.report.End.Round(time.Millisecond).Seconds()},
 	}
 }
 
