@@ -22,7 +22,7 @@ func TestBuggifyFiresOnlyInARunThatEnablesIt(t *testing.T) {
 	run := func(plan string) (fired map[string]int, tr *model.Trace, s *Sim) {
 		s = New(Config{Seed: 5})
 		n := s.AddNode("a")
-		if err := mustPlan(t, plan).Apply(s); err != nil {
+		if err := s.Apply(mustPlan(t, plan)); err != nil {
 			t.Fatal(err)
 		}
 		fired = map[string]int{}
@@ -93,7 +93,7 @@ func TestBuggifyThroughTheSeam(t *testing.T) {
 	}
 	s := New(Config{Seed: 5})
 	n := s.AddNode("a")
-	if err := mustPlan(t, `{"buggify": {"enabled": true, "enable_prob": 1, "fire_prob": 1}}`).Apply(s); err != nil {
+	if err := s.Apply(mustPlan(t, `{"buggify": {"enabled": true, "enable_prob": 1, "fire_prob": 1}}`)); err != nil {
 		t.Fatal(err)
 	}
 	var got []bool

@@ -7,11 +7,12 @@ import (
 	"time"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/plan"
 )
 
-func mustPlan(t testing.TB, js string) *Plan {
+func mustPlan(t testing.TB, js string) *plan.Plan {
 	t.Helper()
-	p, err := ParsePlan([]byte(js))
+	p, err := plan.Parse([]byte(js))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +28,7 @@ func TestClockDriftAsReadThroughEnvNow(t *testing.T) {
 	  "fast": {"clock": {"drift_ppm": 250}},
 	  "slow": {"clock": {"offset": "-2s", "drift_ppm": -40}}
 	}}`)
-	if err := p.Apply(s); err != nil {
+	if err := s.Apply(p); err != nil {
 		t.Fatal(err)
 	}
 	type reading struct{ fast, slow, ref time.Duration }
@@ -107,7 +108,7 @@ func TestClockJumpsStepNowNotTimers(t *testing.T) {
 	  "nodes": {"a": {"clock": {"jumps": [{"at": "10s", "by": "-3s"}]}}},
 	  "faults": [{"at": "20s", "kind": "clock_jump", "node": "a", "by": "1m"}]
 	}`)
-	if err := p.Apply(s); err != nil {
+	if err := s.Apply(p); err != nil {
 		t.Fatal(err)
 	}
 	var reads []time.Duration

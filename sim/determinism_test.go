@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/link"
 )
 
 // faultCases covers every link behaviour and fault kind; each says how to
@@ -15,28 +16,28 @@ var faultCases = []struct {
 	setup func(s *Sim)
 	seen  func(tr *model.Trace) bool
 }{
-	{"fixed", func(s *Sim) { s.Net().SetDefault(LinkParams{Latency: Fixed(2 * time.Millisecond)}) }, nil},
+	{"fixed", func(s *Sim) { s.Net().SetDefault(link.Params{Latency: link.Fixed(2 * time.Millisecond)}) }, nil},
 	{"uniform", func(s *Sim) {
-		s.Net().SetDefault(LinkParams{Latency: Uniform(time.Millisecond, 9*time.Millisecond)})
+		s.Net().SetDefault(link.Params{Latency: link.Uniform(time.Millisecond, 9*time.Millisecond)})
 	}, nil},
 	{"exponential", func(s *Sim) {
-		s.Net().SetDefault(LinkParams{Latency: Exponential(time.Millisecond, 4*time.Millisecond)})
+		s.Net().SetDefault(link.Params{Latency: link.Exponential(time.Millisecond, 4*time.Millisecond)})
 	}, nil},
 	{"lognormal", func(s *Sim) {
-		s.Net().SetDefault(LinkParams{Latency: LogNormal(time.Millisecond, 3*time.Millisecond, 0.8)})
+		s.Net().SetDefault(link.Params{Latency: link.LogNormal(time.Millisecond, 3*time.Millisecond, 0.8)})
 	}, nil},
-	{"loss", func(s *Sim) { s.Net().SetDefault(LinkParams{Latency: Fixed(time.Millisecond), Loss: 0.2}) },
+	{"loss", func(s *Sim) { s.Net().SetDefault(link.Params{Latency: link.Fixed(time.Millisecond), Loss: 0.2}) },
 		func(tr *model.Trace) bool { return count(tr, model.Drop, ReasonLoss) > 0 }},
-	{"dup", func(s *Sim) { s.Net().SetDefault(LinkParams{Latency: Fixed(time.Millisecond), Dup: 0.2}) },
+	{"dup", func(s *Sim) { s.Net().SetDefault(link.Params{Latency: link.Fixed(time.Millisecond), Dup: 0.2}) },
 		func(tr *model.Trace) bool { return count(tr, model.Dup, "") > 0 }},
 	{"reorder", func(s *Sim) {
-		s.Net().SetDefault(LinkParams{Latency: Fixed(time.Millisecond), Reorder: 0.3, ReorderDelay: 20 * time.Millisecond})
+		s.Net().SetDefault(link.Params{Latency: link.Fixed(time.Millisecond), Reorder: 0.3, ReorderDelay: 20 * time.Millisecond})
 	}, nil},
 	{"capacity", func(s *Sim) {
-		s.Net().SetDefault(LinkParams{Latency: Fixed(time.Millisecond), Bandwidth: 50_000})
+		s.Net().SetDefault(link.Params{Latency: link.Fixed(time.Millisecond), Bandwidth: 50_000})
 	}, nil},
 	{"link-override", func(s *Sim) {
-		s.Net().SetLink("n2", "n1", LinkParams{Latency: Uniform(0, 50*time.Millisecond), Loss: 0.1})
+		s.Net().SetLink("n2", "n1", link.Params{Latency: link.Uniform(0, 50*time.Millisecond), Loss: 0.1})
 	}, nil},
 	{"partition", func(s *Sim) {
 		s.At(100*time.Millisecond, func() { s.Net().Partition([]string{"n1", "n2"}, []string{"n3", "n4"}) })

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/disk"
 	"github.com/edgelab/edgelab/sim/env"
 )
 
@@ -99,7 +100,7 @@ func TestDiskFaultsFromThePlanAreTraced(t *testing.T) {
 	    {"at": "3.5s", "kind": "crash", "node": "db"}
 	  ]
 	}`)
-	if err := p.Apply(s); err != nil {
+	if err := s.Apply(p); err != nil {
 		t.Fatal(err)
 	}
 	var errs []string
@@ -142,7 +143,7 @@ func errText(err error) string {
 	switch {
 	case err == nil:
 		return "ok"
-	case errors.Is(err, ErrInjectedIO):
+	case errors.Is(err, disk.ErrInjectedIO):
 		return "EIO"
 	}
 	return err.Error()
@@ -163,7 +164,7 @@ func TestDefaultDiskIsPerNodeAndSurvivesRestart(t *testing.T) {
 		t.Fatal("a restart replaced the disk")
 	}
 	a.SetDisk(env.RealDisk(t.TempDir()))
-	if a.MemDisk() != nil || a.SetDiskFaults(DiskFaults{}) == nil {
+	if a.MemDisk() != nil || a.SetDiskFaults(disk.Faults{}) == nil {
 		t.Fatal("a non-simulated disk reported as a MemDisk")
 	}
 }

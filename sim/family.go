@@ -14,23 +14,9 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/edgelab/edgelab/sim/link"
 )
-
-// Family is an IP address family.
-type Family string
-
-// The address families.
-const (
-	IPv4 Family = "ipv4"
-	IPv6 Family = "ipv6"
-)
-
-func (f Family) check() error {
-	if f != IPv4 && f != IPv6 {
-		return fmt.Errorf("sim: unknown address family %q (want %q or %q)", string(f), IPv4, IPv6)
-	}
-	return nil
-}
 
 // ReasonFamily is the drop reason of a message whose address family is
 // down on its path.
@@ -50,8 +36,8 @@ type familyOutage struct {
 
 // FamilyDown takes family fam down on the links from each node in from to
 // each node in to, and back unless oneway, until FamilyUp or Heal.
-func (nw *Network) FamilyDown(fam Family, from, to []string, oneway bool) (Outage, error) {
-	if err := fam.check(); err != nil {
+func (nw *Network) FamilyDown(fam link.Family, from, to []string, oneway bool) (Outage, error) {
+	if err := fam.Check(); err != nil {
 		return 0, err
 	}
 	sa, err := nw.set(from)
@@ -63,9 +49,9 @@ func (nw *Network) FamilyDown(fam Family, from, to []string, oneway bool) (Outag
 		return 0, err
 	}
 	attrs := map[string]string{"family": string(fam), "from": strings.Join(from, ","), "to": strings.Join(to, ",")}
-	id := nw.addOutage(familyOutage{v6: fam == IPv6, c: cut{sa, sb}})
+	id := nw.addOutage(familyOutage{v6: fam == link.IPv6, c: cut{sa, sb}})
 	if !oneway {
-		nw.famOut = append(nw.famOut, familyOutage{id: id, v6: fam == IPv6, c: cut{sb, sa}})
+		nw.famOut = append(nw.famOut, familyOutage{id: id, v6: fam == link.IPv6, c: cut{sb, sa}})
 	} else {
 		attrs["oneway"] = "true"
 	}
@@ -75,15 +61,15 @@ func (nw *Network) FamilyDown(fam Family, from, to []string, oneway bool) (Outag
 
 // NodeFamilyDown takes family fam down on node: nothing of that family
 // reaches it or leaves it, until FamilyUp or Heal.
-func (nw *Network) NodeFamilyDown(node string, fam Family) (Outage, error) {
-	if err := fam.check(); err != nil {
+func (nw *Network) NodeFamilyDown(node string, fam link.Family) (Outage, error) {
+	if err := fam.Check(); err != nil {
 		return 0, err
 	}
 	n, err := nw.node(node)
 	if err != nil {
 		return 0, err
 	}
-	id := nw.addOutage(familyOutage{v6: fam == IPv6, node: n})
+	id := nw.addOutage(familyOutage{v6: fam == link.IPv6, node: n})
 	nw.fault("family-down", map[string]string{"family": string(fam), "node": node})
 	return id, nil
 }

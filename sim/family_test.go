@@ -14,13 +14,15 @@ import (
 	"time"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/link"
+	"github.com/edgelab/edgelab/sim/plan"
 )
 
 // familyWorld is a client and a server whose server accepts streams on
 // port 25 of both families and serves HTTP on port 80.
 func familyWorld(t *testing.T) (*Sim, *Node, *Node) {
 	t.Helper()
-	s, cli, srv := streamWorld(t, 1, LinkParams{Latency: Fixed(5 * ms)}, StreamConfig{})
+	s, cli, srv := streamWorld(t, 1, link.Params{Latency: link.Fixed(5 * ms)}, StreamConfig{})
 	srv.HostHTTP(80, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hi") }))
 	srv.Go("smtp", func() {
 		ln := listen(t, srv.Env(), ":25")
@@ -55,20 +57,20 @@ func dialEach(s *Sim, cli *Node, at time.Duration, name string, out map[string]e
 
 func TestFamilyDownOnAServerNodeFromAPlan(t *testing.T) {
 	for _, tc := range []struct {
-		family       Family
+		family       link.Family
 		down, up     string
 		wantDownDrop bool
 	}{
-		{IPv6, "[fd00::2]:25", "10.0.0.2:25", true},
-		{IPv4, "10.0.0.2:25", "[fd00::2]:25", true},
+		{link.IPv6, "[fd00::2]:25", "10.0.0.2:25", true},
+		{link.IPv4, "10.0.0.2:25", "[fd00::2]:25", true},
 	} {
 		t.Run(string(tc.family), func(t *testing.T) {
 			s, cli, _ := familyWorld(t)
-			p, err := ParsePlan([]byte(`{"faults": [{"at": "0s", "kind": "family_down", "family": "` + string(tc.family) + `", "node": "server", "for": "5s"}]}`))
+			p, err := plan.Parse([]byte(`{"faults": [{"at": "0s", "kind": "family_down", "family": "` + string(tc.family) + `", "node": "server", "for": "5s"}]}`))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := p.Apply(s); err != nil {
+			if err := s.Apply(p); err != nil {
 				t.Fatal(err)
 			}
 			got := map[string]error{}
@@ -98,7 +100,7 @@ func TestFamilyDownOnAServerNodeFromAPlan(t *testing.T) {
 
 func TestFamilyDownOnTheDialingNode(t *testing.T) {
 	s, cli, _ := familyWorld(t)
-	if _, err := s.Net().NodeFamilyDown("client", IPv6); err != nil {
+	if _, err := s.Net().NodeFamilyDown("client", link.IPv6); err != nil {
 		t.Fatal(err)
 	}
 	got := map[string]error{}
@@ -132,7 +134,7 @@ func TestFamilyDownOneWayOnALinkAndHeal(t *testing.T) {
 	var o Outage
 	s.At(0, func() {
 		var err error
-		if o, err = s.Net().FamilyDown(IPv4, []string{"client"}, []string{"server"}, true); err != nil {
+		if o, err = s.Net().FamilyDown(link.IPv4, []string{"client"}, []string{"server"}, true); err != nil {
 			t.Error(err)
 		}
 	})
@@ -157,8 +159,8 @@ func TestFamilyDownOneWayOnALinkAndHeal(t *testing.T) {
 
 	// Heal ends every outage, and a second FamilyUp does nothing.
 	nw := s.Net()
-	nw.NodeFamilyDown("server", IPv6)
-	nw.FamilyDown(IPv4, []string{"client"}, []string{"server"}, false)
+	nw.NodeFamilyDown("server", link.IPv6)
+	nw.FamilyDown(link.IPv4, []string{"client"}, []string{"server"}, false)
 	nw.Heal()
 	if len(nw.famOut) != 0 {
 		t.Fatalf("%d outages after Heal", len(nw.famOut))
@@ -167,26 +169,26 @@ func TestFamilyDownOneWayOnALinkAndHeal(t *testing.T) {
 }
 
 func TestFamilyDownPlanErrors(t *testing.T) {
-	for plan, want := range map[string]string{
+	for js, want := range map[string]string{
 		`{"faults": [{"at": "1s", "kind": "family_down", "node": "a"}]}`:                                               "plan: faults[0].family: missing",
 		`{"faults": [{"at": "1s", "kind": "family_down", "family": "ipx", "node": "a"}]}`:                              `plan: faults[0].family: unknown address family "ipx"`,
 		`{"faults": [{"at": "1s", "kind": "family_down", "family": "ipv6"}]}`:                                          "plan: faults[0].node: want either node or from and to",
 		`{"faults": [{"at": "1s", "kind": "family_down", "family": "ipv6", "node": "a", "from": ["a"], "to": ["b"]}]}`: "plan: faults[0].node: want either node or from and to",
 		`{"faults": [{"at": "1s", "kind": "crash", "node": "a", "family": "ipv6"}]}`:                                   `plan: faults[0].family: not a parameter of fault kind "crash"`,
 	} {
-		_, err := ParsePlan([]byte(plan))
-		var pe *PlanError
+		_, err := plan.Parse([]byte(js))
+		var pe *plan.Error
 		if err == nil || !errors.As(err, &pe) || !strings.HasPrefix(err.Error(), want) {
-			t.Errorf("%s:\n got %v\nwant %s", plan, err, want)
+			t.Errorf("%s:\n got %v\nwant %s", js, err, want)
 		}
 	}
 	s := New(Config{})
 	s.AddNode("a")
-	p, err := ParsePlan([]byte(`{"faults": [{"at": "1s", "kind": "family_down", "family": "ipv4", "node": "q"}]}`))
+	p, err := plan.Parse([]byte(`{"faults": [{"at": "1s", "kind": "family_down", "family": "ipv4", "node": "q"}]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Apply(s); err == nil || err.Error() != `plan: faults[0].node: unknown node "q"` {
+	if err := s.Apply(p); err == nil || err.Error() != `plan: faults[0].node: unknown node "q"` {
 		t.Fatalf("apply: %v", err)
 	}
 	if _, err := s.Net().NodeFamilyDown("a", "ipv5"); err == nil {
@@ -196,11 +198,11 @@ func TestFamilyDownPlanErrors(t *testing.T) {
 
 func TestFamilyDownHealAllRestores(t *testing.T) {
 	s, cli, _ := familyWorld(t)
-	p, err := ParsePlan([]byte(`{"heal_at": "3s", "faults": [{"at": "0s", "kind": "family_down", "family": "ipv6", "from": ["client"], "to": ["server"]}]}`))
+	p, err := plan.Parse([]byte(`{"heal_at": "3s", "faults": [{"at": "0s", "kind": "family_down", "family": "ipv6", "from": ["client"], "to": ["server"]}]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Apply(s); err != nil {
+	if err := s.Apply(p); err != nil {
 		t.Fatal(err)
 	}
 	got := map[string]error{}

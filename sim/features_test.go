@@ -84,7 +84,7 @@ func TestNewFeaturesSameSeedSameBytes(t *testing.T) {
 
 func applyPlan(t testing.TB, s *Sim, js string) {
 	t.Helper()
-	if err := mustPlan(t, js).Apply(s); err != nil {
+	if err := s.Apply(mustPlan(t, js)); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/disk"
 )
 
 // healing is the run's heal schedule and liveness checks.
@@ -130,7 +131,7 @@ func (s *Sim) HealAll() {
 	nw.UnclogAll()
 	nw.ReleaseAll()
 	nw.def.Loss, nw.def.Dup = 0, 0
-	nw.eachLink(func(l *link) {
+	nw.eachLink(func(l *linkState) {
 		if l.params != nil {
 			p := *l.params
 			p.Loss, p.Dup = 0, 0
@@ -144,12 +145,12 @@ func (s *Sim) HealAll() {
 		case n.down:
 			n.Restart(nil)
 		}
-		if md, ok := n.disk.(*MemDisk); ok && md.Faults() != (DiskFaults{}) {
-			_ = n.SetDiskFaults(DiskFaults{}) // zero probabilities are valid
+		if md, ok := n.disk.(*disk.MemDisk); ok && md.Faults() != (disk.Faults{}) {
+			_ = n.SetDiskFaults(disk.Faults{}) // zero probabilities are valid
 		}
 		n.stopClockJumps()
 	}
-	if d := s.dns; d != nil && len(d.zone.faults) > 0 {
+	if d := s.dns; d != nil && len(d.zone.Faults()) > 0 {
 		s.Log(d.node, model.Fault, "dns-faults-cleared", nil)
 		_ = s.setDNSFaults(nil)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/disk"
 	"github.com/edgelab/edgelab/sim/env"
 )
 
@@ -41,7 +42,7 @@ func TestHealAtUndoesEveryFault(t *testing.T) {
 	  ],
 	  "heal_at": "5s"
 	}`)
-	if err := p.Apply(s); err != nil {
+	if err := s.Apply(p); err != nil {
 		t.Fatal(err)
 	}
 	healed := time.Duration(-1)
@@ -70,7 +71,7 @@ func TestHealAtUndoesEveryFault(t *testing.T) {
 		}
 	}
 	c := s.Node("c")
-	if c.MemDisk().Faults() != (DiskFaults{}) {
+	if c.MemDisk().Faults() != (disk.Faults{}) {
 		t.Fatal("disk faults left in place")
 	}
 	if got, want := c.Env().Now(), Epoch.Add(s.Now()+time.Second); !got.Equal(want) {
@@ -118,7 +119,7 @@ func pingWorld(t *testing.T, seed uint64, giveUp bool, plan string) *Sim {
 			fails, lastOK = 0, s.Now()
 		}
 	})
-	if err := mustPlan(t, plan).Apply(s); err != nil {
+	if err := s.Apply(mustPlan(t, plan)); err != nil {
 		t.Fatal(err)
 	}
 	s.Eventually("the client is answered again", func() error {

@@ -17,6 +17,7 @@ import (
 	"sync"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/internal/wire"
 )
 
 type httpServer struct {
@@ -222,7 +223,7 @@ func bodyAllowed(status int) bool {
 // serialize turns the buffered response into wire bytes, adding what
 // net/http's server adds: Date (from the node's clock) and a sniffed
 // Content-Type. The bytes are those http.Response.Write writes
-// (appendResponse, wire.go).
+// (wire.AppendResponse).
 func (w *responseWriter) serialize() []byte {
 	if w.status == 0 {
 		w.status = http.StatusOK
@@ -234,5 +235,5 @@ func (w *responseWriter) serialize() []byte {
 	if _, ok := h["Content-Type"]; !ok && w.body.Len() > 0 && h.Get("Transfer-Encoding") == "" {
 		h["Content-Type"] = []string{http.DetectContentType(w.body.Bytes())}
 	}
-	return appendResponse(w.status, h, w.req.Method, w.body.Bytes())
+	return wire.AppendResponse(w.status, h, w.req.Method, w.body.Bytes())
 }

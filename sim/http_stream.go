@@ -30,6 +30,8 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+
+	"github.com/edgelab/edgelab/sim/internal/wire"
 )
 
 const (
@@ -94,11 +96,11 @@ func (w *responseWriter) startStream() {
 	switch {
 	case !bodyAllowed(w.status):
 		st.bare = true
-		head = appendResponse(w.status, h, w.req.Method, nil)
+		head = wire.AppendResponse(w.status, h, w.req.Method, nil)
 	case st.declared == 0:
-		head = appendResponse(w.status, h, w.req.Method, nil)
+		head = wire.AppendResponse(w.status, h, w.req.Method, nil)
 	default:
-		head = responseHead(w.status, h, w.req.Method, st.declared, 0)
+		head = wire.ResponseHead(w.status, h, w.req.Method, st.declared, 0)
 	}
 	if w.req.Method == http.MethodHead {
 		st.bare = true

@@ -19,20 +19,21 @@ import (
 
 	"github.com/edgelab/edgelab/sim"
 	"github.com/edgelab/edgelab/sim/env"
+	"github.com/edgelab/edgelab/sim/plan"
 	"github.com/edgelab/edgelab/sim/simtest"
 )
 
 // streamShape is a small world for the property: one server streaming
 // bodies in flushed pieces to two clients that fetch in turn.
-var streamShape = sim.Shape{
+var streamShape = plan.Shape{
 	World: "stream-test",
-	Knobs: []sim.KnobRange{
+	Knobs: []plan.KnobRange{
 		{Name: "pieces", Min: 2, Max: 6},
 		{Name: "piece", Min: 1, Max: 40000},
 		{Name: "gap", Unit: time.Millisecond, Min: 0, Max: 300},
 	},
-	Nodes:   func(*sim.Plan) ([]string, error) { return []string{"server", "client-1", "client-2"}, nil },
-	Horizon: func(*sim.Plan) time.Duration { return 4 * time.Second },
+	Nodes:   func(*plan.Plan) ([]string, error) { return []string{"server", "client-1", "client-2"}, nil },
+	Horizon: func(*plan.Plan) time.Duration { return 4 * time.Second },
 }
 
 // streamedBody is the body the server streams for request i: pieces of
@@ -59,14 +60,14 @@ type outcome struct {
 }
 
 // runStreams runs plan p and returns every fetch's outcome.
-func runStreams(t *rapid.T, p *sim.Plan) []*outcome {
+func runStreams(t *rapid.T, p *plan.Plan) []*outcome {
 	pieces, _ := p.KnobInt("pieces", 3)
 	piece, _ := p.KnobInt("piece", 1000)
 	gap, _ := p.KnobDuration("gap", 100*time.Millisecond)
 	s := sim.New(sim.Config{Seed: *p.Seed})
 	srv := s.AddNode("server")
 	clients := []*sim.Node{s.AddNode("client-1"), s.AddNode("client-2")}
-	if err := p.Apply(s); err != nil {
+	if err := s.Apply(p); err != nil {
 		t.Fatalf("apply: %v", err)
 	}
 	srv.HostHTTP(80, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -118,7 +119,7 @@ func runStreams(t *rapid.T, p *sim.Plan) []*outcome {
 func TestStreamedResponseCutByAFaultIsAnError(t *testing.T) {
 	var whole, cut int
 	rapid.Check(t, func(t *rapid.T) {
-		p := simtest.ShapeGen(streamShape, sim.GenOptions{}).Draw(t, "plan")
+		p := simtest.ShapeGen(streamShape, plan.GenOptions{}).Draw(t, "plan")
 		for _, o := range runStreams(t, p) {
 			switch {
 			case !o.done:

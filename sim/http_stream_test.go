@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/link"
 	"pgregory.net/rapid"
 )
 
@@ -163,7 +164,7 @@ func fetch(cli *Node, url string, timeout time.Duration, out *fetched) {
 
 func TestStreamedHeadArrivesBeforeTheBodyEnds(t *testing.T) {
 	pieces := [][]byte{[]byte("first"), []byte("second"), []byte("third")}
-	s, srv, cli := httpPair(LinkParams{Latency: Fixed(5 * ms)}, nil)
+	s, srv, cli := httpPair(link.Params{Latency: link.Fixed(5 * ms)}, nil)
 	srv.HostHTTP(80, streamHandler(srv, pieces, time.Second, false))
 	var f fetched
 	fetch(cli, "http://server/", time.Minute, &f)
@@ -183,7 +184,7 @@ func TestStreamedHeadArrivesBeforeTheBodyEnds(t *testing.T) {
 
 func TestStreamedReadBlocksUntilTheDeadline(t *testing.T) {
 	pieces := [][]byte{[]byte("soon"), []byte("too late")}
-	s, srv, cli := httpPair(LinkParams{Latency: Fixed(5 * ms)}, nil)
+	s, srv, cli := httpPair(link.Params{Latency: link.Fixed(5 * ms)}, nil)
 	srv.HostHTTP(80, streamHandler(srv, pieces, time.Second, true))
 	var f fetched
 	fetch(cli, "http://server/", 500*ms, &f)
@@ -212,7 +213,7 @@ func TestStreamedAbortsAreErrors(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s, _, cli := httpPair(LinkParams{Latency: Fixed(5 * ms)}, tc.h)
+			s, _, cli := httpPair(link.Params{Latency: link.Fixed(5 * ms)}, tc.h)
 			var f fetched
 			fetch(cli, "http://server/", time.Minute, &f)
 			if _, err := s.Run(); err != nil {
@@ -227,7 +228,7 @@ func TestStreamedAbortsAreErrors(t *testing.T) {
 
 func TestStreamedOverflowOfDeclaredLengthIsRefused(t *testing.T) {
 	var werr error
-	s, _, cli := httpPair(DefaultLink, func(w http.ResponseWriter, r *http.Request) {
+	s, _, cli := httpPair(link.Default, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "4")
 		w.(http.Flusher).Flush()
 		_, werr = io.WriteString(w, "12345")
@@ -248,7 +249,7 @@ func TestStreamedUnflushedLargeBodyStreams(t *testing.T) {
 	for i := range body {
 		body[i] = byte(i * 7)
 	}
-	s, _, cli := httpPair(LinkParams{Latency: Fixed(ms)}, func(w http.ResponseWriter, r *http.Request) {
+	s, _, cli := httpPair(link.Params{Latency: link.Fixed(ms)}, func(w http.ResponseWriter, r *http.Request) {
 		w.Write(body)
 	})
 	var f fetched

@@ -12,10 +12,11 @@ import (
 	"time"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/link"
 )
 
 // httpPair is a client and a server node with handler h on port 80.
-func httpPair(p LinkParams, h http.HandlerFunc) (*Sim, *Node, *Node) {
+func httpPair(p link.Params, h http.HandlerFunc) (*Sim, *Node, *Node) {
 	s := New(Config{Seed: 1})
 	srv, cli := s.AddNode("server"), s.AddNode("client")
 	if err := s.Net().SetDefault(p); err != nil {
@@ -49,7 +50,7 @@ func get(cli *Node, url string, timeout time.Duration, out func(status int, body
 
 func TestHTTPRoundTripAddsServerHeaders(t *testing.T) {
 	var hdr http.Header
-	s, srv, cli := httpPair(LinkParams{Latency: Fixed(5 * ms)}, func(w http.ResponseWriter, r *http.Request) {
+	s, srv, cli := httpPair(link.Params{Latency: link.Fixed(5 * ms)}, func(w http.ResponseWriter, r *http.Request) {
 		if r.RemoteAddr != "10.0.0.2:49152" || r.Host != "server:8080" {
 			t.Errorf("RemoteAddr %q Host %q", r.RemoteAddr, r.Host)
 		}
@@ -82,7 +83,7 @@ func TestHTTPRoundTripAddsServerHeaders(t *testing.T) {
 }
 
 func TestHTTPLossMakesTheDeadlineFire(t *testing.T) {
-	s, _, cli := httpPair(LinkParams{Latency: Fixed(ms), Loss: 1}, func(w http.ResponseWriter, r *http.Request) {
+	s, _, cli := httpPair(link.Params{Latency: link.Fixed(ms), Loss: 1}, func(w http.ResponseWriter, r *http.Request) {
 		t.Error("handler ran")
 	})
 	var err error
@@ -98,11 +99,11 @@ func TestHTTPLossMakesTheDeadlineFire(t *testing.T) {
 
 func TestHTTPDuplicateRequestRunsHandlerTwice(t *testing.T) {
 	calls := 0
-	s, _, cli := httpPair(LinkParams{Latency: Fixed(ms)}, func(w http.ResponseWriter, r *http.Request) {
+	s, _, cli := httpPair(link.Params{Latency: link.Fixed(ms)}, func(w http.ResponseWriter, r *http.Request) {
 		calls++
 		io.WriteString(w, "ok")
 	})
-	s.Net().SetLink("client", "server", LinkParams{Latency: Fixed(ms), Dup: 1})
+	s.Net().SetLink("client", "server", link.Params{Latency: link.Fixed(ms), Dup: 1})
 	var body string
 	get(cli, "http://server/", time.Second, func(_ int, b string, err error) { body = b })
 	if _, err := s.Run(); err != nil {
@@ -120,7 +121,7 @@ func TestHTTPDuplicateRequestRunsHandlerTwice(t *testing.T) {
 }
 
 func TestHTTPHandlerPanicAbortsExchange(t *testing.T) {
-	s, _, cli := httpPair(DefaultLink, func(w http.ResponseWriter, r *http.Request) {
+	s, _, cli := httpPair(link.Default, func(w http.ResponseWriter, r *http.Request) {
 		panic("handler bug")
 	})
 	var err error
@@ -143,7 +144,7 @@ func TestHTTPHandlerPanicAbortsExchange(t *testing.T) {
 }
 
 func TestHTTPUnknownHostAndIPv6Literal(t *testing.T) {
-	s, _, cli := httpPair(DefaultLink, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "v6") })
+	s, _, cli := httpPair(link.Default, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "v6") })
 	var errName error
 	var body6 string
 	get(cli, "http://nowhere/", time.Second, func(_ int, _ string, e error) { errName = e })
@@ -169,7 +170,7 @@ func TestHTTPUnknownHostAndIPv6Literal(t *testing.T) {
 }
 
 func TestHTTPCrashedServerTimesOutAndRecovers(t *testing.T) {
-	s, srv, cli := httpPair(DefaultLink, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "up") })
+	s, srv, cli := httpPair(link.Default, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "up") })
 	srv.Crash()
 	var first error
 	var second string

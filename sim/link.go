@@ -1,209 +1,21 @@
 package sim
 
 // This file holds links: the directed path from one node to another, with
-// its parameters (latency distribution, loss, duplication, reordering,
-// capacity) and its fault state (clogged, held). Each link draws from its
-// own random stream, named after its endpoints.
+// its parameters (a link.Params) and its fault state (clogged, held). Each
+// link draws from its own random stream, named after its endpoints.
 
 import (
-	"fmt"
-	"math"
 	"math/rand/v2"
 	"time"
+
+	"github.com/edgelab/edgelab/sim/link"
 )
 
-// DistKind names a latency distribution.
-type DistKind uint8
-
-// The latency distributions.
-const (
-	DistFixed DistKind = iota
-	DistUniform
-	DistExponential
-	DistLogNormal
-)
-
-func (k DistKind) String() string {
-	switch k {
-	case DistFixed:
-		return "fixed"
-	case DistUniform:
-		return "uniform"
-	case DistExponential:
-		return "exponential"
-	case DistLogNormal:
-		return "lognormal"
-	}
-	return fmt.Sprintf("DistKind(%d)", uint8(k))
-}
-
-// Dist is a one-way latency distribution. Every kind adds Min as a floor:
-//
-//	fixed:       Min
-//	uniform:     uniform on [Min, Max]
-//	exponential: Min + Exp(mean Mean), at most Max if Max is set
-//	lognormal:   Min + Median·exp(Sigma·N(0,1)), at most Max if Max is set
-//
-// A cap (Max on the heavy-tailed kinds) is what lets a plan promise that
-// every message arrives within a bound, so that a world's timeouts can be
-// drawn above its round trip.
-type Dist struct {
-	Kind   DistKind
-	Min    time.Duration
-	Max    time.Duration
-	Mean   time.Duration
-	Median time.Duration
-	Sigma  float64
-}
-
-// Fixed is a constant latency.
-func Fixed(d time.Duration) Dist { return Dist{Kind: DistFixed, Min: d} }
-
-// Uniform is a latency uniform on [min, max].
-func Uniform(min, max time.Duration) Dist { return Dist{Kind: DistUniform, Min: min, Max: max} }
-
-// Exponential is min plus an exponentially distributed delay of the given mean.
-func Exponential(min, mean time.Duration) Dist {
-	return Dist{Kind: DistExponential, Min: min, Mean: mean}
-}
-
-// LogNormal is min plus a log-normal delay with the given median and shape.
-func LogNormal(min, median time.Duration, sigma float64) Dist {
-	return Dist{Kind: DistLogNormal, Min: min, Median: median, Sigma: sigma}
-}
-
-// maxDelay caps a sampled latency, so a heavy tail cannot park a message
-// past any sensible run.
-const maxDelay = time.Hour
-
-// Sample draws one latency from r.
-func (d *Dist) Sample(r *rand.Rand) time.Duration {
-	var x time.Duration
-	switch d.Kind {
-	case DistFixed:
-		return d.Min
-	case DistUniform:
-		if d.Max > d.Min {
-			x = time.Duration(r.Int64N(int64(d.Max-d.Min) + 1))
-		}
-	case DistExponential:
-		x = clampDelay(float64(d.Mean) * r.ExpFloat64())
-	case DistLogNormal:
-		x = clampDelay(float64(d.Median) * math.Exp(d.Sigma*r.NormFloat64()))
-	}
-	if d.Kind != DistUniform && d.Max > 0 && d.Min+x > d.Max {
-		return d.Max
-	}
-	return d.Min + x
-}
-
-func clampDelay(f float64) time.Duration {
-	if f >= float64(maxDelay) || math.IsNaN(f) {
-		return maxDelay
-	}
-	if f < 0 {
-		return 0
-	}
-	return time.Duration(f)
-}
-
-// Validate checks the parameters of d.
-func (d *Dist) Validate() error {
-	switch {
-	case d.Kind > DistLogNormal:
-		return fmt.Errorf("unknown distribution %v", d.Kind)
-	case d.Min < 0:
-		return fmt.Errorf("negative min %v", d.Min)
-	case d.Kind == DistUniform && d.Max < d.Min:
-		return fmt.Errorf("max %v below min %v", d.Max, d.Min)
-	case d.Max < 0 || (d.Max > 0 && d.Max < d.Min):
-		return fmt.Errorf("max %v below min %v", d.Max, d.Min)
-	case d.Kind == DistExponential && d.Mean <= 0:
-		return fmt.Errorf("exponential mean %v must be positive", d.Mean)
-	case d.Kind == DistLogNormal && (d.Median <= 0 || d.Sigma < 0 || math.IsNaN(d.Sigma)):
-		return fmt.Errorf("lognormal needs a positive median and sigma >= 0")
-	}
-	return nil
-}
-
-// LinkParams describe a directed link's behaviour.
-type LinkParams struct {
-	// Latency is the one-way propagation delay.
-	Latency Dist
-	// Loss is the probability a message is lost.
-	Loss float64
-	// Dup is the probability a message is delivered twice (the copy has its
-	// own latency draw).
-	Dup float64
-	// Reorder is the probability a message is delayed by an extra amount
-	// uniform on [0, ReorderDelay], letting later messages overtake it.
-	Reorder      float64
-	ReorderDelay time.Duration
-	// Bandwidth is the capacity in bytes per second: a message occupies the
-	// link for size/Bandwidth and queues behind earlier ones (FIFO). Zero
-	// means unlimited.
-	Bandwidth int64
-}
-
-// MaxDelay is the longest one-way delay the link's latency and reordering
-// may give a message (queueing behind others aside): what a world's
-// timeouts must exceed. A heavy-tailed distribution without a cap gives
-// the sampling limit, an hour.
-func (p *LinkParams) MaxDelay() time.Duration {
-	d := &p.Latency
-	var lat time.Duration
-	switch {
-	case d.Kind == DistFixed:
-		lat = d.Min
-	case d.Kind == DistUniform || d.Max > 0:
-		lat = d.Max
-	default:
-		lat = d.Min + maxDelay
-	}
-	if p.Reorder > 0 {
-		rd := p.ReorderDelay
-		if rd == 0 {
-			rd = defaultReorderDelay
-		}
-		lat += rd
-	}
-	return lat
-}
-
-// DefaultLink is the network's link unless a world or plan says otherwise:
-// a healthy 1ms link.
-var DefaultLink = LinkParams{Latency: Fixed(time.Millisecond)}
-
-// defaultReorderDelay applies when Reorder is set without a delay.
-const defaultReorderDelay = 10 * time.Millisecond
-
-// Validate checks p, naming the offending field.
-func (p *LinkParams) Validate() error {
-	if err := p.Latency.Validate(); err != nil {
-		return fmt.Errorf("latency: %w", err)
-	}
-	for _, f := range []struct {
-		name string
-		v    float64
-	}{{"loss", p.Loss}, {"dup", p.Dup}, {"reorder", p.Reorder}} {
-		if !(f.v >= 0 && f.v <= 1) {
-			return fmt.Errorf("%s: probability %v not in [0, 1]", f.name, f.v)
-		}
-	}
-	if p.ReorderDelay < 0 {
-		return fmt.Errorf("reorder_delay: negative %v", p.ReorderDelay)
-	}
-	if p.Bandwidth < 0 {
-		return fmt.Errorf("bandwidth: negative %d", p.Bandwidth)
-	}
-	return nil
-}
-
-// link is the state of one directed pair of nodes.
-type link struct {
+// linkState is the state of one directed pair of nodes.
+type linkState struct {
 	from, to *Node
 	rng      *rand.Rand
-	params   *LinkParams // nil: the network default
+	params   *link.Params // nil: the network default
 	busy     time.Duration
 	clogged  bool
 	held     bool
@@ -212,12 +24,12 @@ type link struct {
 }
 
 // delay draws the propagation delay of one message.
-func (l *link) delay(p *LinkParams) time.Duration {
+func (l *linkState) delay(p *link.Params) time.Duration {
 	d := p.Latency.Sample(l.rng)
 	if p.Reorder > 0 && l.rng.Float64() < p.Reorder {
 		max := p.ReorderDelay
 		if max == 0 {
-			max = defaultReorderDelay
+			max = link.DefaultReorderDelay
 		}
 		d += time.Duration(l.rng.Int64N(int64(max) + 1))
 	}
@@ -226,7 +38,7 @@ func (l *link) delay(p *LinkParams) time.Duration {
 
 // depart returns when a message of size bytes, offered now, has finished
 // serializing onto the link, queueing it behind those before it.
-func (l *link) depart(now time.Duration, size int, p *LinkParams) time.Duration {
+func (l *linkState) depart(now time.Duration, size int, p *link.Params) time.Duration {
 	if p.Bandwidth <= 0 {
 		return now
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/link"
 )
 
 // trio is a three-node network whose every node logs, by sender and size,
@@ -32,7 +33,7 @@ func newTrio(t *testing.T, latency time.Duration) *trio {
 		tr.n[name] = n
 		byAddr[n.Addr4()] = name
 	}
-	if err := s.Net().SetDefault(LinkParams{Latency: Fixed(latency)}); err != nil {
+	if err := s.Net().SetDefault(link.Params{Latency: link.Fixed(latency)}); err != nil {
 		t.Fatal(err)
 	}
 	for name, n := range tr.n {
@@ -153,7 +154,7 @@ func TestClogUnclogBookkeepingAndOrder(t *testing.T) {
 // drawn across the whole range. Kills: no default (nothing is delayed);
 // another default.
 func TestReorderDefaultDelay(t *testing.T) {
-	p := newPair(5, LinkParams{Latency: Fixed(ms), Reorder: 1})
+	p := newPair(5, link.Params{Latency: link.Fixed(ms), Reorder: 1})
 	const n = 400
 	for i := range n {
 		p.sendAt(time.Duration(i)*time.Second, 10)

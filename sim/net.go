@@ -12,6 +12,7 @@ import (
 	"net/netip"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/link"
 )
 
 // Drop reasons recorded in the trace.
@@ -26,7 +27,7 @@ const (
 // Network is the simulated network of a Sim.
 type Network struct {
 	s      *Sim
-	def    LinkParams
+	def    link.Params
 	byAddr map[netip.Addr]*Node
 	nextID uint64
 	cuts   []cut
@@ -41,7 +42,7 @@ type Network struct {
 }
 
 func newNetwork(s *Sim) *Network {
-	return &Network{s: s, def: DefaultLink, byAddr: make(map[netip.Addr]*Node)}
+	return &Network{s: s, def: link.Default, byAddr: make(map[netip.Addr]*Node)}
 }
 
 func (nw *Network) addNode(n *Node) {
@@ -61,7 +62,7 @@ type message struct {
 	data     []byte
 	fromInc  uint64
 	toInc    uint64
-	l        *link
+	l        *linkState
 	sent     int32 // the trace index of its Send record plus one (trace.go)
 }
 
@@ -194,20 +195,20 @@ func (nw *Network) arrive(m *message) {
 }
 
 // link returns the directed link from a to b, creating it on first use.
-func (nw *Network) link(a, b *Node) *link {
+func (nw *Network) link(a, b *Node) *linkState {
 	if b.idx < len(a.out) {
 		if l := a.out[b.idx]; l != nil {
 			return l
 		}
 	} else {
-		a.out = append(a.out, make([]*link, b.idx+1-len(a.out))...)
+		a.out = append(a.out, make([]*linkState, b.idx+1-len(a.out))...)
 	}
-	l := &link{from: a, to: b, rng: nw.s.Rand("link/" + a.name + "->" + b.name)}
+	l := &linkState{from: a, to: b, rng: nw.s.Rand("link/" + a.name + "->" + b.name)}
 	a.out[b.idx] = l
 	return l
 }
 
-func (nw *Network) paramsOf(l *link) *LinkParams {
+func (nw *Network) paramsOf(l *linkState) *link.Params {
 	if l.params != nil {
 		return l.params
 	}
@@ -215,10 +216,10 @@ func (nw *Network) paramsOf(l *link) *LinkParams {
 }
 
 // Default returns the parameters of links without an override.
-func (nw *Network) Default() LinkParams { return nw.def }
+func (nw *Network) Default() link.Params { return nw.def }
 
 // SetDefault sets the parameters of every link without an override.
-func (nw *Network) SetDefault(p LinkParams) error {
+func (nw *Network) SetDefault(p link.Params) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
@@ -227,7 +228,7 @@ func (nw *Network) SetDefault(p LinkParams) error {
 }
 
 // SetLink overrides the parameters of the directed link from → to.
-func (nw *Network) SetLink(from, to string, p LinkParams) error {
+func (nw *Network) SetLink(from, to string, p link.Params) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
@@ -240,10 +241,10 @@ func (nw *Network) SetLink(from, to string, p LinkParams) error {
 }
 
 // Link returns the parameters in force on the directed link from → to.
-func (nw *Network) Link(from, to string) (LinkParams, error) {
+func (nw *Network) Link(from, to string) (link.Params, error) {
 	a, b, err := nw.pair(from, to)
 	if err != nil {
-		return LinkParams{}, err
+		return link.Params{}, err
 	}
 	return *nw.paramsOf(nw.link(a, b)), nil
 }

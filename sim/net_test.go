@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/link"
 )
 
 // pair is a two-node network with a receiver on b that logs arrival times.
@@ -16,7 +17,7 @@ type pair struct {
 	sizes   []int
 }
 
-func newPair(seed uint64, p LinkParams) *pair {
+func newPair(seed uint64, p link.Params) *pair {
 	s := New(Config{Seed: seed})
 	pr := &pair{s: s, a: s.AddNode("a"), b: s.AddNode("b")}
 	if err := s.Net().SetDefault(p); err != nil {
@@ -55,7 +56,7 @@ func wantTimes(t *testing.T, got []time.Duration, want ...time.Duration) {
 const ms = time.Millisecond
 
 func TestCapacitySerializesInFIFOOrder(t *testing.T) {
-	p := newPair(1, LinkParams{Latency: Fixed(10 * ms), Bandwidth: 1000})
+	p := newPair(1, link.Params{Latency: link.Fixed(10 * ms), Bandwidth: 1000})
 	for range 3 {
 		p.sendAt(0, 100) // 100ms each on the wire
 	}
@@ -65,7 +66,7 @@ func TestCapacitySerializesInFIFOOrder(t *testing.T) {
 }
 
 func TestLossOneDropsEverything(t *testing.T) {
-	p := newPair(1, LinkParams{Latency: Fixed(ms), Loss: 1})
+	p := newPair(1, link.Params{Latency: link.Fixed(ms), Loss: 1})
 	for i := range 5 {
 		p.sendAt(time.Duration(i)*ms, 10)
 	}
@@ -76,7 +77,7 @@ func TestLossOneDropsEverything(t *testing.T) {
 }
 
 func TestDupOneDeliversTwice(t *testing.T) {
-	p := newPair(1, LinkParams{Latency: Fixed(ms), Dup: 1})
+	p := newPair(1, link.Params{Latency: link.Fixed(ms), Dup: 1})
 	p.sendAt(0, 10)
 	p.run(t)
 	tr := p.s.Trace()
@@ -86,7 +87,7 @@ func TestDupOneDeliversTwice(t *testing.T) {
 }
 
 func TestReorderLetsLaterMessagesOvertake(t *testing.T) {
-	p := newPair(3, LinkParams{Latency: Fixed(ms), Reorder: 0.5, ReorderDelay: 50 * ms})
+	p := newPair(3, link.Params{Latency: link.Fixed(ms), Reorder: 0.5, ReorderDelay: 50 * ms})
 	for i := range 40 {
 		p.sendAt(time.Duration(i)*ms, 10+i)
 	}
@@ -149,7 +150,7 @@ func TestPartitionKinds(t *testing.T) {
 }
 
 func TestPartitionDropsMessagesAlreadyInFlight(t *testing.T) {
-	p := newPair(1, LinkParams{Latency: Fixed(100 * ms)})
+	p := newPair(1, link.Params{Latency: link.Fixed(100 * ms)})
 	p.sendAt(0, 10)
 	p.s.At(50*ms, func() { p.s.Net().Partition([]string{"a"}, []string{"b"}) })
 	p.run(t)
@@ -159,7 +160,7 @@ func TestPartitionDropsMessagesAlreadyInFlight(t *testing.T) {
 }
 
 func TestClogDelaysUntilUnclog(t *testing.T) {
-	p := newPair(1, LinkParams{Latency: Fixed(10 * ms)})
+	p := newPair(1, link.Params{Latency: link.Fixed(10 * ms)})
 	p.s.Net().Clog("a", "b")
 	p.sendAt(0, 10)
 	p.sendAt(5*ms, 10)
@@ -170,7 +171,7 @@ func TestClogDelaysUntilUnclog(t *testing.T) {
 }
 
 func TestHoldCapturesInFlightAndReleaseDelivers(t *testing.T) {
-	p := newPair(1, LinkParams{Latency: Fixed(100 * ms)})
+	p := newPair(1, link.Params{Latency: link.Fixed(100 * ms)})
 	p.sendAt(0, 10)
 	p.s.At(50*ms, func() { p.s.Net().Hold("a", "b") })
 	p.sendAt(60*ms, 20)
@@ -210,7 +211,7 @@ func TestSwizzleEventuallyUnclogsEveryLink(t *testing.T) {
 }
 
 func TestCrashDropsMessagesInFlight(t *testing.T) {
-	p := newPair(1, LinkParams{Latency: Fixed(100 * ms)})
+	p := newPair(1, link.Params{Latency: link.Fixed(100 * ms)})
 	p.sendAt(0, 10)
 	p.s.At(50*ms, p.b.Crash)
 	p.s.At(70*ms, func() { p.b.Restart(nil) })
@@ -250,9 +251,9 @@ func TestAddressesAreDeterministic(t *testing.T) {
 
 func TestDistSamplesStayInRange(t *testing.T) {
 	r := New(Config{Seed: 9}).Rand("test")
-	u := Uniform(2*ms, 5*ms)
-	e := Exponential(ms, 3*ms)
-	l := LogNormal(ms, 3*ms, 1)
+	u := link.Uniform(2*ms, 5*ms)
+	e := link.Exponential(ms, 3*ms)
+	l := link.LogNormal(ms, 3*ms, 1)
 	var sumE time.Duration
 	for range 2000 {
 		if d := u.Sample(r); d < 2*ms || d > 5*ms {

@@ -14,7 +14,10 @@ import (
 	"strings"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/disk"
+	"github.com/edgelab/edgelab/sim/dns"
 	"github.com/edgelab/edgelab/sim/env"
+	"github.com/edgelab/edgelab/sim/internal/streams"
 )
 
 // Node is one simulated machine.
@@ -42,7 +45,7 @@ type Node struct {
 
 	// resolver is set by SetResolver; nil means the run's DNS, if any.
 	resolver env.Resolver
-	dns      *DNSClient // the stub resolver used then, made on first lookup
+	dns      *dns.Client // the stub resolver used then, made on first lookup
 	// disk is set by SetDisk, or on first use to a MemDisk; diskCrash
 	// decides which unsynced writes a crash tears.
 	disk      env.Disk
@@ -59,7 +62,7 @@ type Node struct {
 	heldWakes []entry
 	heldMsgs  []*message
 
-	out []*link // outgoing links, indexed by destination node index
+	out []*linkState // outgoing links, indexed by destination node index
 
 	// date is the HTTP Date of the second dateSec (http.go).
 	dateSec int64
@@ -97,7 +100,7 @@ func (s *Sim) AddNode(name string) *Node {
 		ports:     make(map[uint16]binding),
 		ephemeral: ephemeralFirst,
 	}
-	n.env = &nodeEnv{n: n, rand: &randReader{src: newPCG(s.seed, "node/"+name+"/env")}}
+	n.env = &nodeEnv{n: n, rand: &randReader{src: streams.PCG(s.seed, "node/"+name+"/env")}}
 	s.nodes = append(s.nodes, n)
 	s.byName[name] = n
 	s.net.addNode(n)
@@ -160,7 +163,7 @@ func (n *Node) OnRestart(fn func()) { n.onRestart = append(n.onRestart, fn) }
 // Crash stops the machine: every task on it is killed, ports opened by its
 // exchanges are closed, messages in flight to or from it (or waiting for a
 // paused node) are dropped, its MemDisk loses every unsynced write (tearing
-// some, see DiskFaults.TornWriteProb), and a Crash event is recorded.
+// some, see disk.Faults.TornWriteProb), and a Crash event is recorded.
 // Hosted services stay configured and answer again after Restart, whose
 // boot function finds on the disk what was synced. A crash ends a pause.
 // Crashing a down node does nothing. If the running task is on this node,
@@ -184,7 +187,7 @@ func (n *Node) Crash() {
 	}
 	// Killed tasks unwind later, but a dead process cannot sync: the disk
 	// crashes now, and nodeDisk refuses calls from the unwinding code.
-	if md, ok := n.disk.(*MemDisk); ok {
+	if md, ok := n.disk.(*disk.MemDisk); ok {
 		md.Crash(n.diskCrashRand())
 	}
 	for _, fn := range n.onCrash {

@@ -10,10 +10,12 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"strconv"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/disk"
 	"github.com/edgelab/edgelab/sim/env"
 )
 
@@ -30,14 +32,14 @@ func (n *Node) SetDisk(d env.Disk) { n.disk = d }
 // MemDisk returns the node's simulated disk, making the default one if the
 // node has none yet, or nil if SetDisk installed a Disk that is not a
 // *MemDisk. Tests use it to look at what is durable (MemDisk.Durable).
-func (n *Node) MemDisk() *MemDisk {
-	md, _ := n.diskNow().(*MemDisk)
+func (n *Node) MemDisk() *disk.MemDisk {
+	md, _ := n.diskNow().(*disk.MemDisk)
 	return md
 }
 
 // SetDiskFaults sets the fault probabilities of the node's MemDisk: read,
 // write and sync errors from now on, torn writes at the next crash.
-func (n *Node) SetDiskFaults(f DiskFaults) error {
+func (n *Node) SetDiskFaults(f disk.Faults) error {
 	md := n.MemDisk()
 	if md == nil {
 		return fmt.Errorf("sim: node %s: disk faults need a simulated disk (a MemDisk), not %T", n.name, n.diskNow())
@@ -49,7 +51,7 @@ func (n *Node) SetDiskFaults(f DiskFaults) error {
 	return nil
 }
 
-func diskFaultAttrs(f DiskFaults) map[string]string {
+func diskFaultAttrs(f disk.Faults) map[string]string {
 	p := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 	return map[string]string{
 		"read_error_prob": p(f.ReadErrorProb), "write_error_prob": p(f.WriteErrorProb),
@@ -60,7 +62,7 @@ func diskFaultAttrs(f DiskFaults) map[string]string {
 // diskNow returns the installed disk, making the default MemDisk first.
 func (n *Node) diskNow() env.Disk {
 	if n.disk == nil {
-		md, err := NewMemDisk(DiskConfig{
+		md, err := disk.NewMemDisk(disk.Config{
 			Now:  n.env.Now,
 			Rand: n.Rand("disk"),
 			OnFault: func(op, name string) {
@@ -92,7 +94,7 @@ var _ env.Disk = nodeDisk{}
 // live returns the disk, or the error for a dead machine.
 func (d nodeDisk) live(op, name string) (env.Disk, error) {
 	if d.n.down || d.n.s.silenced() {
-		return nil, pathErr(op, name, ErrNodeDown)
+		return nil, &fs.PathError{Op: op, Path: name, Err: ErrNodeDown}
 	}
 	return d.n.diskNow(), nil
 }

@@ -142,7 +142,7 @@ func (nw *Network) Unclog(from, to string) error {
 	return nil
 }
 
-func (nw *Network) unclog(l *link) {
+func (nw *Network) unclog(l *linkState) {
 	nw.fault("unclog", map[string]string{"from": l.from.name, "to": l.to.name})
 	l.clogged = false
 	q := l.clogQ
@@ -154,14 +154,14 @@ func (nw *Network) unclog(l *link) {
 
 // UnclogAll unclogs every clogged link, in node order.
 func (nw *Network) UnclogAll() {
-	nw.eachLink(func(l *link) {
+	nw.eachLink(func(l *linkState) {
 		if l.clogged {
 			nw.unclog(l)
 		}
 	})
 }
 
-func (nw *Network) eachLink(fn func(l *link)) {
+func (nw *Network) eachLink(fn func(l *linkState)) {
 	for _, n := range nw.s.nodes {
 		for _, l := range n.out {
 			if l != nil {
@@ -191,7 +191,7 @@ func (nw *Network) Swizzle(nodes []string, span, step time.Duration) error {
 		return nil
 	}
 	rng := nw.swizzleRand()
-	var chosen []*link
+	var chosen []*linkState
 	for _, a := range group {
 		for _, b := range group {
 			if a != b && rng.IntN(2) == 0 {
@@ -255,7 +255,7 @@ func (nw *Network) Release(from, to string) error {
 	return nil
 }
 
-func (nw *Network) release(l *link) {
+func (nw *Network) release(l *linkState) {
 	nw.fault("release", map[string]string{"from": l.from.name, "to": l.to.name, "count": strconv.Itoa(len(l.holdQ))})
 	l.held = false
 	q := l.holdQ
@@ -267,7 +267,7 @@ func (nw *Network) release(l *link) {
 
 // ReleaseAll releases every held link, in node order.
 func (nw *Network) ReleaseAll() {
-	nw.eachLink(func(l *link) {
+	nw.eachLink(func(l *linkState) {
 		if l.held {
 			nw.release(l)
 		}

@@ -32,7 +32,7 @@ func TestPauseHoldsTasksAndMessagesUntilResume(t *testing.T) {
 		s.At(at, func() { a.Send(1000, addrPort(b, 9), []byte{'m', byte('0' + i)}) })
 	}
 	p := mustPlan(t, `{"faults": [{"at": "1200ms", "kind": "pause", "node": "b", "for": "1800ms"}]}`)
-	if err := p.Apply(s); err != nil {
+	if err := s.Apply(p); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Run(); err != nil {

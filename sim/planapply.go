@@ -5,19 +5,25 @@ package sim
 // at its virtual time, and the heal time.
 
 import (
+	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/disk"
+	"github.com/edgelab/edgelab/sim/dns"
+	"github.com/edgelab/edgelab/sim/link"
+	"github.com/edgelab/edgelab/sim/plan"
 )
 
-// Apply configures s from p: limit, network, node settings (adding the
+// Apply configures s from the plan p: limit, network, node settings (adding the
 // node that serves a zone if the world lacks it), resolvers, BUGGIFY, the
 // fault timeline and the heal time. Node names are checked against s, so
 // call it after the world has added its nodes. A nil plan changes nothing.
-func (p *Plan) Apply(s *Sim) error {
+func (s *Sim) Apply(p *plan.Plan) error {
 	if p == nil {
 		return nil
 	}
@@ -31,18 +37,18 @@ func (p *Plan) Apply(s *Sim) error {
 	if spec := p.Network; spec != nil {
 		def := nw.Default()
 		if spec.Default != nil {
-			d, err := spec.Default.params("network.default", def)
+			d, err := spec.Default.Params("network.default", def)
 			if err != nil {
 				return err
 			}
 			def = d
 			if err := nw.SetDefault(def); err != nil {
-				return &PlanError{Field: "network.default", Err: err}
+				return &plan.Error{Field: "network.default", Err: err}
 			}
 		}
 		for i, o := range spec.Links {
 			f := "network.links[" + strconv.Itoa(i) + "]"
-			lp, err := o.LinkSpec.params(f, def)
+			lp, err := o.LinkSpec.Params(f, def)
 			if err != nil {
 				return err
 			}
@@ -52,12 +58,12 @@ func (p *Plan) Apply(s *Sim) error {
 			}
 			for _, pr := range pairs {
 				if err := nw.SetLink(pr[0], pr[1], lp); err != nil {
-					return &PlanError{Field: f, Err: err}
+					return &plan.Error{Field: f, Err: err}
 				}
 			}
 		}
 	}
-	if err := p.Nodes.apply(s); err != nil {
+	if err := applyNodes(s, p.Nodes); err != nil {
 		return err
 	}
 	if r := p.Resolver; r != nil {
@@ -65,10 +71,10 @@ func (p *Plan) Apply(s *Sim) error {
 	}
 	if b := p.Buggify; b != nil && b.Enabled {
 		if err := s.EnableBuggify(BuggifyConfig{EnableProb: b.EnableProb, FireProb: b.FireProb}); err != nil {
-			return &PlanError{Field: "buggify", Err: err}
+			return &plan.Error{Field: "buggify", Err: err}
 		}
 	}
-	if err := p.checkZoneVersions(s); err != nil {
+	if err := checkZoneVersions(s, p); err != nil {
 		return err
 	}
 	// Faults stop when the run heals: a callback due after that does
@@ -83,7 +89,7 @@ func (p *Plan) Apply(s *Sim) error {
 	for i := range p.Faults {
 		f := &p.Faults[i]
 		field := "faults[" + strconv.Itoa(i) + "]"
-		do, undo, err := f.compile(s, field)
+		do, undo, err := compileFault(s, f, field)
 		if err != nil {
 			return err
 		}
@@ -102,7 +108,7 @@ func (p *Plan) Apply(s *Sim) error {
 // version that exists when it is injected: the zone's version at Apply
 // plus the zone faults injected before it (at an earlier time, or at the
 // same time and earlier in the list, since that is the order they run in).
-func (p *Plan) checkZoneVersions(s *Sim) error {
+func checkZoneVersions(s *Sim, p *plan.Plan) error {
 	for i := range p.Faults {
 		f := &p.Faults[i]
 		if f.Kind != "dns" && f.Kind != "zone" {
@@ -113,7 +119,7 @@ func (p *Plan) checkZoneVersions(s *Sim) error {
 		if zone == nil {
 			return planErr(field+".kind", "fault kind %q needs a DNS zone (declare one under nodes.NAME.zone)", f.Kind)
 		}
-		if f.Kind != "dns" || f.DNS.Kind != DNSStale {
+		if f.Kind != "dns" || f.DNS.Kind != dns.Stale {
 			continue
 		}
 		have := zone.Version()
@@ -163,10 +169,10 @@ func knownNodes(s *Sim, field string, names []string) error {
 	return nil
 }
 
-// compile turns a fault into the callback that injects it and, for kinds
+// compileFault turns a fault into the callback that injects it and, for kinds
 // that take "for", the one that undoes it. Node names are checked now, so
 // the callbacks cannot fail.
-func (f *FaultSpec) compile(s *Sim, field string) (do, undo func(), err error) {
+func compileFault(s *Sim, f *plan.FaultSpec, field string) (do, undo func(), err error) {
 	nw := s.Net()
 	if f.Node != "" && s.Node(f.Node) == nil {
 		return nil, nil, planErr(field+".node", "unknown node %q", f.Node)
@@ -224,12 +230,12 @@ func (f *FaultSpec) compile(s *Sim, field string) (do, undo func(), err error) {
 			do = eachPair(nw.Release)
 		}
 	case "loss", "link":
-		set := func(base LinkParams) LinkParams {
+		set := func(base link.Params) link.Params {
 			if f.Kind == "loss" {
 				base.Loss = *f.P
 				return base
 			}
-			lp, _ := f.Link.params(field+".link", base) // validated
+			lp, _ := f.Link.Params(field+".link", base) // validated
 			return lp
 		}
 		attrs := map[string]string{"from": strings.Join(f.From, ","), "to": strings.Join(f.To, ",")}
@@ -272,7 +278,7 @@ func (f *FaultSpec) compile(s *Sim, field string) (do, undo func(), err error) {
 		if n.MemDisk() == nil {
 			return nil, nil, planErr(field+".node", "node %q has a disk that is not a simulated MemDisk", f.Node)
 		}
-		var prev DiskFaults
+		var prev disk.Faults
 		do = func() {
 			prev = n.MemDisk().Faults()
 			_ = n.SetDiskFaults(*f.Disk) // validated
@@ -286,7 +292,7 @@ func (f *FaultSpec) compile(s *Sim, field string) (do, undo func(), err error) {
 		do = func() {
 			node, zone := s.DNS()
 			s.Log(node, model.Fault, "dns-fault", dnsFaultAttrs(fault))
-			_ = s.setDNSFaults(append([]DNSFault{fault}, zone.Faults()...)) // versions checked
+			_ = s.setDNSFaults(append([]dns.Fault{fault}, zone.Faults()...)) // versions checked
 		}
 		undo = func() {
 			node, zone := s.DNS()
@@ -309,7 +315,7 @@ func (f *FaultSpec) compile(s *Sim, field string) (do, undo func(), err error) {
 	return do, undo, nil
 }
 
-func dnsFaultAttrs(f DNSFault) map[string]string {
+func dnsFaultAttrs(f dns.Fault) map[string]string {
 	a := map[string]string{"kind": string(f.Kind)}
 	if f.Name != "" {
 		a["name"] = f.Name
@@ -317,8 +323,57 @@ func dnsFaultAttrs(f DNSFault) map[string]string {
 	if f.Type != "" {
 		a["type"] = f.Type
 	}
-	if f.Kind == DNSStale {
+	if f.Kind == dns.Stale {
 		a["version"] = strconv.Itoa(f.Version)
 	}
 	return a
+}
+
+// applyNodes puts the node settings of ns into s, in name order.
+func applyNodes(s *Sim, ns plan.NodeSpecs) error {
+	for _, name := range slices.Sorted(maps.Keys(ns)) {
+		spec, f := ns[name], "nodes."+name
+		n := s.Node(name)
+		if n == nil {
+			if spec == nil || spec.Zone == nil {
+				return planErr(f, "unknown node %q (the plan adds only nodes that serve a zone)", name)
+			}
+			n = s.AddNode(name)
+		}
+		if spec == nil {
+			continue
+		}
+		if spec.Disk != nil {
+			if err := n.SetDiskFaults(*spec.Disk); err != nil {
+				return &plan.Error{Field: f + ".disk", Err: err}
+			}
+		}
+		if spec.Clock != nil {
+			if err := n.SetClock(clockOf(spec.Clock)); err != nil {
+				return &plan.Error{Field: f + ".clock", Err: err}
+			}
+		}
+		if spec.Zone != nil {
+			z, err := dns.NewZone(spec.Zone.Records...)
+			if err != nil { // validate let it through: say where anyway
+				return &plan.Error{Field: f + ".zone", Err: err}
+			}
+			n.ServeDNS(z)
+		}
+	}
+	return nil
+}
+
+// clockOf returns the Clock c describes, counting drift from the start
+// of the run.
+func clockOf(c *plan.ClockSpec) Clock {
+	clk := Clock{Epoch: Epoch, Offset: c.Offset.D(), DriftPPM: c.DriftPPM}
+	for _, j := range c.Jumps {
+		clk.Jumps = append(clk.Jumps, ClockJump{At: Epoch.Add(j.At.D()), By: j.By.D()})
+	}
+	return clk
+}
+
+func planErr(field string, format string, args ...any) error {
+	return &plan.Error{Field: field, Err: fmt.Errorf(format, args...)}
 }

@@ -17,28 +17,29 @@ import (
 	"time"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/link"
 	"github.com/google/go-cmp/cmp"
 	"pgregory.net/rapid"
 )
 
 // drawDist draws any latency distribution.
-func drawDist(t *rapid.T) Dist {
+func drawDist(t *rapid.T) link.Dist {
 	lo := time.Duration(rapid.Int64Range(0, int64(20*ms)).Draw(t, "min"))
 	switch rapid.IntRange(0, 3).Draw(t, "dist") {
 	case 0:
-		return Fixed(lo)
+		return link.Fixed(lo)
 	case 1:
-		return Uniform(lo, lo+time.Duration(rapid.Int64Range(0, int64(50*ms)).Draw(t, "spread")))
+		return link.Uniform(lo, lo+time.Duration(rapid.Int64Range(0, int64(50*ms)).Draw(t, "spread")))
 	case 2:
-		return Exponential(lo, time.Duration(rapid.Int64Range(1, int64(20*ms)).Draw(t, "mean")))
+		return link.Exponential(lo, time.Duration(rapid.Int64Range(1, int64(20*ms)).Draw(t, "mean")))
 	default:
-		return LogNormal(lo, time.Duration(rapid.Int64Range(1, int64(20*ms)).Draw(t, "median")), rapid.Float64Range(0, 2).Draw(t, "sigma"))
+		return link.LogNormal(lo, time.Duration(rapid.Int64Range(1, int64(20*ms)).Draw(t, "median")), rapid.Float64Range(0, 2).Draw(t, "sigma"))
 	}
 }
 
 // drawHealthy draws a link without loss or duplication.
-func drawHealthy(t *rapid.T) LinkParams {
-	p := LinkParams{Latency: drawDist(t)}
+func drawHealthy(t *rapid.T) link.Params {
+	p := link.Params{Latency: drawDist(t)}
 	if rapid.Bool().Draw(t, "reorder") {
 		p.Reorder = rapid.Float64Range(0, 1).Draw(t, "reorderP")
 		p.ReorderDelay = time.Duration(rapid.Int64Range(0, int64(100*ms)).Draw(t, "reorderDelay"))
@@ -65,7 +66,7 @@ type mesh struct {
 }
 
 // drawMesh builds n nodes with link p and schedules a drawn workload.
-func drawMesh(t *rapid.T, p LinkParams) (*mesh, []sent) {
+func drawMesh(t *rapid.T, p link.Params) (*mesh, []sent) {
 	m := &mesh{s: New(Config{Seed: rapid.Uint64().Draw(t, "seed")}), got: map[uint64][]time.Duration{}}
 	if err := m.s.Net().SetDefault(p); err != nil {
 		t.Fatalf("drawn link invalid: %v", err)

@@ -3,7 +3,7 @@ package sim
 // This file wires DNS into the simulation. One node serves the run's Zone
 // on UDP port 53 (ServeDNS): each query datagram is answered with
 // Zone.Answer's bytes, or not at all for a timeout fault. Every node's
-// Env.Resolver is then a DNSClient whose Exchange sends the query over the
+// Env.Resolver is then a dns.Client whose Exchange sends the query over the
 // simulated network — so partitions, loss, crashes and pauses act on DNS
 // like on any traffic — and parks the task until the answer comes or the
 // resolver timeout passes in virtual time (at the node's clock rate).
@@ -16,6 +16,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/edgelab/edgelab/sim/dns"
 	"github.com/edgelab/edgelab/sim/env"
 )
 
@@ -51,14 +52,14 @@ func (c ResolverConfig) withDefaults() ResolverConfig {
 // dnsServer is the run's DNS: the node answering and its zone.
 type dnsServer struct {
 	node *Node
-	zone *Zone
+	zone *dns.Zone
 }
 
 // ServeDNS makes n the run's DNS server for z: it answers queries on UDP
 // port 53 and becomes the server of every node's Env.Resolver (unless a
 // node has its own, see SetResolver). The binding survives crashes, like
 // HostHTTP. A later ServeDNS, on this node or another, replaces it.
-func (n *Node) ServeDNS(z *Zone) {
+func (n *Node) ServeDNS(z *dns.Zone) {
 	s := n.s
 	if old := s.dns; old != nil && old.node != n {
 		delete(old.node.ports, DNSPort)
@@ -73,7 +74,7 @@ func (n *Node) ServeDNS(z *Zone) {
 
 // DNS returns the run's DNS server node and zone, or nils if there is
 // none. Worlds update the zone or set its faults through it.
-func (s *Sim) DNS() (*Node, *Zone) {
+func (s *Sim) DNS() (*Node, *dns.Zone) {
 	if s.dns == nil {
 		return nil, nil
 	}
@@ -88,7 +89,7 @@ func (s *Sim) SetResolverConfig(c ResolverConfig) { s.resolverCfg = c }
 func (s *Sim) ResolverConfig() ResolverConfig { return s.resolverCfg.withDefaults() }
 
 // setDNSFaults replaces the zone's faults; callers record why.
-func (s *Sim) setDNSFaults(faults []DNSFault) error {
+func (s *Sim) setDNSFaults(faults []dns.Fault) error {
 	if s.dns == nil {
 		return ErrNoDNS
 	}
@@ -136,14 +137,14 @@ func (n *Node) currentResolver() env.Resolver {
 		return noDNS{}
 	}
 	if n.dns == nil {
-		n.dns = &DNSClient{Exchange: n.dnsExchange, Rand: n.Rand("dns")}
+		n.dns = &dns.Client{Exchange: n.dnsExchange, Rand: n.Rand("dns")}
 	}
 	n.dns.Server = netip.AddrPortFrom(srv.node.v4, DNSPort).String()
 	n.dns.Attempts = n.s.ResolverConfig().Attempts
 	return n.dns
 }
 
-// dnsExchange is the node's DNSClient.Exchange: one query datagram out
+// dnsExchange is the node's dns.Client.Exchange: one query datagram out
 // from an ephemeral port, the first answer back, or a timeout.
 func (n *Node) dnsExchange(ctx context.Context, query []byte) ([]byte, error) {
 	s := n.s
@@ -168,7 +169,7 @@ func (n *Node) dnsExchange(ctx context.Context, query []byte) ([]byte, error) {
 	for x.resp == nil {
 		if ctxErr(tctx) != nil {
 			if err := ctxErr(ctx); err != nil {
-				return nil, mapCtxErr(err) // the caller gave up: net's errTimeout/errCanceled
+				return nil, dns.ContextError(err) // the caller gave up: net's errTimeout/errCanceled
 			}
 			// What net's UDP read reports when its deadline passes.
 			return nil, &net.OpError{
@@ -197,7 +198,7 @@ func (n *Node) lookupHostDNS(ctx context.Context, host string) (netip.Addr, erro
 			return ip.Unmap(), nil
 		}
 	}
-	return netip.Addr{}, &HostError{Host: host, Err: &net.DNSError{Err: errTextNoSuchHost, Name: host, IsNotFound: true}}
+	return netip.Addr{}, &HostError{Host: host, Err: dns.NotFound(host)}
 }
 
 // nodeResolver is Env.Resolver of a simulated node. It picks the resolver

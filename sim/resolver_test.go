@@ -7,14 +7,56 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/edgelab/edgelab/model"
+	"github.com/edgelab/edgelab/sim/dns"
 	"github.com/edgelab/edgelab/sim/env"
+	"github.com/edgelab/edgelab/sim/plan"
 )
+
+// zoneClient is a dns.Client whose exchange is a direct call of z.Answer;
+// a dropped query is the timeout error a socket read would give.
+func zoneClient(z *dns.Zone) *dns.Client {
+	return &dns.Client{
+		Server: "192.0.2.53:53",
+		Exchange: func(ctx context.Context, q []byte) ([]byte, error) {
+			if a, ok := z.Answer(q); ok {
+				return a, nil
+			}
+			return nil, &net.OpError{Op: "read", Net: "udp", Err: os.ErrDeadlineExceeded}
+		},
+	}
+}
+
+// testZone is the zone the resolver tests serve (the same as the dns
+// package's tests use).
+func testZone(t *testing.T) *dns.Zone {
+	t.Helper()
+	z, err := dns.NewZone(
+		dns.Record{Name: "example.test.", Type: "A", TTL: 300, Value: "192.0.2.1"},
+		dns.Record{Name: "example.test.", Type: "AAAA", TTL: 300, Value: "2001:db8::1"},
+		dns.Record{Name: "example.test.", Type: "MX", TTL: 300, Pref: 20, Value: "mx2.example.test."},
+		dns.Record{Name: "example.test.", Type: "MX", TTL: 300, Pref: 10, Value: "mx1.example.test."},
+		dns.Record{Name: "example.test.", Type: "MX", TTL: 300, Pref: 20, Value: "mx3.example.test."},
+		dns.Record{Name: "example.test.", Type: "TXT", TTL: 60, Strings: []string{"v=spf1 ", "mx -all"}},
+		dns.Record{Name: "www.example.test.", Type: "CNAME", TTL: 30, Value: "web.example.test."},
+		dns.Record{Name: "web.example.test.", Type: "CNAME", TTL: 30, Value: "example.test."},
+		dns.Record{Name: "loop1.example.test.", Type: "CNAME", TTL: 30, Value: "loop2.example.test."},
+		dns.Record{Name: "loop2.example.test.", Type: "CNAME", TTL: 30, Value: "loop1.example.test."},
+		dns.Record{Name: "dangling.example.test.", Type: "CNAME", TTL: 30, Value: "gone.example.test."},
+		dns.Record{Name: "deep.sub.example.test.", Type: "A", TTL: 30, Value: "192.0.2.7"},
+		dns.Record{Name: "1.2.0.192.in-addr.arpa.", Type: "PTR", TTL: 30, Value: "example.test."},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return z
+}
 
 // lookupAll runs every Resolver method on a set of names that covers
 // answers, CNAME chains and loops, NODATA, NXDOMAIN and reverse lookups,
@@ -80,9 +122,9 @@ func TestResolverAnswersMatchZone(t *testing.T) {
 
 // dnsPlan is a run with a DNS node serving example.test and the given
 // resolver settings and faults.
-func dnsPlan(t testing.TB, resolver, faults string) *Plan {
+func dnsPlan(t testing.TB, resolver, faults string) *plan.Plan {
 	t.Helper()
-	p, err := ParsePlan([]byte(`{
+	p, err := plan.Parse([]byte(`{
 	  "nodes": {"dns": {"zone": {"records": [
 	    {"name": "example.test.", "type": "A", "ttl": 60, "value": "10.0.0.1"},
 	    {"name": "example.test.", "type": "MX", "ttl": 60, "pref": 10, "value": "mx.example.test."},
@@ -135,7 +177,7 @@ func TestResolverFaultsFromThePlan(t *testing.T) {
 	  {"at": "7s", "kind": "dns", "dns": {"kind": "timeout", "name": "example.test."}, "for": "2s"}`)
 	s := New(Config{Seed: 1})
 	cl := s.AddNode("client")
-	if err := p.Apply(s); err != nil {
+	if err := s.Apply(p); err != nil {
 		t.Fatal(err)
 	}
 	ms := time.Millisecond
@@ -190,7 +232,7 @@ func TestResolverContextDeadlineCutsTheWait(t *testing.T) {
 	p := dnsPlan(t, `{"timeout": "5s"}`, `{"at": "0s", "kind": "dns", "dns": {"kind": "timeout"}}`)
 	s := New(Config{Seed: 1})
 	cl := s.AddNode("client")
-	if err := p.Apply(s); err != nil {
+	if err := s.Apply(p); err != nil {
 		t.Fatal(err)
 	}
 	var err error
@@ -217,7 +259,7 @@ func TestResolverCrossesTheNetwork(t *testing.T) {
 	p := dnsPlan(t, `{"timeout": "100ms", "attempts": 1}`, `{"at": "0s", "kind": "partition", "from": ["client"], "to": ["dns"]}`)
 	s := New(Config{Seed: 1})
 	cl := s.AddNode("client")
-	if err := p.Apply(s); err != nil {
+	if err := s.Apply(p); err != nil {
 		t.Fatal(err)
 	}
 	var r lookupResult
@@ -240,7 +282,7 @@ func TestHTTPHostResolvedByDNS(t *testing.T) {
 	s := New(Config{Seed: 1})
 	web := s.AddNode("web") // 10.0.0.1, example.test's A record
 	cl := s.AddNode("client")
-	if err := p.Apply(s); err != nil {
+	if err := s.Apply(p); err != nil {
 		t.Fatal(err)
 	}
 	web.HostHTTP(80, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -326,7 +368,7 @@ func TestResolverServesCodeWrittenForNetResolver(t *testing.T) {
 	p := dnsPlan(t, `{}`, `{"at": "2s", "kind": "dns", "dns": {"kind": "servfail", "type": "MX"}}`)
 	s := New(Config{Seed: 1})
 	cl := s.AddNode("client")
-	if err := p.Apply(s); err != nil {
+	if err := s.Apply(p); err != nil {
 		t.Fatal(err)
 	}
 	var results []string

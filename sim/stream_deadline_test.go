@@ -9,13 +9,15 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/edgelab/edgelab/sim/link"
 )
 
 // TestStreamReadDeadline checks that a blocked Read returns exactly at its
 // virtual deadline, that a deadline moved while blocked takes effect, and
 // that a cleared one lets the Read wait for data.
 func TestStreamReadDeadline(t *testing.T) {
-	s, cli, srv := streamWorld(t, 1, LinkParams{Latency: Fixed(ms)}, StreamConfig{})
+	s, cli, srv := streamWorld(t, 1, link.Params{Latency: link.Fixed(ms)}, StreamConfig{})
 	srv.Go("server", func() {
 		ln := listen(t, srv.Env(), ":9")
 		c, _ := ln.Accept()
@@ -92,7 +94,7 @@ func TestStreamReadDeadline(t *testing.T) {
 // Write blocks and fails exactly at its deadline, having queued part.
 func TestStreamWriteDeadline(t *testing.T) {
 	cfg := StreamConfig{SendBuffer: 8 << 10, RecvBuffer: 4 << 10}
-	s, cli, srv := streamWorld(t, 1, LinkParams{Latency: Fixed(ms)}, cfg)
+	s, cli, srv := streamWorld(t, 1, link.Params{Latency: link.Fixed(ms)}, cfg)
 	srv.Go("server", func() {
 		ln := listen(t, srv.Env(), ":9")
 		c, _ := ln.Accept()
@@ -121,7 +123,7 @@ func TestStreamWriteDeadline(t *testing.T) {
 }
 
 func TestStreamAcceptDeadline(t *testing.T) {
-	s, _, srv := streamWorld(t, 1, DefaultLink, StreamConfig{})
+	s, _, srv := streamWorld(t, 1, link.Default, StreamConfig{})
 	var err error
 	srv.Go("server", func() {
 		ln := listen(t, srv.Env(), ":9")
@@ -140,7 +142,7 @@ func TestStreamAcceptDeadline(t *testing.T) {
 // TestStreamDeadlineOnSkewedClock: a deadline is read on the node's clock,
 // so an hour-fast clock still times out 300ms from now (drift as Sleep).
 func TestStreamDeadlineOnSkewedClock(t *testing.T) {
-	s, cli, srv := streamWorld(t, 1, LinkParams{Latency: Fixed(ms)}, StreamConfig{})
+	s, cli, srv := streamWorld(t, 1, link.Params{Latency: link.Fixed(ms)}, StreamConfig{})
 	if err := cli.SetClock(Clock{Offset: time.Hour}); err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/edgelab/edgelab/model"
 	"github.com/edgelab/edgelab/sim/env"
+	"github.com/edgelab/edgelab/sim/link"
 )
 
 // streamScenarios build a world around streams under one kind of fault,
@@ -24,31 +25,31 @@ var streamScenarios = []struct {
 	run  func(t testing.TB, seed uint64) *model.Trace
 }{
 	{"lossy-echo", func(t testing.TB, seed uint64) *model.Trace {
-		return echoWorld(t, seed, LinkParams{Latency: Exponential(ms, 5*ms), Loss: 0.2, Dup: 0.2, Reorder: 0.3}, nil)
+		return echoWorld(t, seed, link.Params{Latency: link.Exponential(ms, 5*ms), Loss: 0.2, Dup: 0.2, Reorder: 0.3}, nil)
 	}},
 	{"capacity", func(t testing.TB, seed uint64) *model.Trace {
-		return echoWorld(t, seed, LinkParams{Latency: LogNormal(ms, 2*ms, 0.5), Bandwidth: 200_000}, nil)
+		return echoWorld(t, seed, link.Params{Latency: link.LogNormal(ms, 2*ms, 0.5), Bandwidth: 200_000}, nil)
 	}},
 	{"partition-heals", func(t testing.TB, seed uint64) *model.Trace {
-		return echoWorld(t, seed, LinkParams{Latency: Uniform(ms, 9*ms)}, func(s *Sim) {
+		return echoWorld(t, seed, link.Params{Latency: link.Uniform(ms, 9*ms)}, func(s *Sim) {
 			s.At(8*ms, func() { s.Net().Isolate("server") })
 			s.At(2*time.Second, s.Net().Heal)
 		})
 	}},
 	{"partition-forever", func(t testing.TB, seed uint64) *model.Trace {
-		return echoWorld(t, seed, LinkParams{Latency: Uniform(ms, 9*ms)}, func(s *Sim) {
+		return echoWorld(t, seed, link.Params{Latency: link.Uniform(ms, 9*ms)}, func(s *Sim) {
 			s.At(12*ms, func() { s.Net().Isolate("server") })
 		})
 	}},
 	{"crash-restart", func(t testing.TB, seed uint64) *model.Trace {
-		return echoWorld(t, seed, LinkParams{Latency: Uniform(ms, 9*ms), Loss: 0.05}, func(s *Sim) {
+		return echoWorld(t, seed, link.Params{Latency: link.Uniform(ms, 9*ms), Loss: 0.05}, func(s *Sim) {
 			srv := s.Node("server")
 			s.At(12*ms, srv.Crash)
 			s.At(500*ms, func() { srv.Restart(nil) })
 		})
 	}},
 	{"clog-hold", func(t testing.TB, seed uint64) *model.Trace {
-		return echoWorld(t, seed, LinkParams{Latency: Uniform(ms, 9*ms)}, func(s *Sim) {
+		return echoWorld(t, seed, link.Params{Latency: link.Uniform(ms, 9*ms)}, func(s *Sim) {
 			s.At(8*ms, func() { s.Net().Clog("client1", "server"); s.Net().Hold("server", "client2") })
 			s.At(900*ms, func() { s.Net().UnclogAll(); s.Net().ReleaseAll() })
 		})
@@ -57,7 +58,7 @@ var streamScenarios = []struct {
 
 // echoWorld runs three clients that each send a drawn amount to an echo
 // server and read it back, under link p and the faults setup adds.
-func echoWorld(t testing.TB, seed uint64, p LinkParams, setup func(s *Sim)) *model.Trace {
+func echoWorld(t testing.TB, seed uint64, p link.Params, setup func(s *Sim)) *model.Trace {
 	t.Helper()
 	s := New(Config{Seed: seed, Limit: time.Hour})
 	srv := s.AddNode("server")

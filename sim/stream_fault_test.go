@@ -14,12 +14,13 @@ import (
 
 	"github.com/edgelab/edgelab/model"
 	"github.com/edgelab/edgelab/sim/env"
+	"github.com/edgelab/edgelab/sim/link"
 )
 
 // TestStreamResetAfterPeerCrash: the server crashes and restarts; the
 // client's next exchange reaches a port with no connection and is reset.
 func TestStreamResetAfterPeerCrash(t *testing.T) {
-	s, cli, srv := streamWorld(t, 1, LinkParams{Latency: Fixed(ms)}, StreamConfig{})
+	s, cli, srv := streamWorld(t, 1, link.Params{Latency: link.Fixed(ms)}, StreamConfig{})
 	accepted := 0
 	srv.Start(func(env env.Env) {
 		ln := listen(t, env, ":9")
@@ -77,7 +78,7 @@ func TestStreamResetAfterPeerCrash(t *testing.T) {
 // ETIMEDOUT exactly when the bound is spent.
 func TestStreamTimeoutUnderPartition(t *testing.T) {
 	cfg := StreamConfig{RTOMin: 100 * ms, RTOMax: time.Second, MaxRetries: 5}
-	s, cli, srv := streamWorld(t, 1, LinkParams{Latency: Fixed(ms)}, cfg)
+	s, cli, srv := streamWorld(t, 1, link.Params{Latency: link.Fixed(ms)}, cfg)
 	srv.Go("server", func() {
 		ln := listen(t, srv.Env(), ":9")
 		c, _ := ln.Accept()
@@ -113,7 +114,7 @@ func TestStreamTimeoutUnderPartition(t *testing.T) {
 // TestStreamUserTimeout bounds the total wait instead of the count.
 func TestStreamUserTimeout(t *testing.T) {
 	cfg := StreamConfig{RTOMin: 100 * ms, RTOMax: time.Second, MaxRetries: 100, UserTimeout: 2 * time.Second}
-	s, cli, srv := streamWorld(t, 1, LinkParams{Latency: Fixed(ms)}, cfg)
+	s, cli, srv := streamWorld(t, 1, link.Params{Latency: link.Fixed(ms)}, cfg)
 	srv.Go("server", func() {
 		c, _ := listen(t, srv.Env(), ":9").Accept()
 		io.Copy(io.Discard, c)
@@ -140,7 +141,7 @@ func TestStreamUserTimeout(t *testing.T) {
 // fails after the SYN retries, or at the context's deadline.
 func TestStreamDialTimesOut(t *testing.T) {
 	cfg := StreamConfig{RTOInitial: 100 * ms, SynRetries: 3}
-	s, cli, srv := streamWorld(t, 1, LinkParams{Latency: Fixed(ms)}, cfg)
+	s, cli, srv := streamWorld(t, 1, link.Params{Latency: link.Fixed(ms)}, cfg)
 	srv.Crash()
 	var err1, err2 error
 	var at1, at2 time.Duration
@@ -171,7 +172,7 @@ func TestStreamDialTimesOut(t *testing.T) {
 // even if the window update is lost.
 func TestStreamZeroWindowProbe(t *testing.T) {
 	cfg := StreamConfig{SendBuffer: 4 << 10, RecvBuffer: 4 << 10, RTOMin: 50 * ms, MaxRetries: 3}
-	s, cli, srv := streamWorld(t, 3, LinkParams{Latency: Fixed(ms)}, cfg)
+	s, cli, srv := streamWorld(t, 3, link.Params{Latency: link.Fixed(ms)}, cfg)
 	msg := bytes.Repeat([]byte("z"), 64<<10)
 	var got []byte
 	srv.Go("server", func() {
@@ -181,8 +182,8 @@ func TestStreamZeroWindowProbe(t *testing.T) {
 		got, _ = io.ReadAll(c)
 	})
 	// Lose everything from the server for a moment after it starts reading.
-	s.At(20*time.Second, func() { s.Net().SetLink("server", "client", LinkParams{Latency: Fixed(ms), Loss: 1}) })
-	s.At(20*time.Second+300*ms, func() { s.Net().SetLink("server", "client", LinkParams{Latency: Fixed(ms)}) })
+	s.At(20*time.Second, func() { s.Net().SetLink("server", "client", link.Params{Latency: link.Fixed(ms), Loss: 1}) })
+	s.At(20*time.Second+300*ms, func() { s.Net().SetLink("server", "client", link.Params{Latency: link.Fixed(ms)}) })
 	cli.Go("client", func() {
 		c, _ := cli.Env().Dial(context.Background(), "tcp", "server:9")
 		if _, err := c.Write(msg); err != nil {
@@ -199,7 +200,7 @@ func TestStreamZeroWindowProbe(t *testing.T) {
 // TestStreamPausedPeer: a paused node's stack is frozen with it — it sends
 // nothing while paused — and the transfer completes after Resume.
 func TestStreamPausedPeer(t *testing.T) {
-	s, cli, srv := streamWorld(t, 1, LinkParams{Latency: Fixed(ms)}, StreamConfig{RecvBuffer: 8 << 10})
+	s, cli, srv := streamWorld(t, 1, link.Params{Latency: link.Fixed(ms)}, StreamConfig{RecvBuffer: 8 << 10})
 	msg := bytes.Repeat([]byte("p"), 200<<10)
 	var got []byte
 	srv.Go("server", func() {
@@ -229,7 +230,7 @@ func TestStreamPausedPeer(t *testing.T) {
 // nothing more for its old connections — not while down, not after its
 // restart — and the peer's retransmissions after the restart are reset.
 func TestStreamCrashSilencesTheStack(t *testing.T) {
-	s, cli, srv := streamWorld(t, 1, LinkParams{Latency: Fixed(5 * ms), Bandwidth: 1 << 20}, StreamConfig{})
+	s, cli, srv := streamWorld(t, 1, link.Params{Latency: link.Fixed(5 * ms), Bandwidth: 1 << 20}, StreamConfig{})
 	srv.Start(func(env env.Env) {
 		ln := listen(t, env, ":9")
 		c, err := ln.Accept()

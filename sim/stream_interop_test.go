@@ -18,10 +18,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/edgelab/edgelab/sim/link"
 )
 
 // lossyLink is a link bad enough that every exchange needs retransmission.
-var lossyLink = LinkParams{Latency: Uniform(ms, 20*ms), Loss: 0.1, Dup: 0.1, Reorder: 0.2, ReorderDelay: 30 * ms}
+var lossyLink = link.Params{Latency: link.Uniform(ms, 20*ms), Loss: 0.1, Dup: 0.1, Reorder: 0.2, ReorderDelay: 30 * ms}
 
 func TestStreamTextprotoLineProtocol(t *testing.T) {
 	s, cli, srv := streamWorld(t, 4, lossyLink, StreamConfig{MSS: 100})

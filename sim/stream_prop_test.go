@@ -15,12 +15,13 @@ import (
 	"time"
 
 	"github.com/edgelab/edgelab/sim/env"
+	"github.com/edgelab/edgelab/sim/link"
 	"pgregory.net/rapid"
 )
 
 // drawStreamLink draws a link that loses, duplicates and reorders.
-func drawStreamLink(t *rapid.T) LinkParams {
-	p := LinkParams{Latency: drawDist(t)}
+func drawStreamLink(t *rapid.T) link.Params {
+	p := link.Params{Latency: drawDist(t)}
 	p.Loss = rapid.Float64Range(0, 0.3).Draw(t, "loss")
 	p.Dup = rapid.Float64Range(0, 0.3).Draw(t, "dup")
 	if rapid.Bool().Draw(t, "reorder") {

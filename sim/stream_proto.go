@@ -15,6 +15,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/edgelab/edgelab/sim/internal/streams"
 )
 
 // Segment flags.
@@ -186,6 +188,6 @@ func initialSeq(n *Node, local, remote netip.AddrPort) uint64 {
 	b = remote.AppendTo(b)
 	b = append(b, '/')
 	b = strconv.AppendInt(b, int64(n.s.now), 10)
-	x, _ := streamSeed(n.s.seed, string(b))
+	x, _ := streams.Seed(n.s.seed, string(b))
 	return x & (1<<32 - 1)
 }

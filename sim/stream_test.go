@@ -14,11 +14,12 @@ import (
 
 	"github.com/edgelab/edgelab/model"
 	"github.com/edgelab/edgelab/sim/env"
+	"github.com/edgelab/edgelab/sim/link"
 )
 
 // streamWorld is a client and a server node joined by link p, with stream
 // configuration cfg.
-func streamWorld(t testing.TB, seed uint64, p LinkParams, cfg StreamConfig) (s *Sim, cli, srv *Node) {
+func streamWorld(t testing.TB, seed uint64, p link.Params, cfg StreamConfig) (s *Sim, cli, srv *Node) {
 	t.Helper()
 	s = New(Config{Seed: seed})
 	cli, srv = s.AddNode("client"), s.AddNode("server")
@@ -63,7 +64,7 @@ func wantErrno(t testing.TB, err error, op string, errno syscall.Errno) {
 }
 
 func TestStreamEchoAndAddresses(t *testing.T) {
-	s, cli, srv := streamWorld(t, 1, LinkParams{Latency: Fixed(5 * ms)}, StreamConfig{})
+	s, cli, srv := streamWorld(t, 1, link.Params{Latency: link.Fixed(5 * ms)}, StreamConfig{})
 	msg := bytes.Repeat([]byte("0123456789abcdef"), 20000) // 320 KB: more than a window
 	var got []byte
 	var srvLocal, srvRemote, cliLocal, cliRemote net.Addr
@@ -117,7 +118,7 @@ func TestStreamEchoAndAddresses(t *testing.T) {
 }
 
 func TestStreamIPv6ByNetworkAndLiteral(t *testing.T) {
-	s, cli, srv := streamWorld(t, 1, DefaultLink, StreamConfig{})
+	s, cli, srv := streamWorld(t, 1, link.Default, StreamConfig{})
 	var addrs []string
 	srv.Go("server", func() {
 		ln, err := srv.Env().Listen("tcp6", "[::]:8")
@@ -159,7 +160,7 @@ func TestStreamIPv6ByNetworkAndLiteral(t *testing.T) {
 }
 
 func TestStreamDialRefused(t *testing.T) {
-	s, cli, _ := streamWorld(t, 1, LinkParams{Latency: Fixed(3 * ms)}, StreamConfig{})
+	s, cli, _ := streamWorld(t, 1, link.Params{Latency: link.Fixed(3 * ms)}, StreamConfig{})
 	var err error
 	var when time.Duration
 	cli.Go("client", func() {
@@ -192,7 +193,7 @@ func countName(tr *model.Trace, kind model.EventKind, name string) int {
 // TestStreamHalfClose: the client shuts its write side; the server reads
 // to EOF, then answers on the still-open direction.
 func TestStreamHalfClose(t *testing.T) {
-	s, cli, srv := streamWorld(t, 1, LinkParams{Latency: Uniform(ms, 4*ms)}, StreamConfig{})
+	s, cli, srv := streamWorld(t, 1, link.Params{Latency: link.Uniform(ms, 4*ms)}, StreamConfig{})
 	var srvGot, cliGot []byte
 	var writeAfter error
 	srv.Go("server", func() {
@@ -235,7 +236,7 @@ func TestStreamHalfClose(t *testing.T) {
 // TestStreamCloseThenDataResets: data arriving after Close is answered
 // with RST, and the writer sees ECONNRESET.
 func TestStreamCloseThenDataResets(t *testing.T) {
-	s, cli, srv := streamWorld(t, 1, LinkParams{Latency: Fixed(ms)}, StreamConfig{})
+	s, cli, srv := streamWorld(t, 1, link.Params{Latency: link.Fixed(ms)}, StreamConfig{})
 	srv.Go("server", func() {
 		ln := listen(t, srv.Env(), ":9")
 		c, _ := ln.Accept()
@@ -260,7 +261,7 @@ func TestStreamCloseThenDataResets(t *testing.T) {
 // TestStreamCloseWithUnreadDataResets: closing with unread bytes resets at
 // once; the peer's read fails with ECONNRESET.
 func TestStreamCloseWithUnreadDataResets(t *testing.T) {
-	s, cli, srv := streamWorld(t, 1, LinkParams{Latency: Fixed(ms)}, StreamConfig{})
+	s, cli, srv := streamWorld(t, 1, link.Params{Latency: link.Fixed(ms)}, StreamConfig{})
 	srv.Go("server", func() {
 		ln := listen(t, srv.Env(), ":9")
 		c, _ := ln.Accept()
@@ -282,7 +283,7 @@ func TestStreamCloseWithUnreadDataResets(t *testing.T) {
 // queued connections are reset by Close.
 func TestStreamAcceptCloseAndBacklog(t *testing.T) {
 	cfg := StreamConfig{Backlog: 2, RTOInitial: 100 * ms, SynRetries: 2}
-	s, cli, srv := streamWorld(t, 1, LinkParams{Latency: Fixed(ms)}, cfg)
+	s, cli, srv := streamWorld(t, 1, link.Params{Latency: link.Fixed(ms)}, cfg)
 	var acceptErr error
 	var acceptAt time.Duration
 	srv.Go("server", func() {
@@ -326,7 +327,7 @@ func TestStreamAcceptCloseAndBacklog(t *testing.T) {
 }
 
 func TestStreamListenErrors(t *testing.T) {
-	s, _, srv := streamWorld(t, 1, DefaultLink, StreamConfig{})
+	s, _, srv := streamWorld(t, 1, link.Default, StreamConfig{})
 	srv.Go("server", func() {
 		env := srv.Env()
 		ln := listen(t, env, "10.0.0.2:80")
@@ -359,7 +360,7 @@ func TestStreamListenErrors(t *testing.T) {
 }
 
 func TestStreamSegmentsAreLabelledInTheTrace(t *testing.T) {
-	s, cli, srv := streamWorld(t, 1, DefaultLink, StreamConfig{})
+	s, cli, srv := streamWorld(t, 1, link.Default, StreamConfig{})
 	srv.Go("server", func() {
 		c, _ := listen(t, srv.Env(), ":9").Accept()
 		io.Copy(io.Discard, c)
@@ -416,7 +417,7 @@ func TestStreamMalformedSegment(t *testing.T) {
 // TestStreamHostResolverAndLoopback: host names go through the node's
 // HostResolver, as for HTTP; "localhost" is the node itself.
 func TestStreamHostResolverAndLoopback(t *testing.T) {
-	s, cli, srv := streamWorld(t, 1, DefaultLink, StreamConfig{})
+	s, cli, srv := streamWorld(t, 1, link.Default, StreamConfig{})
 	cli.SetHostResolver(func(_ context.Context, _ env.Env, host string) (netip.Addr, error) {
 		if host == "db.example" {
 			return srv.Addr6(), nil

@@ -27,6 +27,7 @@ import (
 
 	"github.com/edgelab/edgelab/model"
 	"github.com/edgelab/edgelab/sim/env"
+	"github.com/edgelab/edgelab/sim/plan"
 )
 
 // toyKVPlan crashes the store twice, with torn writes, while the client
@@ -183,11 +184,11 @@ type toyRun struct {
 // runToyKV runs the toy world under plan: a client on node "client"
 // writes the keys k0, k1, ... (knob "writes", default 50) to the store on
 // node "kv", one at a time, 20–60ms apart, each with a 200ms deadline.
-func runToyKV(seed uint64, plan *Plan, buggy bool) (*toyRun, error) {
-	if err := plan.CheckKnobs("writes"); err != nil {
+func runToyKV(seed uint64, p *plan.Plan, buggy bool) (*toyRun, error) {
+	if err := p.CheckKnobs("writes"); err != nil {
 		return nil, err
 	}
-	writes, err := plan.KnobInt("writes", 50)
+	writes, err := p.KnobInt("writes", 50)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +210,7 @@ func runToyKV(seed uint64, plan *Plan, buggy bool) (*toyRun, error) {
 			}
 		}
 	})
-	if err := plan.Apply(s); err != nil {
+	if err := s.Apply(p); err != nil {
 		return nil, err
 	}
 	if _, err := s.Run(); err != nil {

@@ -8,7 +8,6 @@ package sim
 // http_stream.go).
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 	"strconv"
 
 	"github.com/edgelab/edgelab/sim/env"
+	"github.com/edgelab/edgelab/sim/internal/wire"
 )
 
 type transport struct {
@@ -95,7 +95,7 @@ func (tr *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, err
 	}
-	data, err := writeRequest(req)
+	data, err := wire.Request(req)
 	if err != nil {
 		return nil, err
 	}
@@ -140,20 +140,6 @@ func (tr *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp.Body = &wireBody{ReadCloser: resp.Body, wr: wr}
 	}
 	return resp, nil
-}
-
-// writeRequest returns req's wire bytes: those http.Request.Write writes,
-// built directly for the plain cases (wire.go), else written by
-// http.Request.Write itself.
-func writeRequest(req *http.Request) ([]byte, error) {
-	if data, ok, err := leanRequest(req); ok {
-		return data, err
-	}
-	var buf bytes.Buffer
-	if err := req.Write(&buf); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 func closeBody(req *http.Request) {

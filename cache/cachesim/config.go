@@ -4,7 +4,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 )
 
 // Topologies, as the knob "topology" numbers them.
@@ -49,7 +49,7 @@ func DefaultConfig() Config {
 }
 
 // ConfigFrom reads the knobs over the defaults.
-func ConfigFrom(p *sim.Plan) (Config, error) {
+func ConfigFrom(p *plan.Plan) (Config, error) {
 	c := DefaultConfig()
 	if err := p.CheckKnobs(Knobs...); err != nil {
 		return c, err
@@ -69,7 +69,7 @@ func ConfigFrom(p *sim.Plan) (Config, error) {
 			return c, err
 		}
 		if v < k.min || v > k.max {
-			return c, &sim.PlanError{Field: "knobs." + k.name, Err: errors.New("out of range")}
+			return c, &plan.Error{Field: "knobs." + k.name, Err: errors.New("out of range")}
 		}
 		*k.dst = v
 	}
@@ -83,7 +83,7 @@ func ConfigFrom(p *sim.Plan) (Config, error) {
 			return c, err
 		}
 		if v < 0 || (v == 0 && (k.name == "interval" || k.name == "version_tick")) {
-			return c, &sim.PlanError{Field: "knobs." + k.name, Err: errors.New("want a positive duration")}
+			return c, &plan.Error{Field: "knobs." + k.name, Err: errors.New("want a positive duration")}
 		}
 		*k.dst = v
 	}

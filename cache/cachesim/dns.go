@@ -15,7 +15,9 @@ import (
 
 	"github.com/edgelab/edgelab/cache/status"
 	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/dns"
 	"github.com/edgelab/edgelab/sim/env"
+	"github.com/edgelab/edgelab/sim/plan"
 )
 
 // dnsNodeName is the node serving the origin's zone.
@@ -71,7 +73,7 @@ func (w window) overlaps(a, b time.Duration) bool { return w.start <= b && (w.en
 // timeout, for every name or for it, for every type or A or AAAA), and
 // from any zone replacement on (its records may lack the name). Healing
 // ends them all.
-func dnsWindows(p *sim.Plan) []window {
+func dnsWindows(p *plan.Plan) []window {
 	if p == nil {
 		return nil
 	}
@@ -82,7 +84,7 @@ func dnsWindows(p *sim.Plan) []window {
 		case f.Kind == "zone":
 		case f.Kind == "dns" && f.DNS != nil:
 			d := f.DNS
-			if d.Kind == sim.DNSStale || (d.Name != "" && !sameHost(d.Name, originHost)) {
+			if d.Kind == dns.Stale || (d.Name != "" && !sameHost(d.Name, originHost)) {
 				continue
 			}
 			if t := strings.ToUpper(d.Type); t != "" && t != "A" && t != "AAAA" {

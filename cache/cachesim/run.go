@@ -19,7 +19,9 @@ import (
 	"github.com/edgelab/edgelab/cache/status"
 	"github.com/edgelab/edgelab/model"
 	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/dns"
 	"github.com/edgelab/edgelab/sim/env"
+	"github.com/edgelab/edgelab/sim/plan"
 )
 
 // The names the world gives its hosts.
@@ -122,7 +124,7 @@ func mustURL(s string) *url.URL {
 }
 
 // runOnce runs the plan once as build b.
-func runOnce(seed uint64, plan *sim.Plan, cfg Config, b build) (*runRecord, error) {
+func runOnce(seed uint64, p *plan.Plan, cfg Config, b build) (*runRecord, error) {
 	s := sim.New(sim.Config{Seed: seed, Limit: time.Hour})
 	rec := &runRecord{}
 	addrName := map[string]string{}
@@ -134,11 +136,11 @@ func runOnce(seed uint64, plan *sim.Plan, cfg Config, b build) (*runRecord, erro
 	// The origin's name lives in a zone served by a DNS node; tiers
 	// resolve it with their Env's resolver over the simulated network.
 	dnsNode := s.AddNode(dnsNodeName)
-	records := []sim.Record{{Name: originHost + ".", Type: "A", TTL: 60, Value: origin.Addr4().String()}}
+	records := []dns.Record{{Name: originHost + ".", Type: "A", TTL: 60, Value: origin.Addr4().String()}}
 	if a6 := origin.Addr6(); a6.IsValid() {
-		records = append(records, sim.Record{Name: originHost + ".", Type: "AAAA", TTL: 60, Value: a6.String()})
+		records = append(records, dns.Record{Name: originHost + ".", Type: "AAAA", TTL: 60, Value: a6.String()})
 	}
-	zone, err := sim.NewZone(records...)
+	zone, err := dns.NewZone(records...)
 	if err != nil {
 		return nil, err
 	}
@@ -217,7 +219,7 @@ func runOnce(seed uint64, plan *sim.Plan, cfg Config, b build) (*runRecord, erro
 		id := i + 1
 		n.Start(func(e env.Env) { client(e, cfg, id, lower, rec, s.Now, byName) })
 	}
-	if err := plan.Apply(s); err != nil {
+	if err := s.Apply(p); err != nil {
 		return nil, err
 	}
 	rep, err := s.Run()

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/edgelab/edgelab/cache"
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 	"github.com/edgelab/edgelab/sim/world"
 )
 
@@ -49,9 +49,9 @@ func (World) Name() string { return Name }
 func (World) Summary() string {
 	return "tiered HTTP cache: lower, hub and upper tiers, an origin, a rollout"
 }
-func (World) DefaultSeed() uint64    { return 1 }
-func (World) DefaultPlan() *sim.Plan { return world.MustPlan(`{"world": "cache"}`) }
-func (World) Shape() sim.Shape       { return Shape }
+func (World) DefaultSeed() uint64     { return 1 }
+func (World) DefaultPlan() *plan.Plan { return world.MustPlan(`{"world": "cache"}`) }
+func (World) Shape() plan.Shape       { return Shape }
 
 // Bugs is the seeded-bug catalog.
 func (World) Bugs() []world.Bug {
@@ -72,7 +72,7 @@ func bugsFrom(names []string) cache.Bugs {
 }
 
 // Operations is how many client requests the plan asks for.
-func (World) Operations(p *sim.Plan) (int, error) {
+func (World) Operations(p *plan.Plan) (int, error) {
 	c, err := ConfigFrom(p)
 	if err != nil {
 		return 0, err
@@ -109,22 +109,22 @@ type Result struct {
 func (r *Result) Responses() []Response { return r.Main.responses }
 
 // Run runs and judges the world.
-func (w World) Run(seed uint64, plan *sim.Plan, opts world.Options) (*world.Outcome, error) {
-	_, o, err := w.RunResult(seed, plan, opts)
+func (w World) Run(seed uint64, p *plan.Plan, opts world.Options) (*world.Outcome, error) {
+	_, o, err := w.RunResult(seed, p, opts)
 	return o, err
 }
 
 // RunResult is Run that also returns the result.
-func (w World) RunResult(seed uint64, plan *sim.Plan, opts world.Options) (*Result, *world.Outcome, error) {
+func (w World) RunResult(seed uint64, pl *plan.Plan, opts world.Options) (*Result, *world.Outcome, error) {
 	if err := world.CheckBugs(w, opts); err != nil {
 		return nil, nil, err
 	}
-	cfg, err := ConfigFrom(plan)
+	cfg, err := ConfigFrom(pl)
 	if err != nil {
 		return nil, nil, err
 	}
 	bugs := bugsFrom(opts.Bugs)
-	res := &Result{Config: cfg, dnsDown: dnsWindows(plan)}
+	res := &Result{Config: cfg, dnsDown: dnsWindows(pl)}
 	for _, v := range []struct {
 		dst **runRecord
 		b   build
@@ -140,7 +140,7 @@ func (w World) RunResult(seed uint64, plan *sim.Plan, opts world.Options) (*Resu
 		// a restart), and the property saw the schedule, not the build.
 		{&res.Old, build{tracing: tracingOff, updated: cfg.Updated}},
 	} {
-		if *v.dst, err = runOnce(seed, plan, cfg, v.b); err != nil {
+		if *v.dst, err = runOnce(seed, pl, cfg, v.b); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -365,9 +365,9 @@ func (r *Result) checkRollout() error {
 }
 
 // Shape is the world's plan shape.
-var Shape = sim.Shape{
+var Shape = plan.Shape{
 	World: Name,
-	Knobs: []sim.KnobRange{
+	Knobs: []plan.KnobRange{
 		{Name: "topology", Min: 0, Max: 2},
 		{Name: "lower", Min: 1, Max: 3, SoakMax: 4},
 		{Name: "upper", Min: 1, Max: 3, SoakMax: 4},
@@ -381,7 +381,7 @@ var Shape = sim.Shape{
 		{Name: "big_kb", Min: 0, Max: 96},
 	},
 	Has: []string{"dns"},
-	Nodes: func(p *sim.Plan) ([]string, error) {
+	Nodes: func(p *plan.Plan) ([]string, error) {
 		c, err := ConfigFrom(p)
 		if err != nil {
 			return nil, err
@@ -401,14 +401,14 @@ var Shape = sim.Shape{
 		}
 		return names, nil
 	},
-	Horizon: func(p *sim.Plan) time.Duration {
+	Horizon: func(p *plan.Plan) time.Duration {
 		c, err := ConfigFrom(p)
 		if err != nil {
-			return sim.DefaultHorizon
+			return plan.DefaultHorizon
 		}
 		return time.Duration(c.Requests) * c.Interval
 	},
-	MaxLatency: func(*sim.Plan) time.Duration { return 100 * time.Millisecond },
+	MaxLatency: func(*plan.Plan) time.Duration { return 100 * time.Millisecond },
 	Targets: func(kind string, nodes []string) []string {
 		switch kind {
 		case "crash", "restart":

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/edgelab/edgelab/model"
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 	"github.com/edgelab/edgelab/sim/simtest"
 	"github.com/edgelab/edgelab/sim/world"
 )
@@ -117,4 +117,4 @@ func TestOutageCaughtAndShrunk(t *testing.T) {
 	}
 }
 
-var _ = sim.DefaultHorizon
+var _ = plan.DefaultHorizon

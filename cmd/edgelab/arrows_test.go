@@ -75,14 +75,21 @@ func isWorld(p string) bool {
 	return p == "sim/pingworld" || base != "sim" && strings.HasSuffix(base, "sim")
 }
 
+// rooms are the parts of the simulator split out of the kernel, one idea
+// each; the kernel (sim) imports them, and they never import it.
+var rooms = []string{"sim/dns", "sim/disk", "sim/link", "sim/plan", "sim/internal/wire", "sim/internal/streams"}
+
+func isRoom(p string) bool { return slices.Contains(rooms, p) }
+
 func isService(p string) bool {
 	return (under(p, "ohttp") || under(p, "mail") || under(p, "cache")) && !isWorld(p)
 }
 
 // TestArrowsPointOneWay checks the layout's rules with `go list`:
 // services import the seam (sim/env) and never the kernel or any other
-// part of sim; sim imports no service; tamarin imports model and its own
-// packages only; and no package but cmd imports a world.
+// part of sim; sim imports no service; the kernel's rooms depend on the
+// seam, model and each other only, never on the kernel; tamarin imports
+// model and its own packages only; and no package but cmd imports a world.
 func TestArrowsPointOneWay(t *testing.T) {
 	pkgs := listPackages(t)
 	var services []string
@@ -94,6 +101,12 @@ func TestArrowsPointOneWay(t *testing.T) {
 			for _, d := range deps {
 				if under(d, "sim") && d != "sim/env" {
 					t.Errorf("service %s depends on %s; services reach the simulator only through sim/env", name, d)
+				}
+			}
+		case isRoom(name):
+			for _, d := range deps {
+				if d != "sim/env" && d != "model" && !isRoom(d) {
+					t.Errorf("room %s depends on %s; a room of the kernel depends only on sim/env, model and other rooms", name, d)
 				}
 			}
 		case under(name, "sim"):
@@ -117,6 +130,15 @@ func TestArrowsPointOneWay(t *testing.T) {
 			}
 		}
 	}
+	// Every room exists and the kernel builds on it (so the list above is
+	// the layout, not a wish).
+	for _, r := range rooms {
+		if _, ok := pkgs[r]; !ok {
+			t.Errorf("room %s does not exist", r)
+		} else if !slices.Contains(ours(pkgs["sim"].Deps), r) {
+			t.Errorf("the kernel does not build on its room %s", r)
+		}
+	}
 	// The services that need the outside world get it from the seam.
 	for _, root := range []string{"ohttp", "cache"} {
 		if !slices.Contains(ours(pkgs[root].Imports), "sim/env") {
@@ -134,6 +156,11 @@ func TestArrowRulesSeeViolations(t *testing.T) {
 	for p, want := range map[string]bool{"ohttp/ohttpsim": true, "sim/pingworld": true, "mail/mailsim": true, "sim": false, "sim/simtest": false, "ohttp": false} {
 		if isWorld(p) != want {
 			t.Errorf("isWorld(%s) = %v", p, !want)
+		}
+	}
+	for p, want := range map[string]bool{"sim/dns": true, "sim/plan": true, "sim/internal/wire": true, "sim": false, "sim/env": false, "sim/world": false} {
+		if isRoom(p) != want {
+			t.Errorf("isRoom(%s) = %v", p, !want)
 		}
 	}
 	for p, want := range map[string]bool{"ohttp": true, "ohttp/bhttp": true, "mail/smtp": true, "cache": true, "ohttp/ohttpsim": false, "sim/env": false, "model": false} {

@@ -16,8 +16,8 @@ import (
 	"strings"
 
 	"github.com/edgelab/edgelab/model"
-	"github.com/edgelab/edgelab/sim"
 	"github.com/edgelab/edgelab/sim/perfetto"
+	"github.com/edgelab/edgelab/sim/plan"
 	"github.com/edgelab/edgelab/sim/world"
 )
 
@@ -27,7 +27,7 @@ type exportSource struct {
 	// world and seed are "" and nil for a trace read from a file.
 	world string
 	seed  *uint64
-	plan  *sim.Plan
+	plan  *plan.Plan
 	trace *model.Trace
 	// theory names the embedded Tamarin theory formats such as spthy use:
 	// --theory, else the theory of the world that ran ("" for none).

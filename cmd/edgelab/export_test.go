@@ -8,13 +8,13 @@ import (
 	"testing"
 
 	"github.com/edgelab/edgelab/model"
-	"github.com/edgelab/edgelab/sim"
 	"github.com/edgelab/edgelab/sim/perfetto"
+	"github.com/edgelab/edgelab/sim/plan"
 )
 
-func mustPlan(t *testing.T, s string) *sim.Plan {
+func mustPlan(t *testing.T, s string) *plan.Plan {
 	t.Helper()
-	p, err := sim.ParsePlan([]byte(s))
+	p, err := plan.Parse([]byte(s))
 	if err != nil {
 		t.Fatal(err)
 	}

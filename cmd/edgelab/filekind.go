@@ -13,7 +13,7 @@ import (
 	"os"
 
 	"github.com/edgelab/edgelab/model"
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 	"github.com/edgelab/edgelab/sim/replay"
 	"github.com/edgelab/edgelab/sim/sweep"
 )
@@ -132,14 +132,14 @@ func readReport(file string) (*sweep.Report, error) {
 }
 
 // readPlan reads a plan file.
-func readPlan(file string) (*sim.Plan, []byte, error) {
+func readPlan(file string) (*plan.Plan, []byte, error) {
 	data, err := readInput(file)
 	if err != nil {
 		return nil, nil, err
 	}
-	plan, err := sim.ParsePlan(data)
+	p, err := plan.Parse(data)
 	if err != nil {
 		return nil, nil, wrongKind(file, data, kindPlan, err)
 	}
-	return plan, data, nil
+	return p, data, nil
 }

@@ -24,7 +24,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 	"github.com/edgelab/edgelab/sim/replay"
 	"github.com/edgelab/edgelab/sim/sweep"
 	"github.com/edgelab/edgelab/sim/world"
@@ -201,14 +201,14 @@ func labRun(w world.World, seeds, plans int, outDir string, prog *progress) (*la
 	var mu sync.Mutex
 	results, err := sweep.Run(context.Background(), sweep.Options{Seeds: sweep.Range{First: 1, Last: uint64(seeds)}, Each: func(r sweep.Result) { prog.add(!r.Pass) }},
 		func(seed uint64) sweep.Result {
-			plan := sim.SoakPlan(w.Shape(), seed)
-			o, err := w.Run(seed, plan, world.Options{})
+			pl := plan.Soak(w.Shape(), seed)
+			o, err := w.Run(seed, pl, world.Options{})
 			if err != nil {
 				return sweep.Result{Error: oneLine(err.Error())}
 			}
 			r := sweep.Result{Pass: o.Pass(), TraceSHA256: o.Trace.HashHex(), Failure: o.Why()}
 			if !o.Pass() {
-				rs := newRunSpec(w, seed, plan)
+				rs := newRunSpec(w, seed, pl)
 				if path, err := rs.saveReplay(filepath.Join(outDir, "replays"), o); err != nil {
 					r.Error = "writing the replay file: " + err.Error()
 				} else {

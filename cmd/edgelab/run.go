@@ -17,8 +17,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/edgelab/edgelab/sim"
 	"github.com/edgelab/edgelab/sim/perfetto"
+	"github.com/edgelab/edgelab/sim/plan"
 	"github.com/edgelab/edgelab/sim/replay"
 	"github.com/edgelab/edgelab/sim/world"
 )
@@ -107,12 +107,12 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 type runSpec struct {
 	w    world.World
 	seed uint64
-	plan *sim.Plan
+	plan *plan.Plan
 	opts world.Options
 }
 
-func newRunSpec(w world.World, seed uint64, plan *sim.Plan) *runSpec {
-	return &runSpec{w: w, seed: seed, plan: world.WithIdentity(w, seed, plan)}
+func newRunSpec(w world.World, seed uint64, p *plan.Plan) *runSpec {
+	return &runSpec{w: w, seed: seed, plan: world.WithIdentity(w, seed, p)}
 }
 
 // specOf is the run a replay file records.
@@ -126,39 +126,39 @@ func specOf(w world.World, rf *replay.File) *runSpec {
 // plan file's world and seed unless the flags say otherwise, else the
 // world's defaults. The code is the exit status for the error.
 func resolveRun(worldName, seedFlag, planFile string) (*runSpec, int, error) {
-	var plan *sim.Plan
+	var p *plan.Plan
 	if planFile != "" {
 		var err error
-		if plan, _, err = readPlan(planFile); err != nil {
+		if p, _, err = readPlan(planFile); err != nil {
 			return nil, exitUsage, err
 		}
 	}
-	w, code, err := pickWorld(worldName, plan)
+	w, code, err := pickWorld(worldName, p)
 	if err != nil {
 		return nil, code, err
 	}
 	seed := w.DefaultSeed()
-	if plan != nil && plan.Seed != nil {
-		seed = *plan.Seed
+	if p != nil && p.Seed != nil {
+		seed = *p.Seed
 	}
 	if seedFlag != "" {
 		if seed, err = strconv.ParseUint(seedFlag, 0, 64); err != nil {
 			return nil, 2, fmt.Errorf("invalid --seed %q: want an unsigned integer", seedFlag)
 		}
 	}
-	if plan == nil {
-		plan = w.DefaultPlan()
+	if p == nil {
+		p = w.DefaultPlan()
 	}
-	return newRunSpec(w, seed, plan), 0, nil
+	return newRunSpec(w, seed, p), 0, nil
 }
 
 // pickWorld reconciles --world with the plan's world.
-func pickWorld(name string, plan *sim.Plan) (world.World, int, error) {
-	if plan != nil && plan.World != "" {
+func pickWorld(name string, p *plan.Plan) (world.World, int, error) {
+	if p != nil && p.World != "" {
 		if name == "" {
-			name = plan.World
-		} else if name != plan.World {
-			return nil, 2, fmt.Errorf("--world %s but the plan is for world %s", name, plan.World)
+			name = p.World
+		} else if name != p.World {
+			return nil, 2, fmt.Errorf("--world %s but the plan is for world %s", name, p.World)
 		}
 	}
 	if name == "" {
@@ -176,7 +176,7 @@ func pickWorld(name string, plan *sim.Plan) (world.World, int, error) {
 func (rs *runSpec) exec() (*world.Outcome, int, error) {
 	o, err := rs.w.Run(rs.seed, rs.plan, rs.opts)
 	if err != nil {
-		if _, ok := errors.AsType[*sim.PlanError](err); ok {
+		if _, ok := errors.AsType[*plan.Error](err); ok {
 			return nil, 2, err
 		}
 		return nil, 1, fmt.Errorf("world %s seed %d: %w", rs.w.Name(), rs.seed, err)

@@ -23,7 +23,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 	"github.com/edgelab/edgelab/sim/replay"
 	"github.com/edgelab/edgelab/sim/sweep"
 	"github.com/edgelab/edgelab/sim/world"
@@ -102,7 +102,7 @@ type sweepCfg struct {
 	shard sweep.Shard
 	mode  string
 	// plan is the plan of every seed, nil for soak (drawn per seed).
-	plan *sim.Plan
+	plan *plan.Plan
 }
 
 func sweepConfig(worldName, seedsFlag, shardFlag, planFile string, soak bool, jobs int) (*sweepCfg, error) {
@@ -125,35 +125,35 @@ func sweepConfig(worldName, seedsFlag, shardFlag, planFile string, soak bool, jo
 	if soak && planFile != "" {
 		return nil, errors.New("--soak and --plan exclude each other")
 	}
-	var plan *sim.Plan
+	var p *plan.Plan
 	if planFile != "" {
 		var data []byte
-		if plan, data, err = readPlan(planFile); err != nil {
+		if p, data, err = readPlan(planFile); err != nil {
 			return nil, err
 		}
 		sum := sha256.Sum256(data)
 		cfg.mode = "plan:" + hex.EncodeToString(sum[:])
 	}
-	if cfg.w, _, err = pickWorld(worldName, plan); err != nil {
+	if cfg.w, _, err = pickWorld(worldName, p); err != nil {
 		return nil, err
 	}
 	switch {
 	case soak:
 		cfg.mode = "soak"
-	case plan == nil:
-		plan = cfg.w.DefaultPlan()
+	case p == nil:
+		p = cfg.w.DefaultPlan()
 	}
-	cfg.plan = plan
+	cfg.plan = p
 	return cfg, nil
 }
 
 // runSeed runs one seed and writes its replay file if it fails.
 func (cfg *sweepCfg) runSeed(seed uint64, outDir string) sweep.Result {
-	plan := cfg.plan
+	p := cfg.plan
 	if cfg.mode == "soak" {
-		plan = sim.SoakPlan(cfg.w.Shape(), seed)
+		p = plan.Soak(cfg.w.Shape(), seed)
 	}
-	rs := newRunSpec(cfg.w, seed, plan)
+	rs := newRunSpec(cfg.w, seed, p)
 	o, _, err := rs.exec()
 	if err != nil {
 		return sweep.Result{Error: oneLine(err.Error())}

@@ -12,6 +12,7 @@ import (
 	"github.com/edgelab/edgelab/mail/dmarc"
 	"github.com/edgelab/edgelab/mail/spf"
 	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/dns"
 	"github.com/edgelab/edgelab/sim/env"
 )
 
@@ -27,18 +28,18 @@ type authOutcome struct {
 // runAuthWorld runs the authentication packages on a simulated node: every
 // DNS answer crosses the simulated network from the DNS node, time is the
 // node's clock and pct draws from the node's seeded randomness.
-func runAuthWorld(t *testing.T, seed uint64, faults ...sim.DNSFault) (authOutcome, string) {
+func runAuthWorld(t *testing.T, seed uint64, faults ...dns.Fault) (authOutcome, string) {
 	t.Helper()
 	hop1, hop2, _, recs := sealers(t)
 	signer := &dkim.Signer{Domain: "hop1.example", Selector: "s1", Key: hop1.Key}
-	records := []sim.Record{
+	records := []dns.Record{
 		{Name: "hop1.example.", Type: "TXT", TTL: 60, Value: "v=spf1 ip4:192.0.2.0/24 -all"},
 		{Name: "_dmarc.hop1.example.", Type: "TXT", TTL: 60, Value: "v=DMARC1; p=reject; pct=50"},
 	}
 	for name, rec := range recs {
-		records = append(records, sim.Record{Name: name + ".", Type: "TXT", TTL: 60, Value: rec})
+		records = append(records, dns.Record{Name: name + ".", Type: "TXT", TTL: 60, Value: rec})
 	}
-	z, err := sim.NewZone(records...)
+	z, err := dns.NewZone(records...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,11 +112,11 @@ func TestAuthenticationOnASimulatedNode(t *testing.T) {
 	}
 	// A DNS timeout for the DKIM key is a temporary error, and DMARC,
 	// with no passing identity, fails.
-	c, _ := runAuthWorld(t, 11, sim.DNSFault{Kind: sim.DNSTimeout, Name: "s1._domainkey.hop1.example."})
+	c, _ := runAuthWorld(t, 11, dns.Fault{Kind: dns.Timeout, Name: "s1._domainkey.hop1.example."})
 	if len(c.dkim) != 1 || c.dkim[0] != dkim.StatusTempError || c.dmarc != dmarc.ResultFail {
 		t.Fatalf("key lookup timing out: %+v", c)
 	}
-	d, _ := runAuthWorld(t, 11, sim.DNSFault{Kind: sim.DNSServFail, Name: "hop1.example.", Type: "TXT"})
+	d, _ := runAuthWorld(t, 11, dns.Fault{Kind: dns.ServFail, Name: "hop1.example.", Type: "TXT"})
 	if d.spf != spf.TempError {
 		t.Fatalf("SPF record SERVFAIL: %+v", d)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/edgelab/edgelab/mail/spool"
 	"github.com/edgelab/edgelab/mail/srs"
 	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/dns"
 	"github.com/edgelab/edgelab/sim/env"
 )
 
@@ -112,12 +113,12 @@ func (w *run) build() error {
 	return nil
 }
 
-func (w *run) zone() (*sim.Zone, error) {
+func (w *run) zone() (*dns.Zone, error) {
 	rs, err := w.zoneRecords()
 	if err != nil {
 		return nil, err
 	}
-	return sim.NewZone(rs...)
+	return dns.NewZone(rs...)
 }
 
 // buildMailServer runs our SMTP server over mb on n, again after each

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 )
 
 // Name is the world's name in plans and on the command line.
@@ -37,7 +37,7 @@ func DefaultConfig() Config {
 var Knobs = []string{"senders", "dests", "messages", "spread"}
 
 // ConfigFrom reads the world's size from the plan's knobs.
-func ConfigFrom(p *sim.Plan) (Config, error) {
+func ConfigFrom(p *plan.Plan) (Config, error) {
 	c := DefaultConfig()
 	if err := p.CheckKnobs(Knobs...); err != nil {
 		return c, err
@@ -57,13 +57,13 @@ func ConfigFrom(p *sim.Plan) (Config, error) {
 	}
 	switch {
 	case c.Senders < 1 || c.Senders > 8:
-		return c, &sim.PlanError{Field: "knobs.senders", Err: errors.New("want 1 to 8")}
+		return c, &plan.Error{Field: "knobs.senders", Err: errors.New("want 1 to 8")}
 	case c.Dests < 1 || c.Dests > 2:
-		return c, &sim.PlanError{Field: "knobs.dests", Err: errors.New("want 1 or 2")}
+		return c, &plan.Error{Field: "knobs.dests", Err: errors.New("want 1 or 2")}
 	case c.Messages < 0 || c.Messages > 5000:
-		return c, &sim.PlanError{Field: "knobs.messages", Err: errors.New("want 0 to 5000")}
+		return c, &plan.Error{Field: "knobs.messages", Err: errors.New("want 0 to 5000")}
 	case c.Spread <= 0 || c.Spread > 24*time.Hour:
-		return c, &sim.PlanError{Field: "knobs.spread", Err: errors.New("want a positive duration up to 24h")}
+		return c, &plan.Error{Field: "knobs.spread", Err: errors.New("want a positive duration up to 24h")}
 	}
 	return c, nil
 }
@@ -107,25 +107,25 @@ func (c Config) horizon() time.Duration { return c.Spread + 20*time.Second }
 // destinations (crashes, disks), the network anywhere, the DNS, and the
 // clocks; every drawn plan heals at its horizon and must drain within
 // DrainBound.
-var Shape = sim.Shape{
+var Shape = plan.Shape{
 	World: Name,
-	Knobs: []sim.KnobRange{
+	Knobs: []plan.KnobRange{
 		{Name: "senders", Min: 1, Max: 2, SoakMax: 3},
 		{Name: "dests", Min: 1, Max: 2},
 		{Name: "messages", Min: 2, Max: 14, SoakMax: 40},
 		{Name: "spread", Unit: time.Second, Min: 5, Max: 40},
 	},
-	Nodes: func(p *sim.Plan) ([]string, error) {
+	Nodes: func(p *plan.Plan) ([]string, error) {
 		c, err := ConfigFrom(p)
 		if err != nil {
 			return nil, err
 		}
 		return nodeNames(c), nil
 	},
-	Horizon: func(p *sim.Plan) time.Duration {
+	Horizon: func(p *plan.Plan) time.Duration {
 		c, err := ConfigFrom(p)
 		if err != nil {
-			return sim.DefaultHorizon
+			return plan.DefaultHorizon
 		}
 		return c.horizon()
 	},
@@ -142,7 +142,7 @@ var Shape = sim.Shape{
 	},
 	// Clock jumps are left out for now: a +2h jump of the router's clock
 	// makes the run spin in virtual time (under investigation).
-	Kinds:    slices.DeleteFunc(sim.DrawableFaultKinds(), func(k string) bool { return k == "clock_jump" }),
+	Kinds:    slices.DeleteFunc(plan.DrawableFaultKinds(), func(k string) bool { return k == "clock_jump" }),
 	Has:      []string{"dns"},
 	Converge: DrainBound,
 }

@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/edgelab/edgelab/mail/mailsim"
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 	"github.com/edgelab/edgelab/sim/simtest"
 	"github.com/edgelab/edgelab/sim/world"
 )
@@ -25,7 +25,7 @@ func Example() {
 		}
 		return nil
 	})
-	gen := simtest.PlanGen(mailsim.World{}, sim.GenOptions{MaxFaults: 2})
+	gen := simtest.PlanGen(mailsim.World{}, plan.GenOptions{MaxFaults: 2})
 	f, err := simtest.Minimize(w, gen, world.Options{}, simtest.MinimizeOptions{Checks: 5})
 	switch {
 	case err != nil:

@@ -20,6 +20,7 @@ import (
 	"github.com/edgelab/edgelab/mail/spf"
 	"github.com/edgelab/edgelab/model"
 	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/dns"
 	"github.com/edgelab/edgelab/sim/world"
 )
 
@@ -60,7 +61,7 @@ type Result struct {
 	healAt    time.Duration
 	faulted   bool
 	srsSecret []byte
-	zone      []sim.Record
+	zone      []dns.Record
 }
 
 func records(logs ...*activity.Log) []activity.Record {

@@ -15,6 +15,7 @@ import (
 	"github.com/edgelab/edgelab/mail/spool"
 	"github.com/edgelab/edgelab/mail/srs"
 	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 	"github.com/edgelab/edgelab/sim/world"
 )
 
@@ -32,14 +33,14 @@ func (World) Name() string { return Name }
 func (World) Summary() string {
 	return "senders, the mail router and destination MTAs under crashes, DNS and network faults"
 }
-func (World) DefaultSeed() uint64    { return DefaultSeed }
-func (World) DefaultPlan() *sim.Plan { return world.MustPlan(DefaultPlan) }
-func (World) Shape() sim.Shape       { return Shape }
-func (World) Glossary() []world.Term { return Glossary }
+func (World) DefaultSeed() uint64     { return DefaultSeed }
+func (World) DefaultPlan() *plan.Plan { return world.MustPlan(DefaultPlan) }
+func (World) Shape() plan.Shape       { return Shape }
+func (World) Glossary() []world.Term  { return Glossary }
 
 // Operations is the number of messages the plan asks for.
-func (World) Operations(plan *sim.Plan) (int, error) {
-	c, err := ConfigFrom(plan)
+func (World) Operations(p *plan.Plan) (int, error) {
+	c, err := ConfigFrom(p)
 	return c.Messages, err
 }
 
@@ -110,18 +111,18 @@ func bugsFrom(names []string) Bugs {
 }
 
 // Run runs the world once and judges it.
-func (w World) Run(seed uint64, plan *sim.Plan, opts world.Options) (*world.Outcome, error) {
-	_, o, err := w.RunResult(seed, plan, opts)
+func (w World) Run(seed uint64, p *plan.Plan, opts world.Options) (*world.Outcome, error) {
+	_, o, err := w.RunResult(seed, p, opts)
 	return o, err
 }
 
 // RunResult is Run that also returns the Result the outcome was judged
 // from, for properties of a caller's own (world.WithProperty).
-func (w World) RunResult(seed uint64, plan *sim.Plan, opts world.Options) (*Result, *world.Outcome, error) {
+func (w World) RunResult(seed uint64, p *plan.Plan, opts world.Options) (*Result, *world.Outcome, error) {
 	if err := world.CheckBugs(w, opts); err != nil {
 		return nil, nil, err
 	}
-	r, err := Run(seed, plan, bugsFrom(opts.Bugs))
+	r, err := Run(seed, p, bugsFrom(opts.Bugs))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -135,14 +136,14 @@ func (w World) RunResult(seed uint64, plan *sim.Plan, opts world.Options) (*Resu
 
 // Run runs the world with seed under plan (nil: no faults) with bugs
 // switched on.
-func Run(seed uint64, plan *sim.Plan, bugs Bugs) (*Result, error) {
-	cfg, err := ConfigFrom(plan)
+func Run(seed uint64, p *plan.Plan, bugs Bugs) (*Result, error) {
+	cfg, err := ConfigFrom(p)
 	if err != nil {
 		return nil, err
 	}
 	heal := cfg.horizon()
-	if plan != nil && plan.HealAt > 0 {
-		heal = plan.HealAt.D()
+	if p != nil && p.HealAt > 0 {
+		heal = p.HealAt.D()
 	}
 	end := heal + DrainBound
 	s := sim.New(sim.Config{Seed: seed, Limit: end + time.Minute})
@@ -155,10 +156,10 @@ func Run(seed uint64, plan *sim.Plan, bugs Bugs) (*Result, error) {
 	if err := w.build(); err != nil {
 		return nil, err
 	}
-	if err := plan.Apply(s); err != nil {
+	if err := s.Apply(p); err != nil {
 		return nil, err
 	}
-	res := &Result{Seed: seed, Config: cfg, Workload: w.workload, healAt: heal, faulted: plan != nil && len(plan.Faults) > 0}
+	res := &Result{Seed: seed, Config: cfg, Workload: w.workload, healAt: heal, faulted: p != nil && len(p.Faults) > 0}
 	s.Eventually("drain", func() error { return w.drained() })
 	w.schedule()
 	rep, err := s.Run()

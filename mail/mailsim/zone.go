@@ -13,6 +13,7 @@ import (
 	"github.com/edgelab/edgelab/mail/dkim"
 	"github.com/edgelab/edgelab/mail/spam"
 	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/dns"
 )
 
 // The world's domains.
@@ -43,18 +44,18 @@ func key(seed uint64, domain string) ed25519.PrivateKey {
 // MX records for every domain that receives mail, SPF for every domain
 // that sends, DKIM keys for the signers, DMARC policies and the DNSBL's
 // listing of the spammer (both address families).
-func (w *run) zoneRecords() ([]sim.Record, error) {
-	var rs []sim.Record
+func (w *run) zoneRecords() ([]dns.Record, error) {
+	var rs []dns.Record
 	fq := func(n string) string { return n + "." }
 	host := func(name string, n *sim.Node) {
-		rs = append(rs, sim.Record{Name: fq(name), Type: "A", TTL: 300, Value: n.Addr4().String()},
-			sim.Record{Name: fq(name), Type: "AAAA", TTL: 300, Value: n.Addr6().String()})
+		rs = append(rs, dns.Record{Name: fq(name), Type: "A", TTL: 300, Value: n.Addr4().String()},
+			dns.Record{Name: fq(name), Type: "AAAA", TTL: 300, Value: n.Addr6().String()})
 	}
 	mx := func(domain, hostname string) {
-		rs = append(rs, sim.Record{Name: fq(domain), Type: "MX", TTL: 300, Pref: 10, Value: fq(hostname)})
+		rs = append(rs, dns.Record{Name: fq(domain), Type: "MX", TTL: 300, Pref: 10, Value: fq(hostname)})
 	}
 	spf := func(domain string, n *sim.Node) {
-		rs = append(rs, sim.Record{Name: fq(domain), Type: "TXT", TTL: 300,
+		rs = append(rs, dns.Record{Name: fq(domain), Type: "TXT", TTL: 300,
 			Value: "v=spf1 ip4:" + n.Addr4().String() + " ip6:" + n.Addr6().String() + " -all"})
 	}
 	dkimKey := func(domain string) error {
@@ -62,11 +63,11 @@ func (w *run) zoneRecords() ([]sim.Record, error) {
 		if err != nil {
 			return err
 		}
-		rs = append(rs, sim.Record{Name: fq(Selector + "._domainkey." + domain), Type: "TXT", TTL: 300, Value: rec})
+		rs = append(rs, dns.Record{Name: fq(Selector + "._domainkey." + domain), Type: "TXT", TTL: 300, Value: rec})
 		return nil
 	}
 	dmarc := func(domain, policy string) {
-		rs = append(rs, sim.Record{Name: fq("_dmarc." + domain), Type: "TXT", TTL: 300, Value: "v=DMARC1; p=" + policy})
+		rs = append(rs, dns.Record{Name: fq("_dmarc." + domain), Type: "TXT", TTL: 300, Value: "v=DMARC1; p=" + policy})
 	}
 	router := w.s.Node(RouterNode)
 	host("mx."+OurDomain, router)
@@ -80,7 +81,7 @@ func (w *run) zoneRecords() ([]sim.Record, error) {
 	d1 := w.s.Node(DestNode(1))
 	host("mx."+MailboxDomain(1), d1)
 	d2 := w.s.Node(DestNode(min(2, w.cfg.Dests)))
-	rs = append(rs, sim.Record{Name: fq("mx." + MailboxDomain(2)), Type: "AAAA", TTL: 300, Value: d2.Addr6().String()})
+	rs = append(rs, dns.Record{Name: fq("mx." + MailboxDomain(2)), Type: "AAAA", TTL: 300, Value: d2.Addr6().String()})
 	for j := 1; j <= 2; j++ {
 		mx(MailboxDomain(j), "mx."+MailboxDomain(j))
 	}
@@ -95,15 +96,15 @@ func (w *run) zoneRecords() ([]sim.Record, error) {
 		}
 		dmarc(d, "reject")
 	}
-	rs = append(rs, sim.Record{Name: fq(StrictDomain), Type: "TXT", TTL: 300, Value: "v=spf1 -all"})
+	rs = append(rs, dns.Record{Name: fq(StrictDomain), Type: "TXT", TTL: 300, Value: "v=spf1 -all"})
 	dmarc(StrictDomain, "reject")
 	spf(AttackerDomain, w.s.Node(AttackerNode))
 	spammer := w.s.Node(SpammerNode)
 	spf(SpamDomain, spammer)
 	for _, a := range []netip.Addr{spammer.Addr4(), spammer.Addr6()} {
 		name := spam.QueryName(a, Blocklist)
-		rs = append(rs, sim.Record{Name: fq(name), Type: "A", TTL: 300, Value: "127.0.0.2"},
-			sim.Record{Name: fq(name), Type: "TXT", TTL: 300, Value: "listed: a spam source"})
+		rs = append(rs, dns.Record{Name: fq(name), Type: "A", TTL: 300, Value: "127.0.0.2"},
+			dns.Record{Name: fq(name), Type: "TXT", TTL: 300, Value: "listed: a spam source"})
 	}
 	return rs, nil
 }

@@ -23,7 +23,9 @@ import (
 	"github.com/edgelab/edgelab/mail/spool"
 	"github.com/edgelab/edgelab/model"
 	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/disk"
 	"github.com/edgelab/edgelab/sim/env"
+	"github.com/edgelab/edgelab/sim/link"
 )
 
 // zoneEnv is a node's Env with DNS answered from a fixed zone.
@@ -53,7 +55,7 @@ func (b subjectBackend) Data(_ context.Context, _ *smtp.SessionInfo, m *smtp.Mes
 func routerWorld(t *testing.T, seed uint64, crashAt time.Duration) *model.Trace {
 	t.Helper()
 	s := sim.New(sim.Config{Seed: seed, Limit: 2 * time.Hour})
-	if err := s.Net().SetDefault(sim.LinkParams{Latency: sim.Uniform(time.Millisecond, 10*time.Millisecond)}); err != nil {
+	if err := s.Net().SetDefault(link.Params{Latency: link.Uniform(time.Millisecond, 10*time.Millisecond)}); err != nil {
 		t.Fatal(err)
 	}
 	mx := s.AddNode("mx")
@@ -67,7 +69,7 @@ func routerWorld(t *testing.T, seed uint64, crashAt time.Duration) *model.Trace 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := mx.SetDiskFaults(sim.DiskFaults{TornWriteProb: 1}); err != nil {
+	if err := mx.SetDiskFaults(disk.Faults{TornWriteProb: 1}); err != nil {
 		t.Fatal(err)
 	}
 	mx.Start(func(ne env.Env) {

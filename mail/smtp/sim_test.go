@@ -14,6 +14,7 @@ import (
 	"github.com/edgelab/edgelab/model"
 	"github.com/edgelab/edgelab/sim"
 	"github.com/edgelab/edgelab/sim/env"
+	"github.com/edgelab/edgelab/sim/link"
 )
 
 // tracingBackend records each accepted message as an action fact.
@@ -31,7 +32,7 @@ func (b tracingBackend) Data(_ context.Context, s *SessionInfo, m *Message) Repl
 func smtpWorld(t *testing.T, seed uint64) (*model.Trace, string) {
 	t.Helper()
 	s := sim.New(sim.Config{Seed: seed, Limit: time.Hour})
-	if err := s.Net().SetDefault(sim.LinkParams{Latency: sim.Uniform(time.Millisecond, 20*time.Millisecond), Loss: 0.05, Reorder: 0.1}); err != nil {
+	if err := s.Net().SetDefault(link.Params{Latency: link.Uniform(time.Millisecond, 20*time.Millisecond), Loss: 0.05, Reorder: 0.1}); err != nil {
 		t.Fatal(err)
 	}
 	mx := s.AddNode("mx")

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/disk"
 	"github.com/edgelab/edgelab/sim/env"
 )
 
@@ -18,7 +18,7 @@ import (
 // it; crash runs under the same lock.
 type lockedDisk struct {
 	mu *sync.Mutex
-	d  *sim.MemDisk
+	d  *disk.MemDisk
 	// onSync, if set, runs (without the lock) before each File.Sync.
 	onSync func()
 }
@@ -72,8 +72,8 @@ func (d *lockedDisk) ReadDir(dir string) ([]string, error) {
 func (d *lockedDisk) MkdirAll(dir string) error { defer d.lock()(); return d.d.MkdirAll(dir) }
 func (d *lockedDisk) SyncDir(dir string) error  { defer d.lock()(); return d.d.SyncDir(dir) }
 
-func newMemEnv(t testing.TB, faults sim.DiskFaults) (env.Env, *lockedDisk) {
-	md, err := sim.NewMemDisk(sim.DiskConfig{Rand: rand.New(rand.NewPCG(1, 2)), Faults: faults})
+func newMemEnv(t testing.TB, faults disk.Faults) (env.Env, *lockedDisk) {
+	md, err := disk.NewMemDisk(disk.Config{Rand: rand.New(rand.NewPCG(1, 2)), Faults: faults})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func msg(i int) *Message {
 }
 
 func TestPutDoneReopen(t *testing.T) {
-	e, _ := newMemEnv(t, sim.DiskFaults{})
+	e, _ := newMemEnv(t, disk.Faults{})
 	ctx := context.Background()
 	s, stored, _, err := Open(e, "q", Options{SegmentBytes: 300})
 	if err != nil || len(stored) != 0 {
@@ -136,7 +136,7 @@ func TestPutDoneReopen(t *testing.T) {
 // message whose Put returned nil is recovered.
 func TestCrashLosesNothingAcknowledged(t *testing.T) {
 	for seed := range 20 {
-		e, ld := newMemEnv(t, sim.DiskFaults{TornWriteProb: 1})
+		e, ld := newMemEnv(t, disk.Faults{TornWriteProb: 1})
 		s, _, _, err := Open(e, "q", Options{SegmentBytes: 4096})
 		if err != nil {
 			t.Fatal(err)
@@ -202,7 +202,7 @@ func checkAcked(t *testing.T, e env.Env, acked map[string]bool, label string) {
 // TestTornTail writes a record without syncing it, crashes with a torn
 // write, and checks recovery stops at the tear and keeps the synced ones.
 func TestTornTail(t *testing.T) {
-	e, ld := newMemEnv(t, sim.DiskFaults{TornWriteProb: 1})
+	e, ld := newMemEnv(t, disk.Faults{TornWriteProb: 1})
 	s, _, _, err := Open(e, "q", Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -227,7 +227,7 @@ func TestTornTail(t *testing.T) {
 // TestNoAckBeforeSync holds an fsync and checks that no Put covered by it
 // returns first.
 func TestNoAckBeforeSync(t *testing.T) {
-	e, ld := newMemEnv(t, sim.DiskFaults{})
+	e, ld := newMemEnv(t, disk.Faults{})
 	s, _, _, err := Open(e, "q", Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -295,7 +295,7 @@ func TestGroupCommitShares(t *testing.T) {
 }
 
 func TestSyncErrorIsNotAck(t *testing.T) {
-	e, ld := newMemEnv(t, sim.DiskFaults{SyncErrorProb: 0.5})
+	e, ld := newMemEnv(t, disk.Faults{SyncErrorProb: 0.5})
 	var s *Spool
 	var err error
 	for range 20 {
@@ -315,7 +315,7 @@ func TestSyncErrorIsNotAck(t *testing.T) {
 			fails++
 		}
 	}
-	ld.d.SetFaults(sim.DiskFaults{})
+	ld.d.SetFaults(disk.Faults{})
 	ld.d.Crash(nil)
 	checkAcked(t, e, acked, "sync errors")
 	if fails == 0 || len(acked) == 0 {
@@ -325,7 +325,7 @@ func TestSyncErrorIsNotAck(t *testing.T) {
 
 // scriptedDisk fails the calls a test names, once each, on a MemDisk.
 type scriptedDisk struct {
-	*sim.MemDisk
+	*disk.MemDisk
 	failSync, failOpen bool
 	writesTo           map[string]int // successful writes per file name
 }
@@ -339,7 +339,7 @@ type scriptedFile struct {
 func (d *scriptedDisk) OpenFile(name string, flag int) (env.File, error) {
 	if d.failOpen {
 		d.failOpen = false
-		return nil, sim.ErrInjectedIO
+		return nil, disk.ErrInjectedIO
 	}
 	f, err := d.MemDisk.OpenFile(name, flag)
 	if err != nil {
@@ -359,7 +359,7 @@ func (f scriptedFile) Write(p []byte) (int, error) {
 func (f scriptedFile) Sync() error {
 	if f.d.failSync {
 		f.d.failSync = false
-		return sim.ErrInjectedIO
+		return disk.ErrInjectedIO
 	}
 	return f.File.Sync()
 }
@@ -369,7 +369,7 @@ func (f scriptedFile) Sync() error {
 // one later: a record behind bytes a crash may tear is lost at the next
 // boot although it was acknowledged.
 func TestNoAppendAfterAFailedSyncWhenNoNewSegmentStarts(t *testing.T) {
-	md, err := sim.NewMemDisk(sim.DiskConfig{Rand: rand.New(rand.NewPCG(1, 2))})
+	md, err := disk.NewMemDisk(disk.Config{Rand: rand.New(rand.NewPCG(1, 2))})
 	if err != nil {
 		t.Fatal(err)
 	}

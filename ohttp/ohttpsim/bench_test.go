@@ -23,13 +23,14 @@ import (
 	"github.com/edgelab/edgelab/model"
 	"github.com/edgelab/edgelab/ohttp"
 	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 )
 
 // benchPlan is 10 clients sending 1000 requests at 100 per second.
 const benchPlan = `{"knobs": {"clients": 10, "requests": 100, "rate": 100}}`
 
 func BenchmarkWorld(b *testing.B) {
-	p, err := sim.ParsePlan([]byte(benchPlan))
+	p, err := plan.Parse([]byte(benchPlan))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -125,7 +126,7 @@ func directRun(b *testing.B, seed uint64, cfg Config) int {
 }
 
 func BenchmarkDirect(b *testing.B) {
-	p, _ := sim.ParsePlan([]byte(benchPlan))
+	p, _ := plan.Parse([]byte(benchPlan))
 	cfg, err := ConfigFrom(p)
 	if err != nil {
 		b.Fatal(err)
@@ -160,7 +161,7 @@ func BenchmarkDirect(b *testing.B) {
 // time, so load from other processes moves them alike; the median drops
 // the pairs it disturbed anyway. Use -benchtime=10x or more.
 func BenchmarkWorldVsDirect(b *testing.B) {
-	p, err := sim.ParsePlan([]byte(benchPlan))
+	p, err := plan.Parse([]byte(benchPlan))
 	if err != nil {
 		b.Fatal(err)
 	}

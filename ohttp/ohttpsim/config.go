@@ -6,7 +6,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 )
 
 // Name is the world's name in plans and on the command line.
@@ -59,7 +59,7 @@ func DefaultConfig() Config {
 var Knobs = []string{"clients", "relays", "gateways", "requests", "rate", "size", "batch", "batch_timeout", "delay", "rotate_every", "grace", "timeout"}
 
 // ConfigFrom reads the config from the plan's knobs over the defaults.
-func ConfigFrom(p *sim.Plan) (Config, error) {
+func ConfigFrom(p *plan.Plan) (Config, error) {
 	c := DefaultConfig()
 	if err := p.CheckKnobs(Knobs...); err != nil {
 		return c, err
@@ -86,7 +86,7 @@ func ConfigFrom(p *sim.Plan) (Config, error) {
 			return c, err
 		}
 	}
-	bad := func(f, want string) error { return &sim.PlanError{Field: "knobs." + f, Err: errors.New(want)} }
+	bad := func(f, want string) error { return &plan.Error{Field: "knobs." + f, Err: errors.New(want)} }
 	switch {
 	case c.Clients < 1 || c.Clients > 200:
 		return c, bad("clients", "want 1 to 200")

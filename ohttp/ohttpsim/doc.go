@@ -1,7 +1,7 @@
 // Package ohttpsim is the Oblivious HTTP world in the simulator: the real
 // ohttp.Client, Relay and Gateway and a real target http.Handler, each on
 // its own simulated node, under a workload and faults taken from a
-// sim.Plan; the views each party had of the run; and the properties that
+// plan.Plan; the views each party had of the run; and the properties that
 // say the relay learns who but not what, the gateway what but not who.
 //
 // Topology. Nodes client-1 … client-N (each its own IPv4/IPv6 address:

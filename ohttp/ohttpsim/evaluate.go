@@ -1,19 +1,19 @@
 package ohttpsim
 
+import "github.com/edgelab/edgelab/sim/plan"
+
 // This file runs a world and judges it: property 1 on the run itself,
 // property 2 on a pair of symmetric runs of the same seed.
 
-import "github.com/edgelab/edgelab/sim"
-
 // Evaluate runs the world with seed under plan and checks properties 1
 // and 2; the verdicts are in the result.
-func Evaluate(seed uint64, plan *sim.Plan, opts Options) (*Result, error) {
-	r, err := Simulate(seed, plan, opts)
+func Evaluate(seed uint64, p *plan.Plan, opts Options) (*Result, error) {
+	r, err := Simulate(seed, p, opts)
 	if err != nil {
 		return nil, err
 	}
 	r.Verdicts = append(r.Verdicts, Symbolic(r))
-	sw, err := Swap(seed, plan, opts)
+	sw, err := Swap(seed, p, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -23,10 +23,10 @@ func Evaluate(seed uint64, plan *sim.Plan, opts Options) (*Result, error) {
 
 // Run runs the world under plan (its seed, or DefaultSeed) with correct
 // code and checks properties 1 and 2.
-func Run(plan *sim.Plan) (*Result, error) {
+func Run(p *plan.Plan) (*Result, error) {
 	seed := uint64(DefaultSeed)
-	if plan != nil && plan.Seed != nil {
-		seed = *plan.Seed
+	if p != nil && p.Seed != nil {
+		seed = *p.Seed
 	}
-	return Evaluate(seed, plan, Options{})
+	return Evaluate(seed, p, Options{})
 }

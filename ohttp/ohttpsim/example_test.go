@@ -5,7 +5,7 @@ import (
 	"slices"
 
 	"github.com/edgelab/edgelab/ohttp/ohttpsim"
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 	"github.com/edgelab/edgelab/sim/simtest"
 	"github.com/edgelab/edgelab/sim/world"
 )
@@ -25,7 +25,7 @@ func Example() {
 		}
 		return nil
 	})
-	gen := simtest.PlanGen(ohttpsim.World{}, sim.GenOptions{MaxFaults: 2})
+	gen := simtest.PlanGen(ohttpsim.World{}, plan.GenOptions{MaxFaults: 2})
 	f, err := simtest.Minimize(accounted, gen, world.Options{}, simtest.MinimizeOptions{Checks: 10})
 	fmt.Println("accounted broken:", err != nil || f != nil && slices.Contains(f.Outcome.Properties(), "accounted"))
 

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 )
 
 // TestUnfinishedRequestsAreCountedAsSuch: with the relay clogged towards
@@ -13,12 +13,12 @@ import (
 // "lost to a crash": nothing crashed), and every sent request is in
 // exactly one counter.
 func TestUnfinishedRequestsAreCountedAsSuch(t *testing.T) {
-	plan, err := sim.ParsePlan([]byte(`{"knobs": {"clients": 2, "requests": 2},
+	p, err := plan.Parse([]byte(`{"knobs": {"clients": 2, "requests": 2},
 	  "faults": [{"at": "0s", "kind": "clog", "from": ["relay"], "to": ["client-1", "client-2"], "oneway": true}]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := Simulate(1, plan, Options{})
+	r, err := Simulate(1, p, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 
 	"github.com/edgelab/edgelab/internal/atomicfile"
 	"github.com/edgelab/edgelab/ohttp"
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 	"github.com/edgelab/edgelab/sim/world"
 )
 
@@ -37,10 +37,10 @@ func (World) Name() string { return Name }
 func (World) Summary() string {
 	return "Oblivious HTTP: clients, relay, gateway, target; unlinkability checked three ways"
 }
-func (World) DefaultSeed() uint64    { return DefaultSeed }
-func (World) DefaultPlan() *sim.Plan { return world.MustPlan(DefaultPlan) }
-func (World) Shape() sim.Shape       { return Shape }
-func (World) Glossary() []world.Term { return Glossary }
+func (World) DefaultSeed() uint64     { return DefaultSeed }
+func (World) DefaultPlan() *plan.Plan { return world.MustPlan(DefaultPlan) }
+func (World) Shape() plan.Shape       { return Shape }
+func (World) Glossary() []world.Term  { return Glossary }
 
 // Theory is the theory the world's traces replay as runs of.
 func (World) Theory() string { return TheoryName }
@@ -55,14 +55,14 @@ func (World) Bugs() []world.Bug {
 }
 
 // Run evaluates properties 1 and 2 with the named bugs switched on.
-func (w World) Run(seed uint64, plan *sim.Plan, opts world.Options) (*world.Outcome, error) {
-	_, o, err := w.RunResult(seed, plan, opts)
+func (w World) Run(seed uint64, p *plan.Plan, opts world.Options) (*world.Outcome, error) {
+	_, o, err := w.RunResult(seed, p, opts)
 	return o, err
 }
 
 // RunResult is Run that also returns the Result the outcome was judged
 // from, for properties of a caller's own (world.WithProperty).
-func (w World) RunResult(seed uint64, plan *sim.Plan, opts world.Options) (*Result, *world.Outcome, error) {
+func (w World) RunResult(seed uint64, p *plan.Plan, opts world.Options) (*Result, *world.Outcome, error) {
 	if err := world.CheckBugs(w, opts); err != nil {
 		return nil, nil, err
 	}
@@ -73,7 +73,7 @@ func (w World) RunResult(seed uint64, plan *sim.Plan, opts world.Options) (*Resu
 		}
 		bugs[ohttp.Bug(b)] = true
 	}
-	r, err := Evaluate(seed, plan, Options{Bugs: bugs})
+	r, err := Evaluate(seed, p, Options{Bugs: bugs})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -90,8 +90,8 @@ func (w World) RunResult(seed uint64, plan *sim.Plan, opts world.Options) (*Resu
 }
 
 // Operations is the workload's size: clients times requests.
-func (World) Operations(plan *sim.Plan) (int, error) {
-	c, err := ConfigFrom(plan)
+func (World) Operations(p *plan.Plan) (int, error) {
+	c, err := ConfigFrom(p)
 	if err != nil {
 		return 0, err
 	}

@@ -23,7 +23,7 @@ import (
 
 	"github.com/edgelab/edgelab/model"
 	"github.com/edgelab/edgelab/ohttp"
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 )
 
 // Linkage is the adversary's score on one run.
@@ -175,13 +175,13 @@ func Curve(cc CurveConfig) ([]CurvePoint, error) {
 			var lat time.Duration
 			var advs, lats []float64
 			for _, seed := range cc.Seeds {
-				plan, err := sim.ParsePlan([]byte(fmt.Sprintf(
+				pl, err := plan.Parse([]byte(fmt.Sprintf(
 					`{"knobs": {"clients": %d, "requests": %d, "rate": %g, "batch": %d, "delay": %q, "batch_timeout": "1s", "timeout": "5s"}}`,
 					cc.Clients, cc.Requests, cc.Rate, k, d.String())))
 				if err != nil {
 					return nil, err
 				}
-				r, err := Simulate(seed, plan, Options{})
+				r, err := Simulate(seed, pl, Options{})
 				if err != nil {
 					return nil, err
 				}

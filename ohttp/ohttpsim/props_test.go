@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/edgelab/edgelab/ohttp"
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 	"github.com/edgelab/edgelab/sim/simtest"
 	"github.com/edgelab/edgelab/sim/world"
 )
@@ -54,18 +54,18 @@ func TestDetectCatchesEveryBug(t *testing.T) {
 }
 
 func TestPlanErrors(t *testing.T) {
-	for plan, want := range map[string]string{
+	for js, want := range map[string]string{
 		`{"knobs": {"client": 1}}`: "plan: knobs.client: unknown knob",
 		`{"knobs": {"size": 3}}`:   "plan: knobs.size: want 16 to 65536",
 		`{"faults": [{"at": "1s", "kind": "crash", "node": "client-9"}]}`: `plan: faults[0].node: unknown node "client-9"`,
 	} {
-		p, err := sim.ParsePlan([]byte(plan))
+		p, err := plan.Parse([]byte(js))
 		if err == nil {
 			_, err = Run(p)
 		}
-		var pe *sim.PlanError
+		var pe *plan.Error
 		if err == nil || !errors.As(err, &pe) || len(err.Error()) < len(want) || err.Error()[:len(want)] != want {
-			t.Errorf("%s: err = %v, want prefix %s", plan, err, want)
+			t.Errorf("%s: err = %v, want prefix %s", js, err, want)
 		}
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 )
 
 // Node names.
@@ -80,30 +80,30 @@ func nodeNames(c Config) []string {
 
 // Shape is the world's plan shape. Property-test plans are small (two to
 // four clients, a few requests each) so a shrunk failure reads easily.
-var Shape = sim.Shape{
+var Shape = plan.Shape{
 	World: Name,
-	Knobs: []sim.KnobRange{
+	Knobs: []plan.KnobRange{
 		{Name: "clients", Min: 2, Max: 4, SoakMax: 16},
 		{Name: "relays", Min: 1, Max: 2, SoakMax: 4},
 		{Name: "gateways", Min: 1, Max: 2, SoakMax: 3},
 		{Name: "requests", Min: 2, Max: 4, SoakMax: 50},
 		{Name: "size", Min: 16, Max: 256},
 	},
-	Nodes: func(p *sim.Plan) ([]string, error) {
+	Nodes: func(p *plan.Plan) ([]string, error) {
 		c, err := ConfigFrom(p)
 		if err != nil {
 			return nil, err
 		}
 		return nodeNames(c), nil
 	},
-	Horizon: func(p *sim.Plan) time.Duration {
+	Horizon: func(p *plan.Plan) time.Duration {
 		c, err := ConfigFrom(p)
 		if err != nil {
-			return sim.DefaultHorizon
+			return plan.DefaultHorizon
 		}
 		return c.horizon()
 	},
 }
 
 // GenOptions are the options property-test plans are drawn with.
-var GenOptions = sim.GenOptions{MaxFaults: 6}
+var GenOptions = plan.GenOptions{MaxFaults: 6}

@@ -27,7 +27,7 @@ import (
 	"strings"
 
 	"github.com/edgelab/edgelab/model"
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 )
 
 // SymmetricPlan returns a copy of plan without what would treat clients
@@ -43,15 +43,15 @@ import (
 // are still fetching (say, retrying after losses) leaves some pinned to
 // the old key and some to the new, and the key epoch then tells the
 // gateway which group a request came from — the same known signal.
-func SymmetricPlan(plan *sim.Plan) *sim.Plan {
-	p := sim.Plan{}
-	if plan != nil {
-		p = *plan
+func SymmetricPlan(pl *plan.Plan) *plan.Plan {
+	p := plan.Plan{}
+	if pl != nil {
+		p = *pl
 	} else {
-		plan = &p
+		pl = &p
 	}
 	p.Knobs = map[string]json.RawMessage{}
-	for k, v := range plan.Knobs {
+	for k, v := range pl.Knobs {
 		p.Knobs[k] = v
 	}
 	p.Knobs["grace"] = json.RawMessage(`"1000h"`)
@@ -65,7 +65,7 @@ func SymmetricPlan(plan *sim.Plan) *sim.Plan {
 		return false
 	}
 	p.Faults = nil
-	for _, f := range plan.Faults {
+	for _, f := range pl.Faults {
 		if isClient(f.Node) || isClient(f.Nodes...) || isClient(f.From...) || isClient(f.To...) {
 			continue
 		}
@@ -74,19 +74,19 @@ func SymmetricPlan(plan *sim.Plan) *sim.Plan {
 		}
 		p.Faults = append(p.Faults, f)
 	}
-	if plan.Network != nil {
-		nw := *plan.Network
+	if pl.Network != nil {
+		nw := *pl.Network
 		nw.Links = nil
-		for _, l := range plan.Network.Links {
+		for _, l := range pl.Network.Links {
 			if !isClient(l.From...) && !isClient(l.To...) {
 				nw.Links = append(nw.Links, l)
 			}
 		}
 		p.Network = &nw
 	}
-	if plan.Nodes != nil {
-		p.Nodes = sim.NodeSpecs{}
-		for n, s := range plan.Nodes {
+	if pl.Nodes != nil {
+		p.Nodes = plan.NodeSpecs{}
+		for n, s := range pl.Nodes {
 			if !isClient(n) {
 				p.Nodes[n] = s
 			}
@@ -97,8 +97,8 @@ func SymmetricPlan(plan *sim.Plan) *sim.Plan {
 }
 
 // Swap checks property 2 for seed and plan with the bugs of opts.
-func Swap(seed uint64, plan *sim.Plan, opts Options) (Verdict, error) {
-	p := SymmetricPlan(plan)
+func Swap(seed uint64, pl *plan.Plan, opts Options) (Verdict, error) {
+	p := SymmetricPlan(pl)
 	cfg, err := ConfigFrom(p)
 	if err != nil {
 		return Verdict{}, err

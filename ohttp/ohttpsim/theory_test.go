@@ -13,7 +13,7 @@ import (
 
 	"github.com/edgelab/edgelab/model"
 	"github.com/edgelab/edgelab/ohttp"
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 	"github.com/edgelab/edgelab/tamarin"
 	"github.com/edgelab/edgelab/tamarin/check"
 	"github.com/edgelab/edgelab/tamarin/spthy"
@@ -121,11 +121,11 @@ func TestWorldTracesPassTheChecker(t *testing.T) {
 		{3, string(allFaults)},
 	} {
 		seed := run.seed
-		plan, err := sim.ParsePlan([]byte(run.plan))
+		p, err := plan.Parse([]byte(run.plan))
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := Simulate(seed, plan, Options{})
+		res, err := Simulate(seed, p, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,11 +150,11 @@ func TestEverySeededBugViolatesALemma(t *testing.T) {
 	th := parseTheory(t, "ohttp")
 	for _, bug := range ohttp.AllBugs() {
 		t.Run(string(bug), func(t *testing.T) {
-			plan, err := sim.ParsePlan([]byte(`{"world":"ohttp","knobs":{"clients":3,"requests":3}}`))
+			p, err := plan.Parse([]byte(`{"world":"ohttp","knobs":{"clients":3,"requests":3}}`))
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := Simulate(1, plan, Options{Bugs: ohttp.Bugs{bug: true}})
+			res, err := Simulate(1, p, Options{Bugs: ohttp.Bugs{bug: true}})
 			if err != nil {
 				t.Fatal(err)
 			}

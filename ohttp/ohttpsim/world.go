@@ -13,6 +13,8 @@ import (
 	"github.com/edgelab/edgelab/ohttp"
 	"github.com/edgelab/edgelab/sim"
 	"github.com/edgelab/edgelab/sim/env"
+	"github.com/edgelab/edgelab/sim/link"
+	"github.com/edgelab/edgelab/sim/plan"
 )
 
 // Options vary a run beyond its plan.
@@ -59,12 +61,12 @@ type Result struct {
 }
 
 // symmetricLink is the client<->relay link of a Symmetric run.
-var symmetricLink = sim.LinkParams{Latency: sim.Fixed(2 * time.Millisecond)}
+var symmetricLink = link.Params{Latency: link.Fixed(2 * time.Millisecond)}
 
 // Simulate runs the world once with seed under plan (nil: defaults, no
 // faults) and returns the run without judging it.
-func Simulate(seed uint64, plan *sim.Plan, opts Options) (*Result, error) {
-	cfg, err := ConfigFrom(plan)
+func Simulate(seed uint64, p *plan.Plan, opts Options) (*Result, error) {
+	cfg, err := ConfigFrom(p)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +94,7 @@ func Simulate(seed uint64, plan *sim.Plan, opts Options) (*Result, error) {
 		n := s.AddNode(name)
 		w.res.Addrs[name] = n.Addr4().String()
 	}
-	if err := plan.Apply(s); err != nil {
+	if err := s.Apply(p); err != nil {
 		return nil, err
 	}
 	if err := w.build(end); err != nil {

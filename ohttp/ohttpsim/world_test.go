@@ -6,16 +6,16 @@ import (
 
 	"github.com/edgelab/edgelab/model"
 	"github.com/edgelab/edgelab/ohttp"
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 )
 
-func loadPlan(t *testing.T, path string) *sim.Plan {
+func loadPlan(t *testing.T, path string) *plan.Plan {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := sim.ParsePlan(data)
+	p, err := plan.Parse(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func TestDeterminismAllFaults(t *testing.T) {
 	for _, f := range p.Faults {
 		kinds[f.Kind] = true
 	}
-	for _, k := range sim.FaultKinds() {
+	for _, k := range plan.FaultKinds() {
 		if !kinds[k] {
 			t.Errorf("testdata/allfaults.json lacks fault kind %q", k)
 		}
@@ -61,7 +61,7 @@ func TestDeterminismAllFaults(t *testing.T) {
 }
 
 func TestHealthyRunAnswersEverything(t *testing.T) {
-	p, err := sim.ParsePlan([]byte(`{"knobs": {"rotate_every": "500ms"}}`))
+	p, err := plan.Parse([]byte(`{"knobs": {"rotate_every": "500ms"}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestHealthyRunAnswersEverything(t *testing.T) {
 // Rotation with a short grace period: pinned keys expire, clients are
 // refused with the ohttp-key problem, refetch and retry.
 func TestRotationRefetch(t *testing.T) {
-	p, err := sim.ParsePlan([]byte(`{"knobs": {"rotate_every": "400ms", "grace": "100ms", "requests": 8}}`))
+	p, err := plan.Parse([]byte(`{"knobs": {"rotate_every": "400ms", "grace": "100ms", "requests": 8}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestRotationRefetch(t *testing.T) {
 }
 
 func TestDefaultPlanPasses(t *testing.T) {
-	p, err := sim.ParsePlan([]byte(DefaultPlan))
+	p, err := plan.Parse([]byte(DefaultPlan))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestDefaultPlanPasses(t *testing.T) {
 // Two relays, each forwarding to its own gateway: each client goes
 // through its relay, and the linking checks hold per relay and gateway.
 func TestTwoRelaysTwoGateways(t *testing.T) {
-	p, err := sim.ParsePlan([]byte(`{"knobs": {"clients": 4, "relays": 2, "gateways": 2}}`))
+	p, err := plan.Parse([]byte(`{"knobs": {"clients": 4, "relays": 2, "gateways": 2}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestTwoRelaysTwoGateways(t *testing.T) {
 // the gateway twice and are answered twice; the client keeps the answer
 // to its own request and property 1's binding checks hold.
 func TestDuplicatesAreAnsweredAndBound(t *testing.T) {
-	p, err := sim.ParsePlan([]byte(`{"network": {"default": {"dup": 0.5}}}`))
+	p, err := plan.Parse([]byte(`{"network": {"default": {"dup": 0.5}}}`))
 	if err != nil {
 		t.Fatal(err)
 	}

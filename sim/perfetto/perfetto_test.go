@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/edgelab/edgelab/model"
-	"github.com/edgelab/edgelab/sim"
 	"github.com/edgelab/edgelab/sim/perfetto"
 	"github.com/edgelab/edgelab/sim/pingworld"
+	"github.com/edgelab/edgelab/sim/plan"
 )
 
 type ev struct {
@@ -43,7 +43,7 @@ func decode(t *testing.T, b []byte) doc {
 
 func pingTrace(t *testing.T, seed uint64) (*pingworld.Result, *model.Trace) {
 	t.Helper()
-	p, err := sim.ParsePlan([]byte(pingworld.DefaultPlan))
+	p, err := plan.Parse([]byte(pingworld.DefaultPlan))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/edgelab/edgelab/sim"
 	"github.com/edgelab/edgelab/sim/pingworld"
+	"github.com/edgelab/edgelab/sim/plan"
 	"github.com/edgelab/edgelab/sim/simtest"
 	"github.com/edgelab/edgelab/sim/world"
 )
@@ -23,7 +23,7 @@ func Example() {
 		}
 		return nil
 	})
-	gen := simtest.PlanGen(pingworld.World{}, sim.GenOptions{MaxFaults: 3})
+	gen := simtest.PlanGen(pingworld.World{}, plan.GenOptions{MaxFaults: 3})
 	f, err := simtest.Minimize(w, gen, world.Options{}, simtest.MinimizeOptions{Checks: 100})
 	switch {
 	case err != nil:

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 )
 
 // TestDrawnPlansDemandAnswersAfterHealing: soak plans heal halfway through
@@ -13,7 +14,7 @@ func TestDrawnPlansDemandAnswersAfterHealing(t *testing.T) {
 	demanded := 0
 	const seeds = 60
 	for seed := range uint64(seeds) {
-		p := sim.SoakPlan(Shape, seed)
+		p := plan.Soak(Shape, seed)
 		r, err := Run(seed, p)
 		if err != nil {
 			t.Fatal(err)

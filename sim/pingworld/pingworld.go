@@ -19,6 +19,7 @@ import (
 	"github.com/edgelab/edgelab/model"
 	"github.com/edgelab/edgelab/sim"
 	"github.com/edgelab/edgelab/sim/env"
+	"github.com/edgelab/edgelab/sim/plan"
 	"github.com/edgelab/edgelab/sim/world"
 )
 
@@ -47,7 +48,7 @@ func DefaultConfig() Config {
 var Knobs = []string{"clients", "servers", "pings", "interval", "timeout"}
 
 // ConfigFrom reads the workload from the plan's knobs over the defaults.
-func ConfigFrom(p *sim.Plan) (Config, error) {
+func ConfigFrom(p *plan.Plan) (Config, error) {
 	c := DefaultConfig()
 	if err := p.CheckKnobs(Knobs...); err != nil {
 		return c, err
@@ -70,15 +71,15 @@ func ConfigFrom(p *sim.Plan) (Config, error) {
 	}
 	switch {
 	case c.Clients < 1 || c.Clients > 1000:
-		return c, &sim.PlanError{Field: "knobs.clients", Err: errors.New("want 1 to 1000")}
+		return c, &plan.Error{Field: "knobs.clients", Err: errors.New("want 1 to 1000")}
 	case c.Servers < 1 || c.Servers > 1000:
-		return c, &sim.PlanError{Field: "knobs.servers", Err: errors.New("want 1 to 1000")}
+		return c, &plan.Error{Field: "knobs.servers", Err: errors.New("want 1 to 1000")}
 	case c.Pings < 0 || c.Pings > 100000:
-		return c, &sim.PlanError{Field: "knobs.pings", Err: errors.New("want 0 to 100000")}
+		return c, &plan.Error{Field: "knobs.pings", Err: errors.New("want 0 to 100000")}
 	case c.Interval <= 0:
-		return c, &sim.PlanError{Field: "knobs.interval", Err: errors.New("want a positive duration")}
+		return c, &plan.Error{Field: "knobs.interval", Err: errors.New("want a positive duration")}
 	case c.Timeout <= 0:
-		return c, &sim.PlanError{Field: "knobs.timeout", Err: errors.New("want a positive duration")}
+		return c, &plan.Error{Field: "knobs.timeout", Err: errors.New("want a positive duration")}
 	}
 	return c, nil
 }
@@ -165,8 +166,8 @@ func (r *Result) Figures() world.Figures {
 // Run runs the world with seed under plan (nil: no faults, the default
 // healthy network, default knobs). The error is about the plan or the
 // simulator; a broken invariant is reported by Result.Check.
-func Run(seed uint64, plan *sim.Plan) (*Result, error) {
-	cfg, err := ConfigFrom(plan)
+func Run(seed uint64, p *plan.Plan) (*Result, error) {
+	cfg, err := ConfigFrom(p)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +183,7 @@ func Run(seed uint64, plan *sim.Plan) (*Result, error) {
 		n := s.AddNode("client-" + strconv.Itoa(i))
 		n.Start(func(env env.Env) { client(env, cfg, servers, i, res, s.Healed) })
 	}
-	if err := plan.Apply(s); err != nil {
+	if err := s.Apply(p); err != nil {
 		return nil, err
 	}
 	rep, err := s.Run()

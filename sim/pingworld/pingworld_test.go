@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"testing"
 
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 )
 
-func defaultPlan(t *testing.T) *sim.Plan {
+func defaultPlan(t *testing.T) *plan.Plan {
 	t.Helper()
-	p, err := sim.ParsePlan([]byte(DefaultPlan))
+	p, err := plan.Parse([]byte(DefaultPlan))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestSameSeedSameTrace(t *testing.T) {
 }
 
 func TestKnobsAndTheirErrors(t *testing.T) {
-	p, err := sim.ParsePlan([]byte(`{"knobs": {"clients": 1, "servers": 1, "pings": 4, "interval": "10ms", "timeout": "1s"}}`))
+	p, err := plan.Parse([]byte(`{"knobs": {"clients": 1, "servers": 1, "pings": 4, "interval": "10ms", "timeout": "1s"}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,19 +77,19 @@ func TestKnobsAndTheirErrors(t *testing.T) {
 	if r.Sent != 4 || r.Check() != nil {
 		t.Fatalf("%s: %v", r.Figures(), r.Check())
 	}
-	for plan, want := range map[string]string{
+	for js, want := range map[string]string{
 		`{"knobs": {"client": 1}}`:                                        "plan: knobs.client: unknown knob (known: clients, interval, pings, servers, timeout)",
 		`{"knobs": {"clients": 1.5}}`:                                     "plan: knobs.clients: want an integer",
 		`{"knobs": {"timeout": 5}}`:                                       `plan: knobs.timeout: want a duration string such as "1.5s"`,
 		`{"knobs": {"servers": 0}}`:                                       "plan: knobs.servers: want 1 to 1000",
 		`{"faults": [{"at": "1s", "kind": "crash", "node": "server-9"}]}`: `plan: faults[0].node: unknown node "server-9"`,
 	} {
-		p, err := sim.ParsePlan([]byte(plan))
+		p, err := plan.Parse([]byte(js))
 		if err == nil {
 			_, err = Run(1, p)
 		}
 		if err == nil || err.Error() != want {
-			t.Errorf("%s: err = %v, want %s", plan, err, want)
+			t.Errorf("%s: err = %v, want %s", js, err, want)
 		}
 	}
 }

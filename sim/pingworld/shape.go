@@ -12,20 +12,20 @@ import (
 	"strings"
 	"time"
 
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 )
 
 // Shape is the ping world's plan shape.
-var Shape = sim.Shape{
+var Shape = plan.Shape{
 	World: Name,
-	Knobs: []sim.KnobRange{
+	Knobs: []plan.KnobRange{
 		{Name: "clients", Min: 1, Max: 3, SoakMax: 8},
 		{Name: "servers", Min: 1, Max: 3, SoakMax: 5},
 		{Name: "pings", Min: 1, Max: 10, SoakMax: 100},
 		{Name: "interval", Unit: time.Millisecond, Min: 50, Max: 300},
 		{Name: "timeout", Unit: time.Millisecond, Min: 200, Max: 1000},
 	},
-	Nodes: func(p *sim.Plan) ([]string, error) {
+	Nodes: func(p *plan.Plan) ([]string, error) {
 		c, err := ConfigFrom(p)
 		if err != nil {
 			return nil, err
@@ -39,10 +39,10 @@ var Shape = sim.Shape{
 		}
 		return names, nil
 	},
-	Horizon: func(p *sim.Plan) time.Duration {
+	Horizon: func(p *plan.Plan) time.Duration {
 		c, err := ConfigFrom(p)
 		if err != nil {
-			return sim.DefaultHorizon
+			return plan.DefaultHorizon
 		}
 		// Faults fall in the first half of the schedule; the run then
 		// heals (Converge), and the pings of the second half must all be
@@ -51,7 +51,7 @@ var Shape = sim.Shape{
 	},
 	// A healthy round trip takes at most a quarter of the timeout, which
 	// leaves room for queueing behind messages released at healing.
-	MaxLatency: func(p *sim.Plan) time.Duration {
+	MaxLatency: func(p *plan.Plan) time.Duration {
 		c, err := ConfigFrom(p)
 		if err != nil {
 			return 0

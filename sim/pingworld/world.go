@@ -6,7 +6,7 @@ package pingworld
 import (
 	"fmt"
 
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 	"github.com/edgelab/edgelab/sim/world"
 )
 
@@ -19,30 +19,30 @@ var (
 	_ world.Explained = World{}
 )
 
-func (World) Name() string           { return Name }
-func (World) Summary() string        { return "clients ping HTTP servers through a faulty network" }
-func (World) DefaultSeed() uint64    { return DefaultSeed }
-func (World) DefaultPlan() *sim.Plan { return world.MustPlan(DefaultPlan) }
-func (World) Shape() sim.Shape       { return Shape }
-func (World) Glossary() []world.Term { return Glossary }
+func (World) Name() string            { return Name }
+func (World) Summary() string         { return "clients ping HTTP servers through a faulty network" }
+func (World) DefaultSeed() uint64     { return DefaultSeed }
+func (World) DefaultPlan() *plan.Plan { return world.MustPlan(DefaultPlan) }
+func (World) Shape() plan.Shape       { return Shape }
+func (World) Glossary() []world.Term  { return Glossary }
 
 // PropAccounting names the world's property: every ping accounted for.
 const PropAccounting = "accounting"
 
 // Run runs the world and checks its invariants. The world has no seeded
 // bugs.
-func (w World) Run(seed uint64, plan *sim.Plan, opts world.Options) (*world.Outcome, error) {
-	_, o, err := w.RunResult(seed, plan, opts)
+func (w World) Run(seed uint64, p *plan.Plan, opts world.Options) (*world.Outcome, error) {
+	_, o, err := w.RunResult(seed, p, opts)
 	return o, err
 }
 
 // RunResult is Run that also returns the Result the outcome was judged
 // from, for properties of a caller's own (world.WithProperty).
-func (w World) RunResult(seed uint64, plan *sim.Plan, opts world.Options) (*Result, *world.Outcome, error) {
+func (w World) RunResult(seed uint64, p *plan.Plan, opts world.Options) (*Result, *world.Outcome, error) {
 	if err := world.CheckBugs(w, opts); err != nil {
 		return nil, nil, err
 	}
-	r, err := Run(seed, plan)
+	r, err := Run(seed, p)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -58,8 +58,8 @@ func (w World) RunResult(seed uint64, plan *sim.Plan, opts world.Options) (*Resu
 }
 
 // Operations is the number of pings the plan asks for.
-func (World) Operations(plan *sim.Plan) (int, error) {
-	c, err := ConfigFrom(plan)
+func (World) Operations(p *plan.Plan) (int, error) {
+	c, err := ConfigFrom(p)
 	if err != nil {
 		return 0, err
 	}

@@ -8,7 +8,7 @@
 // The format is one JSON object:
 //
 //	{
-//	  "plan": { ... a sim.Plan, with "world" and "seed" set ... },
+//	  "plan": { ... a plan.Plan, with "world" and "seed" set ... },
 //	  "options": {"bugs": ["relay-forwards-xff"]},   (optional)
 //	  "trace_sha256": "64 lowercase hex digits",
 //	  "failure": "one line, optional"
@@ -26,14 +26,14 @@ import (
 	"strconv"
 
 	"github.com/edgelab/edgelab/internal/atomicfile"
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 	"github.com/edgelab/edgelab/sim/world"
 )
 
 // File is a replay file's content.
 type File struct {
 	// Plan is what to run; it names the world and the seed.
-	Plan *sim.Plan
+	Plan *plan.Plan
 	// Options are the run's options beyond the plan.
 	Options world.Options
 	// TraceSHA256 is the hex SHA-256 of the trace the plan produced.
@@ -55,11 +55,11 @@ func (f *File) Marshal() ([]byte, error) {
 	if err := f.check(); err != nil {
 		return nil, err
 	}
-	plan, err := json.Marshal(f.Plan)
+	p, err := json.Marshal(f.Plan)
 	if err != nil {
 		return nil, fmt.Errorf("replay: encoding the plan: %w", err)
 	}
-	wf := wire{Plan: plan, TraceSHA256: f.TraceSHA256, Failure: f.Failure}
+	wf := wire{Plan: p, TraceSHA256: f.TraceSHA256, Failure: f.Failure}
 	if len(f.Options.Bugs) > 0 {
 		wf.Options = &f.Options
 	}
@@ -105,7 +105,7 @@ func Parse(data []byte) (*File, error) {
 	if len(w.Plan) == 0 || string(w.Plan) == "null" {
 		return nil, errors.New("replay: missing plan")
 	}
-	p, err := sim.ParsePlan(w.Plan)
+	p, err := plan.Parse(w.Plan)
 	if err != nil {
 		return nil, fmt.Errorf("replay: %w", err)
 	}

@@ -6,15 +6,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 	"github.com/edgelab/edgelab/sim/world"
 )
 
 var hash = strings.Repeat("ab", 32)
 
-func plan(t *testing.T, s string) *sim.Plan {
+func mustPlan(t *testing.T, s string) *plan.Plan {
 	t.Helper()
-	p, err := sim.ParsePlan([]byte(s))
+	p, err := plan.Parse([]byte(s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +23,7 @@ func plan(t *testing.T, s string) *sim.Plan {
 
 func TestWriteReadRoundTrip(t *testing.T) {
 	f := &File{
-		Plan:        plan(t, `{"world": "ping", "seed": 7, "knobs": {"pings": 2}, "faults": [{"at": "1s", "kind": "crash", "node": "server-1", "for": "500ms"}]}`),
+		Plan:        mustPlan(t, `{"world": "ping", "seed": 7, "knobs": {"pings": 2}, "faults": [{"at": "1s", "kind": "crash", "node": "server-1", "for": "500ms"}]}`),
 		TraceSHA256: hash,
 		Failure:     "it broke",
 	}
@@ -51,7 +51,7 @@ func TestWriteReadRoundTrip(t *testing.T) {
 // The options a run had (its seeded bugs) survive the file, so a replay
 // reruns exactly what failed.
 func TestOptionsRoundTrip(t *testing.T) {
-	f := &File{Plan: plan(t, `{"world": "ohttp", "seed": 3}`), Options: world.Options{Bugs: []string{"relay-forwards-xff"}}, TraceSHA256: hash}
+	f := &File{Plan: mustPlan(t, `{"world": "ohttp", "seed": 3}`), Options: world.Options{Bugs: []string{"relay-forwards-xff"}}, TraceSHA256: hash}
 	b, err := f.Marshal()
 	if err != nil {
 		t.Fatal(err)

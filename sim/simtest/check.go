@@ -15,14 +15,14 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/edgelab/edgelab/model"
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 	"github.com/edgelab/edgelab/sim/replay"
 	"github.com/edgelab/edgelab/sim/world"
 )
 
 // Failure is a plan that failed a world's properties.
 type Failure struct {
-	Plan *sim.Plan
+	Plan *plan.Plan
 	// Options are the options the world ran with (its seeded bugs).
 	Options     world.Options
 	TraceSHA256 string
@@ -39,7 +39,7 @@ func (f *Failure) ReplayFile() *replay.File {
 }
 
 // try runs w under p with opts and returns nil if every property holds.
-func try(w world.World, p *sim.Plan, opts world.Options) *Failure {
+func try(w world.World, p *plan.Plan, opts world.Options) *Failure {
 	var seed uint64
 	if p.Seed != nil {
 		seed = *p.Seed
@@ -76,7 +76,7 @@ func FailuresDir() string {
 // to FailuresDir()/<world>-<test>.json, with the `edgelab replay` command
 // that reruns it in the test log (for worlds the edgelab command knows;
 // Replay reruns it from a test for any world).
-func Check(t *testing.T, w world.World, gen *rapid.Generator[*sim.Plan], opts world.Options) {
+func Check(t *testing.T, w world.World, gen *rapid.Generator[*plan.Plan], opts world.Options) {
 	t.Helper()
 	var last *Failure
 	// rapid.Check ends a failed test with FailNow, so the file is written

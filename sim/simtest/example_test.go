@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/edgelab/edgelab/sim"
 	"github.com/edgelab/edgelab/sim/pingworld"
+	"github.com/edgelab/edgelab/sim/plan"
 	"github.com/edgelab/edgelab/sim/simtest"
 	"github.com/edgelab/edgelab/sim/world"
 )
@@ -18,7 +18,7 @@ import (
 // opts) does the same, fails the test and saves the minimal plan as a
 // replay file.
 func Example() {
-	gen := simtest.PlanGen(pingworld.World{}, sim.GenOptions{MaxFaults: 4})
+	gen := simtest.PlanGen(pingworld.World{}, plan.GenOptions{MaxFaults: 4})
 
 	// A property that holds under every fault: no answer without a
 	// request served.

@@ -12,28 +12,28 @@
 package simtest
 
 import (
+	"github.com/edgelab/edgelab/sim/plan"
 	"pgregory.net/rapid"
 
-	"github.com/edgelab/edgelab/sim"
 	"github.com/edgelab/edgelab/sim/world"
 )
 
 // PlanGen draws plans for w, from its shape.
-func PlanGen(w world.World, opts sim.GenOptions) *rapid.Generator[*sim.Plan] {
+func PlanGen(w world.World, opts plan.GenOptions) *rapid.Generator[*plan.Plan] {
 	return ShapeGen(w.Shape(), opts)
 }
 
 // ShapeGen draws plans for shape.
-func ShapeGen(shape sim.Shape, opts sim.GenOptions) *rapid.Generator[*sim.Plan] {
-	return rapid.Custom(func(t *rapid.T) *sim.Plan {
-		return sim.DrawPlan(Drawer(t), shape, opts)
+func ShapeGen(shape plan.Shape, opts plan.GenOptions) *rapid.Generator[*plan.Plan] {
+	return rapid.Custom(func(t *rapid.T) *plan.Plan {
+		return plan.Draw(Drawer(t), shape, opts)
 	})
 }
 
-// Drawer adapts a rapid.T to sim.Drawer: integers are rapid.IntRange
+// Drawer adapts a rapid.T to plan.Drawer: integers are rapid.IntRange
 // (which shrinks toward the lower bound) and lists are rapid.SliceOfN
 // (which shrinks by deleting elements).
-func Drawer(t *rapid.T) sim.Drawer { return rapidDrawer{t} }
+func Drawer(t *rapid.T) plan.Drawer { return rapidDrawer{t} }
 
 type rapidDrawer struct{ t *rapid.T }
 
@@ -44,7 +44,7 @@ func (r rapidDrawer) Int(label string, min, max int) int {
 	return rapid.IntRange(min, max).Draw(r.t, label)
 }
 
-func (r rapidDrawer) List(label string, min, max int, elem func(sim.Drawer) any) []any {
+func (r rapidDrawer) List(label string, min, max int, elem func(plan.Drawer) any) []any {
 	g := rapid.Custom(func(t *rapid.T) any { return elem(rapidDrawer{t}) })
 	return rapid.SliceOfN(g, min, max).Draw(r.t, label)
 }

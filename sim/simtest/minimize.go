@@ -25,7 +25,7 @@ import (
 
 	"pgregory.net/rapid"
 
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 	"github.com/edgelab/edgelab/sim/world"
 )
 
@@ -45,7 +45,7 @@ var minimizeMu sync.Mutex
 // wopts, shrinks it and returns it; nil if every plan tried passed. The
 // error reports a search that could not run (rapid rejected too many
 // draws, a flaky failure) with rapid's own words.
-func Minimize(w world.World, gen *rapid.Generator[*sim.Plan], wopts world.Options, opts MinimizeOptions) (*Failure, error) {
+func Minimize(w world.World, gen *rapid.Generator[*plan.Plan], wopts world.Options, opts MinimizeOptions) (*Failure, error) {
 	minimizeMu.Lock()
 	defer minimizeMu.Unlock()
 	if opts.Checks == 0 {

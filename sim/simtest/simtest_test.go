@@ -10,7 +10,7 @@ import (
 
 	"pgregory.net/rapid"
 
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 	"github.com/edgelab/edgelab/sim/replay"
 	"github.com/edgelab/edgelab/sim/simtest"
 	"github.com/edgelab/edgelab/sim/world"
@@ -23,7 +23,7 @@ func toyWorld(fixed bool) world.World { return toy{fixed: fixed} }
 // and the plan rapid shrinks to holds exactly one fault, a crash of the
 // server, on a quiet network, with the smallest workload.
 func TestShrinkToyToOneCrash(t *testing.T) {
-	gen := simtest.ShapeGen(toyShape, sim.GenOptions{MaxFaults: 12})
+	gen := simtest.ShapeGen(toyShape, plan.GenOptions{MaxFaults: 12})
 	f, err := simtest.Minimize(toyWorld(false), gen, world.Options{}, simtest.MinimizeOptions{Checks: 500})
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +39,7 @@ func TestShrinkToyToOneCrash(t *testing.T) {
 	if c := f.Plan.Faults[0]; c.Kind != "crash" || c.Node != "kv" || c.For != 0 {
 		t.Fatalf("the one fault is %+v, want a permanent crash of kv", c)
 	}
-	if !sim.IsQuiet(f.Plan) {
+	if !plan.IsQuiet(f.Plan) {
 		t.Fatalf("shrunk plan is still noisy: %s", b)
 	}
 	if string(f.Plan.Knobs["writes"]) != "1" || *f.Plan.Seed != 0 {
@@ -53,7 +53,7 @@ func TestShrinkToyToOneCrash(t *testing.T) {
 // TestShrinkFixedToyPasses checks the property is not trivially false:
 // the fixed service (sync, then ack) survives the same plans.
 func TestShrinkFixedToyPasses(t *testing.T) {
-	gen := simtest.ShapeGen(toyShape, sim.GenOptions{MaxFaults: 12})
+	gen := simtest.ShapeGen(toyShape, plan.GenOptions{MaxFaults: 12})
 	f, err := simtest.Minimize(toyWorld(true), gen, world.Options{}, simtest.MinimizeOptions{Checks: 100})
 	if err != nil || f != nil {
 		t.Fatalf("fixed toy: failure %+v, err %v", f, err)
@@ -62,7 +62,7 @@ func TestShrinkFixedToyPasses(t *testing.T) {
 
 // TestGenCheckPassesOnFixedToy runs Check on a property that holds.
 func TestGenCheckPassesOnFixedToy(t *testing.T) {
-	simtest.Check(t, toyWorld(true), simtest.ShapeGen(toyShape, sim.GenOptions{}), world.Options{})
+	simtest.Check(t, toyWorld(true), simtest.ShapeGen(toyShape, plan.GenOptions{}), world.Options{})
 }
 
 // TestShrinkCheckSavesReplayFile runs a failing Check in a child test
@@ -71,7 +71,7 @@ func TestGenCheckPassesOnFixedToy(t *testing.T) {
 // the log.
 func TestShrinkCheckSavesReplayFile(t *testing.T) {
 	if os.Getenv("SIMTEST_CHILD") == "1" {
-		simtest.Check(t, toyWorld(false), simtest.ShapeGen(toyShape, sim.GenOptions{}), world.Options{})
+		simtest.Check(t, toyWorld(false), simtest.ShapeGen(toyShape, plan.GenOptions{}), world.Options{})
 		return
 	}
 	if testing.Short() {
@@ -105,7 +105,7 @@ func TestShrinkCheckSavesReplayFile(t *testing.T) {
 // every plan is valid and applies to the toy.
 func TestGenDrawsApplicablePlans(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
-		p := simtest.ShapeGen(toyShape, sim.GenOptions{}).Draw(rt, "plan")
+		p := simtest.ShapeGen(toyShape, plan.GenOptions{}).Draw(rt, "plan")
 		if _, _, err := runToy(*p.Seed, p, true); err != nil {
 			rt.Fatal(err)
 		}

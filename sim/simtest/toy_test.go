@@ -21,7 +21,9 @@ import (
 
 	"github.com/edgelab/edgelab/model"
 	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/disk"
 	"github.com/edgelab/edgelab/sim/env"
+	"github.com/edgelab/edgelab/sim/plan"
 	"github.com/edgelab/edgelab/sim/world"
 )
 
@@ -30,11 +32,11 @@ const (
 	toySyncDelay = 200 * time.Millisecond // from ack to fsync (the bug)
 )
 
-var toyShape = sim.Shape{
+var toyShape = plan.Shape{
 	World: "toykv",
-	Knobs: []sim.KnobRange{{Name: "writes", Min: 1, Max: 8, SoakMax: 40}},
-	Nodes: func(*sim.Plan) ([]string, error) { return []string{"client", "kv"}, nil },
-	Horizon: func(p *sim.Plan) time.Duration {
+	Knobs: []plan.KnobRange{{Name: "writes", Min: 1, Max: 8, SoakMax: 40}},
+	Nodes: func(*plan.Plan) ([]string, error) { return []string{"client", "kv"}, nil },
+	Horizon: func(p *plan.Plan) time.Duration {
 		n, _ := p.KnobInt("writes", 1)
 		return time.Duration(n+1) * toyInterval
 	},
@@ -43,17 +45,17 @@ var toyShape = sim.Shape{
 // toy is the toy as a world; fixed makes the server sync before it acks.
 type toy struct{ fixed bool }
 
-func (toy) Name() string           { return toyShape.World }
-func (toy) Summary() string        { return "a key-value store that acknowledges before it syncs" }
-func (toy) DefaultSeed() uint64    { return 1 }
-func (toy) DefaultPlan() *sim.Plan { return nil }
-func (toy) Shape() sim.Shape       { return toyShape }
+func (toy) Name() string            { return toyShape.World }
+func (toy) Summary() string         { return "a key-value store that acknowledges before it syncs" }
+func (toy) DefaultSeed() uint64     { return 1 }
+func (toy) DefaultPlan() *plan.Plan { return nil }
+func (toy) Shape() plan.Shape       { return toyShape }
 
-func (t toy) Run(seed uint64, plan *sim.Plan, opts world.Options) (*world.Outcome, error) {
+func (t toy) Run(seed uint64, p *plan.Plan, opts world.Options) (*world.Outcome, error) {
 	if err := world.CheckBugs(t, opts); err != nil {
 		return nil, err
 	}
-	r, tr, err := runToy(seed, plan, t.fixed)
+	r, tr, err := runToy(seed, p, t.fixed)
 	if err != nil {
 		return nil, err
 	}
@@ -81,26 +83,26 @@ func ackedAreDurable(r *toyResult) error {
 }
 
 // runToy runs the toy; fixed makes the server sync before it acks.
-func runToy(seed uint64, plan *sim.Plan, fixed bool) (*toyResult, *model.Trace, error) {
-	if err := plan.CheckKnobs("writes"); err != nil {
+func runToy(seed uint64, p *plan.Plan, fixed bool) (*toyResult, *model.Trace, error) {
+	if err := p.CheckKnobs("writes"); err != nil {
 		return nil, nil, err
 	}
-	writes, err := plan.KnobInt("writes", 3)
+	writes, err := p.KnobInt("writes", 3)
 	if err != nil {
 		return nil, nil, err
 	}
 	s := sim.New(sim.Config{Seed: seed})
-	disk, err := sim.NewMemDisk(sim.DiskConfig{})
+	pl, err := disk.NewMemDisk(disk.Config{})
 	if err != nil {
 		return nil, nil, err
 	}
 	kv := s.AddNode("kv")
 	var wal env.File // the current incarnation's open log
-	kv.OnCrash(func() { disk.Crash(nil) })
+	kv.OnCrash(func() { pl.Crash(nil) })
 	kv.Start(func(env env.Env) {
-		f, err := disk.OpenFile("log", os.O_CREATE|os.O_WRONLY|os.O_APPEND)
+		f, err := pl.OpenFile("log", os.O_CREATE|os.O_WRONLY|os.O_APPEND)
 		if err == nil {
-			err = disk.SyncDir(".")
+			err = pl.SyncDir(".")
 		}
 		if err != nil {
 			panic(err)
@@ -144,13 +146,13 @@ func runToy(seed uint64, plan *sim.Plan, fixed bool) (*toyResult, *model.Trace, 
 			cancel()
 		}
 	})
-	if err := plan.Apply(s); err != nil {
+	if err := s.Apply(p); err != nil {
 		return nil, nil, err
 	}
 	if _, err := s.Run(); err != nil {
 		return nil, s.Trace(), err
 	}
-	data, err := disk.Durable().ReadFile("log")
+	data, err := pl.Durable().ReadFile("log")
 	if err != nil {
 		return nil, s.Trace(), err
 	}

@@ -24,7 +24,7 @@ type Report struct {
 	Version int    `json:"version"`
 	World   string `json:"world"`
 	// Mode says where each seed's plan came from: "default" (the world's
-	// default plan), "soak" (sim.SoakPlan) or "plan:<sha256 of the file>".
+	// default plan), "soak" (plan.Soak) or "plan:<sha256 of the file>".
 	Mode  string `json:"mode"`
 	Seeds Range  `json:"seeds"`
 	// Shards is n of the i/n shards; Covered lists the i's this report

@@ -8,16 +8,16 @@ package world
 import (
 	"time"
 
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 )
 
 // HuntOptions are the options hunted plans are drawn with: a few faults,
 // the default noise.
-var HuntOptions = sim.GenOptions{MaxFaults: 6}
+var HuntOptions = plan.GenOptions{MaxFaults: 6}
 
 // HuntPlan is the i-th plan of w's seeded bug-hunting stream.
-func HuntPlan(w World, i uint64) *sim.Plan {
-	return sim.DrawPlan(sim.SeedDrawer(i, w.Name()+"/bugs"), w.Shape(), HuntOptions)
+func HuntPlan(w World, i uint64) *plan.Plan {
+	return plan.Draw(plan.SeedDrawer(i, w.Name()+"/bugs"), w.Shape(), HuntOptions)
 }
 
 // Detection is what Hunt found for one bug.

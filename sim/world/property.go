@@ -1,6 +1,6 @@
 package world
 
-import "github.com/edgelab/edgelab/sim"
+import "github.com/edgelab/edgelab/sim/plan"
 
 // Judged is a world that also hands out the result a run was judged from
 // (its own Result type R), so callers can judge it by properties of
@@ -8,7 +8,7 @@ import "github.com/edgelab/edgelab/sim"
 type Judged[R any] interface {
 	World
 	// RunResult is Run that also returns the run's result.
-	RunResult(seed uint64, plan *sim.Plan, opts Options) (R, *Outcome, error)
+	RunResult(seed uint64, plan *plan.Plan, opts Options) (R, *Outcome, error)
 }
 
 // WithProperty is w judged also by a property of the caller's own: prop
@@ -28,8 +28,8 @@ type judgedBy[R any] struct {
 	prop func(R) error
 }
 
-func (j judgedBy[R]) Run(seed uint64, plan *sim.Plan, opts Options) (*Outcome, error) {
-	r, o, err := j.RunResult(seed, plan, opts)
+func (j judgedBy[R]) Run(seed uint64, p *plan.Plan, opts Options) (*Outcome, error) {
+	r, o, err := j.RunResult(seed, p, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,7 @@ package world
 // one-step simplifications — drop the network noise, clocks and BUGGIFY;
 // drop all faults, then each fault; move each knob the shape draws toward
 // its default for shrinking, the bottom of its range (the quietest choice,
-// as sim.Drawer has it): to the bottom, halfway there, one step down; put
+// as plan.Drawer has it): to the bottom, halfway there, one step down; put
 // a knob the shape does not draw back to the world's default — and keeps the first that still fails, until none does. It needs
 // nothing from the world but its Shape and Run, so it serves every world;
 // rapid shrinks the same way inside property tests (sim/simtest), this is
@@ -17,14 +17,14 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 )
 
 // Shrunk is what Shrink found.
 type Shrunk struct {
 	// Plan is the smallest failing plan found; it names the world and
 	// the seed.
-	Plan *sim.Plan
+	Plan *plan.Plan
 	// Outcome is Plan's run.
 	Outcome *Outcome
 	// Runs counts the runs shrinking took.
@@ -36,13 +36,13 @@ type Shrunk struct {
 // with its outcome (Runs 1), so the caller can tell. A candidate that
 // does not fit the world (a fault naming a node a smaller knob removed)
 // is skipped; any other error of a run is returned.
-func Shrink(w World, seed uint64, plan *sim.Plan, opts Options) (*Shrunk, error) {
-	plan = WithIdentity(w, seed, plan)
-	o, err := w.Run(seed, plan, opts)
+func Shrink(w World, seed uint64, p *plan.Plan, opts Options) (*Shrunk, error) {
+	p = WithIdentity(w, seed, p)
+	o, err := w.Run(seed, p, opts)
 	if err != nil {
 		return nil, err
 	}
-	s := &Shrunk{Plan: plan, Outcome: o, Runs: 1}
+	s := &Shrunk{Plan: p, Outcome: o, Runs: 1}
 	if o.Pass() {
 		return s, nil
 	}
@@ -53,7 +53,7 @@ func Shrink(w World, seed uint64, plan *sim.Plan, opts Options) (*Shrunk, error)
 			s.Runs++
 			co, err := w.Run(seed, c, opts)
 			if err != nil {
-				if _, fits := err.(*sim.PlanError); fits {
+				if _, fits := err.(*plan.Error); fits {
 					continue
 				}
 				return nil, err
@@ -69,10 +69,10 @@ func Shrink(w World, seed uint64, plan *sim.Plan, opts Options) (*Shrunk, error)
 
 // WithIdentity returns a copy of plan (nil: an empty one) that names w
 // and seed, so that it can be saved as a replay file as it is.
-func WithIdentity(w World, seed uint64, plan *sim.Plan) *sim.Plan {
-	p := &sim.Plan{}
-	if plan != nil {
-		cp := *plan
+func WithIdentity(w World, seed uint64, pl *plan.Plan) *plan.Plan {
+	p := &plan.Plan{}
+	if pl != nil {
+		cp := *pl
 		p = &cp
 	}
 	p.World = w.Name()
@@ -83,60 +83,60 @@ func WithIdentity(w World, seed uint64, plan *sim.Plan) *sim.Plan {
 // candidates are the one-step simplifications of p, biggest first. Each
 // makes the plan strictly smaller (fewer faults, less noise, fewer knobs
 // or a lower knob), so shrinking ends.
-func candidates(p *sim.Plan, shape sim.Shape) []*sim.Plan {
-	var out []*sim.Plan
-	with := func(change func(q *sim.Plan)) {
+func candidates(p *plan.Plan, shape plan.Shape) []*plan.Plan {
+	var out []*plan.Plan
+	with := func(change func(q *plan.Plan)) {
 		q := *p
 		q.Knobs = maps.Clone(p.Knobs)
 		change(&q)
 		out = append(out, &q)
 	}
 	if p.Network != nil || p.Nodes != nil || p.Buggify != nil {
-		with(func(q *sim.Plan) { q.Network, q.Nodes, q.Buggify = nil, nil, nil })
+		with(func(q *plan.Plan) { q.Network, q.Nodes, q.Buggify = nil, nil, nil })
 	}
 	if len(p.Faults) > 0 {
-		with(func(q *sim.Plan) { q.Faults = nil })
+		with(func(q *plan.Plan) { q.Faults = nil })
 	}
 	for i := range p.Faults {
-		with(func(q *sim.Plan) { q.Faults = slices.Delete(slices.Clone(p.Faults), i, i+1) })
+		with(func(q *plan.Plan) { q.Faults = slices.Delete(slices.Clone(p.Faults), i, i+1) })
 	}
 	if p.Network != nil {
-		with(func(q *sim.Plan) { q.Network = nil })
+		with(func(q *plan.Plan) { q.Network = nil })
 	}
 	if p.Nodes != nil {
-		with(func(q *sim.Plan) { q.Nodes = nil })
+		with(func(q *plan.Plan) { q.Nodes = nil })
 	}
 	if p.Buggify != nil {
-		with(func(q *sim.Plan) { q.Buggify = nil })
+		with(func(q *plan.Plan) { q.Buggify = nil })
 	}
 	for _, name := range slices.Sorted(maps.Keys(p.Knobs)) {
 		k, ok := knobRange(shape, name)
 		if !ok {
 			// A knob the generator never draws goes back to the
 			// world's default.
-			with(func(q *sim.Plan) { delete(q.Knobs, name) })
+			with(func(q *plan.Plan) { delete(q.Knobs, name) })
 			continue
 		}
 		for _, v := range lowerKnob(k, p.Knobs[name]) {
-			with(func(q *sim.Plan) { q.Knobs[name] = v })
+			with(func(q *plan.Plan) { q.Knobs[name] = v })
 		}
 	}
 	return out
 }
 
-func knobRange(shape sim.Shape, name string) (sim.KnobRange, bool) {
+func knobRange(shape plan.Shape, name string) (plan.KnobRange, bool) {
 	for _, k := range shape.Knobs {
 		if k.Name == name {
 			return k, true
 		}
 	}
-	return sim.KnobRange{}, false
+	return plan.KnobRange{}, false
 }
 
 // lowerKnob returns the smaller values of a knob worth trying, smallest
 // first: the bottom of its range, halfway down, one step down (false for
 // a boolean). A value the shape cannot read is left alone.
-func lowerKnob(k sim.KnobRange, raw json.RawMessage) []json.RawMessage {
+func lowerKnob(k plan.KnobRange, raw json.RawMessage) []json.RawMessage {
 	if k.Bool {
 		if string(raw) == "true" {
 			return []json.RawMessage{json.RawMessage("false")}
@@ -175,15 +175,15 @@ func lowerKnob(k sim.KnobRange, raw json.RawMessage) []json.RawMessage {
 
 // Size is how big a plan is: its faults and the operations its knobs ask
 // for (-1 if the world is not Sized or cannot read the plan).
-func Size(w World, plan *sim.Plan) (faults, ops int) {
+func Size(w World, p *plan.Plan) (faults, ops int) {
 	ops = -1
 	if sz, ok := w.(Sized); ok {
-		if n, err := sz.Operations(plan); err == nil {
+		if n, err := sz.Operations(p); err == nil {
 			ops = n
 		}
 	}
-	if plan == nil {
+	if p == nil {
 		return 0, ops
 	}
-	return len(plan.Faults), ops
+	return len(p.Faults), ops
 }

@@ -39,7 +39,7 @@ import (
 	"strings"
 
 	"github.com/edgelab/edgelab/model"
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 )
 
 // World is one simulated world.
@@ -58,17 +58,17 @@ type World interface {
 	// plan uses. DefaultPlan returns a fresh plan each call (the caller
 	// may change it), or nil for "defaults, no faults".
 	DefaultSeed() uint64
-	DefaultPlan() *sim.Plan
+	DefaultPlan() *plan.Plan
 	// Shape tells the plan generator what the world looks like: knob
 	// ranges, node names, the fault horizon. Generated, soak and shrunk
 	// plans all come from it.
-	Shape() sim.Shape
+	Shape() plan.Shape
 	// Run runs the world once with seed under plan (nil: the world's
 	// defaults, no faults). A failed property is an Outcome with
 	// Violations, not an error. An error means the run could not be
-	// judged: a *sim.PlanError for a plan (or an option) that does not
+	// judged: a *plan.Error for a plan (or an option) that does not
 	// fit the world, anything else for a run that broke.
-	Run(seed uint64, plan *sim.Plan, opts Options) (*Outcome, error)
+	Run(seed uint64, plan *plan.Plan, opts Options) (*Outcome, error)
 }
 
 // Options vary a run beyond its seed and plan. Every field changes the
@@ -76,7 +76,7 @@ type World interface {
 type Options struct {
 	// Bugs names the seeded bugs to switch on, from the world's
 	// BugCatalog. A world without a catalog, or a name not in it, is a
-	// *sim.PlanError (see CheckBugs).
+	// *plan.Error (see CheckBugs).
 	Bugs []string `json:"bugs,omitempty"`
 }
 
@@ -233,7 +233,7 @@ type Sized interface {
 	World
 	// Operations is how many operations (requests, writes, pings) the
 	// plan's knobs ask for.
-	Operations(plan *sim.Plan) (int, error)
+	Operations(plan *plan.Plan) (int, error)
 }
 
 // Experimenter is a world with experiments: measurements over many runs
@@ -258,14 +258,14 @@ type Experiment struct {
 }
 
 // CheckBugs reports whether opts fits w: every bug named exists in w's
-// catalog, once. The error is a *sim.PlanError on the field "bugs".
+// catalog, once. The error is a *plan.Error on the field "bugs".
 func CheckBugs(w World, opts Options) error {
 	if len(opts.Bugs) == 0 {
 		return nil
 	}
 	bc, ok := w.(BugCatalog)
 	if !ok {
-		return &sim.PlanError{Field: "bugs", Err: fmt.Errorf("world %s has no seeded bugs", w.Name())}
+		return &plan.Error{Field: "bugs", Err: fmt.Errorf("world %s has no seeded bugs", w.Name())}
 	}
 	var known []string
 	for _, b := range bc.Bugs() {
@@ -273,10 +273,10 @@ func CheckBugs(w World, opts Options) error {
 	}
 	for i, name := range opts.Bugs {
 		if !slices.Contains(known, name) {
-			return &sim.PlanError{Field: "bugs", Err: fmt.Errorf("unknown bug %q for world %s (known: %s)", name, w.Name(), strings.Join(known, ", "))}
+			return &plan.Error{Field: "bugs", Err: fmt.Errorf("unknown bug %q for world %s (known: %s)", name, w.Name(), strings.Join(known, ", "))}
 		}
 		if slices.Contains(opts.Bugs[:i], name) {
-			return &sim.PlanError{Field: "bugs", Err: fmt.Errorf("bug %q named twice", name)}
+			return &plan.Error{Field: "bugs", Err: fmt.Errorf("bug %q named twice", name)}
 		}
 	}
 	return nil
@@ -300,8 +300,8 @@ var ErrUnknown = errors.New("unknown world")
 
 // MustPlan parses a plan a world embeds as JSON (its default plan); a
 // malformed one is a bug in the world, so it panics.
-func MustPlan(js string) *sim.Plan {
-	p, err := sim.ParsePlan([]byte(js))
+func MustPlan(js string) *plan.Plan {
+	p, err := plan.Parse([]byte(js))
 	if err != nil {
 		panic(fmt.Sprintf("world: embedded plan: %v", err))
 	}

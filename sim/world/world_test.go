@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/edgelab/edgelab/model"
-	"github.com/edgelab/edgelab/sim"
 	"github.com/edgelab/edgelab/sim/pingworld"
+	"github.com/edgelab/edgelab/sim/plan"
 	"github.com/edgelab/edgelab/sim/world"
 )
 
@@ -22,7 +22,7 @@ type judged struct {
 	runs *int
 }
 
-func (j judged) Run(seed uint64, p *sim.Plan, opts world.Options) (*world.Outcome, error) {
+func (j judged) Run(seed uint64, p *plan.Plan, opts world.Options) (*world.Outcome, error) {
 	*j.runs++
 	if err := world.CheckBugs(j, opts); err != nil {
 		return nil, err
@@ -34,7 +34,7 @@ func (j judged) Run(seed uint64, p *sim.Plan, opts world.Options) (*world.Outcom
 	nodes, _ := pingworld.Shape.Nodes(p)
 	for i, f := range p.Faults {
 		if f.Node != "" && !slices.Contains(nodes, f.Node) {
-			return nil, &sim.PlanError{Field: fmt.Sprintf("faults[%d].node", i), Err: errors.New("unknown node")}
+			return nil, &plan.Error{Field: fmt.Sprintf("faults[%d].node", i), Err: errors.New("unknown node")}
 		}
 	}
 	o := &world.Outcome{Trace: &model.Trace{}, Figures: world.Figures{{Name: "pings", Value: float64(c.Pings)}}}
@@ -84,7 +84,7 @@ func TestShrinkIsDeterministic(t *testing.T) {
 	w := judged{runs: new(int)}
 	for i := range uint64(20) {
 		p := world.HuntPlan(w, i)
-		p.Faults = append(p.Faults, sim.FaultSpec{Kind: "crash", Node: "server-1"})
+		p.Faults = append(p.Faults, plan.FaultSpec{Kind: "crash", Node: "server-1"})
 		p.Knobs["pings"] = json.RawMessage("7")
 		a, err1 := world.Shrink(w, *p.Seed, p, world.Options{})
 		b, err2 := world.Shrink(w, *p.Seed, p, world.Options{})
@@ -101,7 +101,7 @@ func TestShrinkIsDeterministic(t *testing.T) {
 
 func TestCheckBugs(t *testing.T) {
 	err := world.CheckBugs(pingworld.World{}, world.Options{Bugs: []string{"x"}})
-	if _, ok := errors.AsType[*sim.PlanError](err); !ok || !strings.Contains(err.Error(), "world ping has no seeded bugs") {
+	if _, ok := errors.AsType[*plan.Error](err); !ok || !strings.Contains(err.Error(), "world ping has no seeded bugs") {
 		t.Fatalf("ping with a bug: %v", err)
 	}
 	cat := catalog{}
