@@ -185,9 +185,15 @@ func (r *Router) refuse(s *smtp.SessionInfo, who string, rp *reply.Reply) smtp.R
 func (r *Router) Mail(ctx context.Context, s *smtp.SessionInfo, from smtp.Path, params smtp.MailParams) smtp.Reply {
 	t := r.session(s.ID)
 	if t.listed == nil && len(r.cfg.DNSBL) > 0 && s.ClientIP.IsValid() {
-		if l, _ := spam.CheckDNSBL(ctx, r.env.Resolver(), s.ClientIP, r.cfg.DNSBL); l != nil {
+		l, err := spam.CheckDNSBL(ctx, r.env.Resolver(), s.ClientIP, r.cfg.DNSBL)
+		switch {
+		case l != nil:
 			t.listed = l.Refusal()
-		} else {
+		case err != nil:
+			// The client may be listed where we could not ask: defer
+			// this MAIL, and ask again at the next (nothing is cached).
+			return r.refuse(s, from.String(), reply.New(451, "4.4.3", "blocklist lookup failed, try again later: %v", err))
+		default:
 			t.listed = &reply.Reply{}
 		}
 	}
@@ -281,6 +287,45 @@ func (r *Router) authenticate(ctx context.Context, s *smtp.SessionInfo, from add
 	return v
 }
 
+func (v verdicts) dkimTemp() bool {
+	for _, d := range v.dkim {
+		if d.Status == dkim.StatusTempError {
+			return true
+		}
+	}
+	return false
+}
+
+// dnsTrouble is the 451 for a message whose DMARC outcome a DNS failure
+// left open, nil when DNS decided it. A temperror (the policy record, or
+// a lookup the evaluation needed, could not be fetched) may hide a
+// p=reject policy, so the message is deferred (RFC 7489 §6.6.3 lets the
+// receiver answer a temporary failure), unless an identifier that passed
+// is the From domain itself: aligned under either alignment mode, that
+// message passes whatever the record says. A DMARC fail that a SPF or
+// DKIM temperror may have caused is just as undecided when the policy
+// would reject it.
+func (v verdicts) dnsTrouble(fromDomain string) *reply.Reply {
+	switch v.dmarc.Result {
+	case dmarc.ResultTempError:
+		from := strings.TrimSuffix(strings.ToLower(fromDomain), ".")
+		if v.spf.Result == spf.Pass && strings.EqualFold(v.spf.Domain, from) {
+			return nil
+		}
+		for _, d := range v.dkim {
+			if d.Status == dkim.StatusPass && strings.EqualFold(d.Domain, from) {
+				return nil
+			}
+		}
+		return reply.New(451, "4.7.1", "DMARC policy of %s could not be fetched (%v), try again later", fromDomain, v.dmarc.Err)
+	case dmarc.ResultFail:
+		if v.dmarc.Disposition == dmarc.DispositionReject && (v.spf.Result == spf.TempError || v.dkimTemp()) {
+			return reply.New(451, "4.7.1", "DMARC of %s fails while SPF or DKIM met a DNS failure (spf=%s dkim=%s), try again later", fromDomain, v.spf.Result, v.best)
+		}
+	}
+	return nil
+}
+
 func (v verdicts) header(servID, sender string) string {
 	h := authres.Header{ServID: servID}
 	h.Results = append(h.Results, authres.Result{Method: "spf", Value: string(v.spf.Result),
@@ -339,6 +384,9 @@ func (r *Router) Data(ctx context.Context, s *smtp.SessionInfo, msg *smtp.Messag
 	if len(targets) == 0 {
 		return toSMTP(reply.New(554, "5.5.1", "no valid recipients"))
 	}
+	if rp := v.dnsTrouble(fromDomain); rp != nil {
+		return refuse(rp)
+	}
 	if v.dmarc.Result == dmarc.ResultFail && v.dmarc.Disposition == dmarc.DispositionReject {
 		return refuse(reply.New(550, "5.7.1", "DMARC policy of %s rejects this message", fromDomain))
 	}
@@ -346,6 +394,7 @@ func (r *Router) Data(ctx context.Context, s *smtp.SessionInfo, msg *smtp.Messag
 		return refuse(reply.New(550, "5.7.1", "message looks like spam (score %.1f, threshold %.1f)", score.Value, score.Threshold))
 	}
 	authOK := v.spf.Result == spf.Pass || v.best == "pass"
+	authTemp := v.spf.Result == spf.TempError || v.dkimTemp()
 
 	// Decide each target: destinations and headers to add.
 	type out struct {
@@ -399,6 +448,11 @@ func (r *Router) Data(ctx context.Context, s *smtp.SessionInfo, msg *smtp.Messag
 			o.headers = verdict.Headers
 		}
 		if !o.drop && !authOK && !r.cfg.AllowUnauthenticated && tg.bounceTo == "" {
+			if authTemp {
+				// A DNS fault, not the sender, kept SPF or DKIM from
+				// passing: it may pass on the retry.
+				return refuse(reply.New(451, "4.7.24", "forwarding needs SPF or DKIM to pass; a DNS failure left it undecided (spf=%s dkim=%s), try again later", v.spf.Result, v.best))
+			}
 			return refuse(reply.New(550, "5.7.1", "forwarding needs SPF or DKIM to pass (spf=%s dkim=%s)", v.spf.Result, v.best))
 		}
 		outs = append(outs, o)
