@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -25,14 +26,26 @@ func TestProveWithoutTamarinPrintsOneLineAndExitsZero(t *testing.T) {
 }
 
 // fakeTamarin installs a stand-in tamarin-prover that answers every
-// --prove=LEMMA with the given result.
-func fakeTamarin(t *testing.T, result string) {
+// --prove=LEMMA with the given result, or the one in answers for that
+// lemma, after printing preamble (a wellformedness report, say).
+func fakeTamarin(t *testing.T, result string, answers map[string]string, preamble string) {
 	t.Helper()
 	dir := t.TempDir()
+	var cases strings.Builder
+	for l, a := range answers {
+		fmt.Fprintf(&cases, "  %s) result='%s';;\n", l, a)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "preamble"), []byte(preamble), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	script := `#!/bin/sh
 lemma=""
 for a in "$@"; do case "$a" in --prove=*) lemma="${a#--prove=}";; esac; done
-printf 'summary of summaries:\n\nanalyzed: x.spthy\n\n  %s (all-traces): ` + result + ` (7 steps)\n\n' "$lemma"
+result='` + result + `'
+case "$lemma" in
+` + cases.String() + `esac
+cat '` + filepath.Join(dir, "preamble") + `'
+printf 'summary of summaries:\n\nanalyzed: x.spthy\n\n  %s (all-traces): %s (7 steps)\n\n' "$lemma" "$result"
 `
 	p := filepath.Join(dir, "tamarin-prover")
 	if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
@@ -43,17 +56,82 @@ printf 'summary of summaries:\n\nanalyzed: x.spthy\n\n  %s (all-traces): ` + res
 }
 
 func TestProveComparesWithAnnotations(t *testing.T) {
-	fakeTamarin(t, "verified")
-	code, out, errs := edgelab("prove", "--theory", "ohttp", "--lemma", "request_secrecy")
+	fakeTamarin(t, "verified", nil, "")
+	code, out, errs := edgelab("prove", "--theory", "ohttp", "--lemma", "ek_secrecy")
 	if code != 0 || errs != "" {
 		t.Fatalf("code %d stderr %q\n%s", code, errs, out)
 	}
-	if !regexpMatch(`^ohttp  request_secrecy  expected=verified  got=verified  steps=7  time=\S+  ok\n$`, out) {
+	// ek_secrecy rests on the sources lemma, which is proved too.
+	if !regexpMatch(`^ohttp  channel_sources  expected=verified  got=verified  steps=7  time=\S+  ok\nohttp  ek_secrecy  expected=verified  got=verified  steps=7  time=\S+  ok\nohttp  theory  lemmas=2/2  time=\S+  ok\n$`, out) {
 		t.Fatalf("output %q", out)
 	}
-	fakeTamarin(t, "falsified - found trace")
-	code, out, _ = edgelab("prove", "--theory", "ohttp", "--lemma", "request_secrecy")
-	if code != 1 || !strings.Contains(out, "got=falsified") || !strings.Contains(out, "MISMATCH") {
+	fakeTamarin(t, "falsified - found trace", nil, "")
+	code, out, _ = edgelab("prove", "--theory", "ohttp", "--lemma", "ek_secrecy")
+	if code != 1 || !strings.Contains(out, "got=falsified") || !strings.Contains(out, "MISMATCH") || !strings.Contains(out, "FAILED") {
+		t.Fatalf("code %d\n%s", code, out)
+	}
+}
+
+// TestProveFlagsAProofRestingOnAFalsifiedHelper: tamarin reuses a helper
+// whatever its own proof found; a lemma proved with a falsified helper's
+// help is a failure, and says which helper.
+func TestProveFlagsAProofRestingOnAFalsifiedHelper(t *testing.T) {
+	fakeTamarin(t, "verified", map[string]string{"ek_secrecy": "falsified - found trace"}, "")
+	code, out, errs := edgelab("prove", "--theory", "ohttp", "--lemma", "request_secrecy")
+	if code != 1 || errs != "" {
+		t.Fatalf("code %d stderr %q\n%s", code, errs, out)
+	}
+	if !regexpMatch(`(?m)^ohttp  request_secrecy  expected=verified  got=verified  steps=7  time=\S+  MISMATCH: rests on helper ek_secrecy \(falsified\), not verified$`, out) {
+		t.Fatalf("output:\n%s", out)
+	}
+	if !regexpMatch(`(?m)^ohttp  response_bound  expected=verified  got=verified  steps=7  time=\S+  MISMATCH: rests on helper ek_secrecy \(falsified\), not verified$`, out) {
+		t.Fatalf("output:\n%s", out)
+	}
+	if !regexpMatch(`(?m)^ohttp  channel_sources  .*  ok$`, out) {
+		t.Fatalf("output:\n%s", out)
+	}
+}
+
+const wfReport = `/*
+WARNING: the following wellformedness checks failed!
+
+Fact usage
+==========
+
+  Possible reasons:
+  1. Fact names are case-sensitive, different capitalizations are considered as different facts.
+
+  rule "Send": factName ` + "`Sent'" + ` arity: 1 multiplicity: Linear
+
+Message Derivation Checks
+=========================
+
+  The variables of the follwing rule(s) are not derivable from their premises, you may be performing unintended pattern matching.
+
+Rule Recv: 
+Failed to derive Variable(s): k
+*/
+
+`
+
+// TestProveReportsWellformedness: the prover's wellformedness report is
+// printed, and a failed check other than the derivation hints fails the
+// theory although every lemma is as annotated.
+func TestProveReportsWellformedness(t *testing.T) {
+	fakeTamarin(t, "verified", nil, wfReport)
+	code, out, errs := edgelab("prove", "--theory", "ohttp", "--lemma", "channel_sources")
+	if code != 1 || errs != "" {
+		t.Fatalf("code %d stderr %q\n%s", code, errs, out)
+	}
+	want := "ohttp  wellformedness ERROR: Fact usage\n    Possible reasons:\n"
+	if !strings.Contains(out, want) || !strings.Contains(out, "ohttp  wellformedness warning: Message Derivation Checks\n") ||
+		!strings.Contains(out, "    Failed to derive Variable(s): k\n") || !regexpMatch(`(?m)^ohttp  theory  lemmas=1/1  time=\S+  FAILED \(1 wellformedness errors\)$`, out) {
+		t.Fatalf("output:\n%s", out)
+	}
+	// The derivation hint alone is printed and does not fail.
+	fakeTamarin(t, "verified", nil, wfReport[:strings.Index(wfReport, "Fact usage")]+wfReport[strings.Index(wfReport, "Message Derivation"):])
+	code, out, _ = edgelab("prove", "--theory", "ohttp", "--lemma", "channel_sources")
+	if code != 0 || !strings.Contains(out, "wellformedness warning: Message Derivation Checks") || strings.Contains(out, "ERROR") {
 		t.Fatalf("code %d\n%s", code, out)
 	}
 }
@@ -65,6 +143,8 @@ func TestProveUsageErrors(t *testing.T) {
 		{"prove", "--timeout", "0s"},
 		{"prove", "--lemma", "no_such_lemma"},
 		{"prove", "--theory", "no-such-theory"},
+		{"prove", "--theory-timeout", "0s"},
+		{"prove", "--jobs", "0"},
 	} {
 		code, out, errs := edgelab(args...)
 		if code != 2 || out != "" || strings.Count(errs, "\n") != 1 || !strings.HasPrefix(errs, "edgelab prove: ") {
