@@ -28,7 +28,7 @@ import (
 func init() {
 	register(&command{
 		name:    "prove",
-		summary: "prove the theories with tamarin-prover: [--timeout 5m] [--theory-timeout 15m] [--jobs N] [--lemma NAME] [--theory NAME] [--require-prover] [--json]",
+		summary: "prove the theories with tamarin-prover: [--timeout 5m] [--theory-timeout 15m] [--jobs N] [--lemma NAME] [--theory NAME] [--mutants] [--require-prover] [--json]",
 		run:     proveCommand,
 	})
 }
@@ -41,6 +41,7 @@ func proveCommand(args []string, stdout, stderr io.Writer) int {
 	lemma := fs.String("lemma", "", "prove only this lemma (and the helper lemmas it rests on)")
 	theory := fs.String("theory", "", "prove only this embedded theory")
 	asJSON := fs.Bool("json", false, "print one JSON document: the Go checks' problems, the prover (or why none) and every lemma's result")
+	mutants := fs.Bool("mutants", false, "instead of the proofs, prove that every theory mutant (tamarin/theories/testdata/mutants) falsifies the lemmas it targets")
 	requireProver := fs.Bool("require-prover", false, "without tamarin-prover, fail (exit 3) instead of running the Go checks only")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -72,6 +73,9 @@ func proveCommand(args []string, stdout, stderr io.Writer) int {
 
 	status := exitOK
 	doc := proveJSON{GoCheckProblems: []string{}, Results: []proveResultJSON{}, Theories: []proveTheoryJSON{}}
+	if *mutants {
+		doc.Mutants, doc.Coverage = []proveMutantJSON{}, []proveCoverageJSON{}
+	}
 	finish := func() int {
 		doc.OK = status == exitOK
 		if *asJSON {
@@ -112,6 +116,17 @@ func proveCommand(args []string, stdout, stderr io.Writer) int {
 		doc.Results = append(doc.Results, resultJSON(r))
 		say("%s\n", resultLine(r, true))
 	}}
+	if *mutants {
+		ms, _ := prove.Mutants() // the Go checks above reported those with problems
+		st, err := proveMutants(ctx, stdout, *asJSON, ms, theories, *lemma, opts, &doc)
+		if err != nil {
+			return fail(stderr, "prove", exitEnv, err)
+		}
+		if st != exitOK {
+			status = st
+		}
+		return finish()
+	}
 	for _, t := range theories {
 		if *lemma != "" && !hasLemma([]tamarin.Theory{t}, *lemma) {
 			continue
@@ -222,6 +237,9 @@ type proveJSON struct {
 	NoProver        string            `json:"no_prover,omitempty"`
 	Results         []proveResultJSON `json:"results"`
 	Theories        []proveTheoryJSON `json:"theories"`
+	// With --mutants: each mutant's run, and what they say of each lemma.
+	Mutants  []proveMutantJSON   `json:"mutants,omitempty"`
+	Coverage []proveCoverageJSON `json:"coverage,omitempty"`
 }
 
 type proveResultJSON struct {

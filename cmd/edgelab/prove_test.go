@@ -1,12 +1,17 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/edgelab/edgelab/tamarin"
+	"github.com/edgelab/edgelab/tamarin/prove"
 )
 
 func regexpMatch(re, s string) bool { return regexp.MustCompile(re).MatchString(s) }
@@ -185,4 +190,120 @@ func TestProofsWorkflowRequiresTheProver(t *testing.T) {
 	if !strings.Contains(string(b), "edgelab prove --require-prover") {
 		t.Fatal("proofs.yml runs edgelab prove without --require-prover")
 	}
+}
+
+// tinyMutants reads the prove package's small theory and its mutants.
+func tinyMutants(t *testing.T) ([]tamarin.Theory, []prove.Mutant) {
+	t.Helper()
+	dir := filepath.Join("..", "..", "tamarin", "prove", "testdata")
+	src, err := os.ReadFile(filepath.Join(dir, "tiny.spthy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ms []prove.Mutant
+	for _, name := range []string{"hello", "reveal_unrecorded"} {
+		file := filepath.Join(dir, "mutants", "tiny", name+".mutant")
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := prove.ParseMutant("tiny", name, file, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms = append(ms, m)
+	}
+	return []tamarin.Theory{{Name: "tiny", Source: src}}, ms
+}
+
+// TestProveMutantsReportsSurvivorsAndVacuousLemmas: with a prover that
+// verifies everything, every mutant survives, the run fails, and each
+// lemma aimed at is vacuous; one that falsifies everything kills them all.
+func TestProveMutantsReportsSurvivorsAndVacuousLemmas(t *testing.T) {
+	theories, ms := tinyMutants(t)
+	for _, c := range []struct {
+		result string
+		code   int
+		want   []string
+	}{
+		{"verified", exitFailed, []string{
+			"mutant tiny/hello  falsifies secrecy: none; the lemma must survive this one\n",
+			"tiny/hello  secrecy  got=verified  steps=7  time=",
+			"  SURVIVED\n",
+			"vacuous: tiny secrecy  survived every mutant aimed at it: hello, reveal_unrecorded\n",
+			"mutants: 0 killed, 2 survived  time=",
+		}},
+		{"falsified - found trace", exitOK, []string{
+			"tiny/reveal_unrecorded  secrecy  got=falsified  steps=7  time=",
+			"  killed\n",
+			"covered: tiny secrecy  falsified by 2 of 2 mutants aimed at it (hello, reveal_unrecorded)\n",
+			"mutants: 2 killed, 0 survived  time=",
+		}},
+	} {
+		fakeTamarin(t, c.result, nil, "")
+		prover, err := prove.Find()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out strings.Builder
+		var doc proveJSON
+		code, err := proveMutants(context.Background(), &out, false, ms, theories, "", prove.Options{Prover: prover}, &doc)
+		if err != nil || code != c.code {
+			t.Fatalf("%s: code %d err %v\n%s", c.result, code, err, out.String())
+		}
+		for _, w := range c.want {
+			if !strings.Contains(out.String(), w) {
+				t.Errorf("%s: no %q in\n%s", c.result, w, out.String())
+			}
+		}
+		if len(doc.Mutants) != 2 || len(doc.Coverage) != 1 || doc.Coverage[0].Vacuous != (c.code != exitOK) {
+			t.Errorf("json %+v", doc)
+		}
+	}
+}
+
+func TestProveMutantsCommand(t *testing.T) {
+	fakeTamarin(t, "falsified - found trace", nil, "")
+	code, out, errs := edgelab("prove", "--mutants")
+	if code != exitOK || errs != "" || !regexpMatch(`(?m)^mutants: \d+ killed, 0 survived  time=\S+  \(theories: ohttp, `, out) {
+		t.Fatalf("code %d stderr %q\n%s", code, errs, out)
+	}
+	code, out, _ = edgelab("prove", "--mutants", "--json")
+	var p map[string]any
+	decodeJSON(t, "prove --mutants", out, &p)
+	if code != exitOK || p["coverage"] == nil {
+		t.Fatalf("code %d\n%s", code, out)
+	}
+}
+
+// TestRealProverProveAndMutants runs tamarin-prover, when it is on PATH,
+// on the small theory: every lemma as annotated, the mutant hiding the
+// reveal falsifies secrecy, and the harmless one survives.
+func TestRealProverProveAndMutants(t *testing.T) {
+	prover, err := prove.Find()
+	if err != nil {
+		t.Skipf("no tamarin-prover (%v): prove and prove --mutants against the real prover are skipped", err)
+	}
+	theories, ms := tinyMutants(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	rep, err := prove.Run(ctx, "tiny", theories[0].Source, prove.Options{Prover: prover, Timeout: time.Minute, Jobs: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() || len(rep.Results) != 4 {
+		t.Fatalf("%+v", rep)
+	}
+	var out strings.Builder
+	var doc proveJSON
+	code, err := proveMutants(ctx, &out, false, ms, theories, "", prove.Options{Prover: prover, Timeout: time.Minute, Jobs: 2}, &doc)
+	if err != nil || code != exitFailed {
+		t.Fatalf("code %d err %v\n%s", code, err, out.String())
+	}
+	for _, w := range []string{"tiny/hello  secrecy  got=verified", "tiny/reveal_unrecorded  secrecy  got=falsified", "covered: tiny secrecy  falsified by 1 of 2"} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("no %q in\n%s", w, out.String())
+		}
+	}
+	t.Logf("\n%s", out.String())
 }

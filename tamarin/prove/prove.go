@@ -7,11 +7,11 @@
 //
 // An annotation is "expect: verified" or "expect: falsified" in the
 // comment directly above the lemma (spthy keeps it as Lemma.Doc) or in a
-// comment inside the lemma's text. A theory with diff terms is proved
-// with tamarin-prover --diff: its lemmas on both sides, and the
-// observational-equivalence lemma tamarin generates, annotated by a line
-// "// expect Observational_equivalence: verified" (or falsified) anywhere
-// in the theory.
+// comment inside the lemma's text. A theory with diff terms (or a line
+// "// mode: diff") is proved with tamarin-prover --diff: its lemmas on
+// both sides, and the observational-equivalence lemma tamarin generates,
+// annotated by a line "// Observational_equivalence expect: verified"
+// (or falsified) anywhere in the theory.
 //
 // A lemma's verdict may rest on others: tamarin assumes every [sources]
 // lemma, and every [reuse] lemma before it, whatever their own proofs
@@ -194,13 +194,15 @@ func (p Problem) String() string { return p.Theory + ": " + p.Msg }
 // it parses, every lemma carries an expect annotation, and the Go trace
 // checker can use it (its message theory maps to destructor rules, its
 // rules compile, its party table names real compromise facts, and every
-// lemma evaluates on the empty trace).
+// lemma evaluates on the empty trace); and on every embedded mutant, that
+// it still applies to its theory (see Mutants).
 func Check() []Problem {
 	var out []Problem
 	for _, t := range tamarin.Theories() {
 		out = append(out, checkTheory(t.Name, t.Source)...)
 	}
-	return out
+	_, probs := Mutants()
+	return append(out, probs...)
 }
 
 func checkTheory(name string, src []byte) []Problem {
@@ -223,7 +225,7 @@ func checkTheory(name string, src []byte) []Problem {
 	}
 	if IsDiff(src) {
 		if DiffExpectation(src) == None {
-			bad("diff theory without a \"// expect %s: verified\" or \"... falsified\" line", ObservationalEquivalence)
+			bad("diff theory without a \"// %s expect: verified\" or \"... falsified\" line", ObservationalEquivalence)
 		}
 		// A diff theory is two theories at once; the Go checker replays
 		// a trace as a run of one, so it has nothing to say here.

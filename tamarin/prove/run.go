@@ -200,7 +200,7 @@ func Run(ctx context.Context, name string, src []byte, opts Options) (*Report, e
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	file := filepath.Join(dir, name+".spthy")
+	file := filepath.Join(dir, strings.ReplaceAll(name, "/", "_")+".spthy")
 	if err := os.WriteFile(file, text, 0o644); err != nil {
 		return nil, err
 	}
@@ -466,12 +466,17 @@ var (
 	lineComment  = regexp.MustCompile(`//[^\n]*`)
 	diffTerm     = regexp.MustCompile(`\bdiff\s*\(`)
 	reuseAttrs   = regexp.MustCompile(`(\blemma\s+[A-Za-z0-9_]+\s*)\[([^\]]*)\]`)
-	diffExpect   = regexp.MustCompile(`(?m)^\s*(?://|/?\*)\s*expect\s+` + ObservationalEquivalence + `:\s*(verified|falsified)\b`)
+	diffExpect   = regexp.MustCompile(`(?m)^\s*//\s*` + ObservationalEquivalence + `\s+expect:\s*(verified|falsified)\b`)
+	diffMode     = regexp.MustCompile(`(?m)^\s*//\s*mode:\s*diff\s*$`)
 )
 
-// IsDiff reports whether the theory uses diff terms outside comments,
-// and so is proved with tamarin-prover --diff.
+// IsDiff reports whether the theory is proved with tamarin-prover
+// --diff: it says so in a line "// mode: diff", or it uses diff terms
+// outside comments.
 func IsDiff(src []byte) bool {
+	if diffMode.Match(src) {
+		return true
+	}
 	s := blockComment.ReplaceAll(src, nil)
 	s = lineComment.ReplaceAll(s, nil)
 	return diffTerm.Match(s)
@@ -481,7 +486,7 @@ func IsDiff(src []byte) bool {
 // observational-equivalence lemma, which tamarin generates and so has no
 // lemma to carry the annotation: a comment line anywhere in the theory,
 //
-//	// expect Observational_equivalence: falsified
+//	// Observational_equivalence expect: falsified
 //
 // None if there is none.
 func DiffExpectation(src []byte) Status {

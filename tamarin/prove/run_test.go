@@ -169,12 +169,12 @@ rule Send: [ Fr(~a), Fr(~b) ] --[ Sent(~a) ]-> [ Out(diff(~a, ~b)) ]
 lemma both [reuse]: "All m #i. Sent(m) @ #i ==> T"
 // expect: verified
 lemma left_only [left]: "All m #i. Sent(m) @ #i ==> T"
-// expect Observational_equivalence: falsified
+// Observational_equivalence expect: falsified
 end
 `
 
 func TestDiffTheoryRunsWithDiff(t *testing.T) {
-	if !IsDiff([]byte(diffTheory)) || IsDiff([]byte(reuseTheory)) || IsDiff([]byte("rule R: [ ] --> [ Out('diff') ] // diff(a, b)\n/* diff(x, y) */")) {
+	if !IsDiff([]byte(diffTheory)) || IsDiff([]byte(reuseTheory)) || IsDiff([]byte("rule R: [ ] --> [ Out('diff') ] // diff(a, b)\n/* diff(x, y) */")) || !IsDiff([]byte("theory X begin\n  // mode: diff\n")) {
 		t.Fatal("IsDiff")
 	}
 	if DiffExpectation([]byte(diffTheory)) != Falsified || DiffExpectation([]byte(reuseTheory)) != None {
