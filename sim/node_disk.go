@@ -53,10 +53,14 @@ func (n *Node) SetDiskFaults(f disk.Faults) error {
 
 func diskFaultAttrs(f disk.Faults) map[string]string {
 	p := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
-	return map[string]string{
+	a := map[string]string{
 		"read_error_prob": p(f.ReadErrorProb), "write_error_prob": p(f.WriteErrorProb),
 		"sync_error_prob": p(f.SyncErrorProb), "torn_write_prob": p(f.TornWriteProb),
 	}
+	if f.SyncLatency != 0 { // absent when zero: older traces keep their bytes
+		a["sync_latency"] = f.SyncLatency.String()
+	}
+	return a
 }
 
 // diskNow returns the installed disk, making the default MemDisk first.
@@ -100,57 +104,80 @@ func (d nodeDisk) live(op, name string) (env.Disk, error) {
 }
 
 func (d nodeDisk) OpenFile(name string, flag int) (env.File, error) {
-	disk, err := d.live("open", name)
+	live, err := d.live("open", name)
 	if err != nil {
 		return nil, err
 	}
-	return disk.OpenFile(name, flag)
+	f, err := live.OpenFile(name, flag)
+	if md, ok := live.(*disk.MemDisk); ok && err == nil {
+		return &nodeFile{File: f, n: d.n, md: md}, nil
+	}
+	return f, err
+}
+
+// nodeFile is a file of a node's MemDisk whose Sync takes the disk's
+// disk.Faults.SyncLatency of virtual time: the calling task sleeps, and only
+// then is the content made durable. A crash during the sleep kills the
+// task before the sync happens, so the writes it covered are lost or torn
+// as any unsynced write is: the window in which a service that
+// acknowledges before its fsync returns loses what it acknowledged.
+type nodeFile struct {
+	env.File
+	n  *Node
+	md *disk.MemDisk
+}
+
+func (f *nodeFile) Sync() error {
+	if lat := f.md.Faults().SyncLatency; lat > 0 {
+		f.n.env.Sleep(lat)
+	}
+	return f.File.Sync()
 }
 
 func (d nodeDisk) ReadFile(name string) ([]byte, error) {
-	disk, err := d.live("open", name)
+	live, err := d.live("open", name)
 	if err != nil {
 		return nil, err
 	}
-	return disk.ReadFile(name)
+	return live.ReadFile(name)
 }
 
 func (d nodeDisk) Rename(oldname, newname string) error {
-	disk, err := d.live("rename", oldname)
+	live, err := d.live("rename", oldname)
 	if err != nil {
 		return err
 	}
-	return disk.Rename(oldname, newname)
+	return live.Rename(oldname, newname)
 }
 
 func (d nodeDisk) Remove(name string) error {
-	disk, err := d.live("remove", name)
+	live, err := d.live("remove", name)
 	if err != nil {
 		return err
 	}
-	return disk.Remove(name)
+	return live.Remove(name)
 }
 
 func (d nodeDisk) ReadDir(dir string) ([]string, error) {
-	disk, err := d.live("readdir", dir)
+	live, err := d.live("readdir", dir)
 	if err != nil {
 		return nil, err
 	}
-	return disk.ReadDir(dir)
+	return live.ReadDir(dir)
 }
 
 func (d nodeDisk) MkdirAll(dir string) error {
-	disk, err := d.live("mkdir", dir)
+	live, err := d.live("mkdir", dir)
 	if err != nil {
 		return err
 	}
-	return disk.MkdirAll(dir)
+	return live.MkdirAll(dir)
 }
 
 func (d nodeDisk) SyncDir(dir string) error {
-	disk, err := d.live("sync", dir)
+	live, err := d.live("sync", dir)
 	if err != nil {
 		return err
 	}
-	return disk.SyncDir(dir)
+	return live.SyncDir(dir)
 }

@@ -281,7 +281,7 @@ func compileFault(s *Sim, f *plan.FaultSpec, field string) (do, undo func(), err
 		var prev disk.Faults
 		do = func() {
 			prev = n.MemDisk().Faults()
-			_ = n.SetDiskFaults(*f.Disk) // validated
+			_ = n.SetDiskFaults(f.Disk.Faults()) // validated
 		}
 		undo = func() { _ = n.SetDiskFaults(prev) }
 	case "clock_jump":
@@ -344,7 +344,7 @@ func applyNodes(s *Sim, ns plan.NodeSpecs) error {
 			continue
 		}
 		if spec.Disk != nil {
-			if err := n.SetDiskFaults(*spec.Disk); err != nil {
+			if err := n.SetDiskFaults(spec.Disk.Faults()); err != nil {
 				return &plan.Error{Field: f + ".disk", Err: err}
 			}
 		}

@@ -202,7 +202,7 @@ func labRun(w world.World, seeds, plans int, outDir string, prog *progress) (*la
 	results, err := sweep.Run(context.Background(), sweep.Options{Seeds: sweep.Range{First: 1, Last: uint64(seeds)}, Each: func(r sweep.Result) { prog.add(!r.Pass) }},
 		func(seed uint64) sweep.Result {
 			pl := plan.Soak(w.Shape(), seed)
-			o, err := w.Run(seed, pl, world.Options{})
+			o, err := world.Run(w, seed, pl, world.Options{})
 			if err != nil {
 				return sweep.Result{Error: oneLine(err.Error())}
 			}
@@ -217,7 +217,7 @@ func labRun(w world.World, seeds, plans int, outDir string, prog *progress) (*la
 			}
 			o.Trace = nil // the sweep keeps figures and verdicts only
 			mu.Lock()
-			swept[seed-1] = world.SweptRun{Seed: seed, Outcome: o}
+			swept[seed-1] = world.SweptRun{Seed: seed, Plan: pl, Outcome: o}
 			mu.Unlock()
 			return r
 		})
@@ -262,7 +262,7 @@ func labRun(w world.World, seeds, plans int, outDir string, prog *progress) (*la
 	}
 
 	// The default run: its trace and timeline, checked against the theory.
-	o, err := w.Run(w.DefaultSeed(), w.DefaultPlan(), world.Options{})
+	o, err := world.Run(w, w.DefaultSeed(), w.DefaultPlan(), world.Options{})
 	if err != nil {
 		return nil, err
 	}

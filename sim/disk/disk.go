@@ -61,16 +61,22 @@ type Config struct {
 type Faults struct {
 	// ReadErrorProb is the chance that a read (File.Read, File.ReadAt,
 	// ReadFile) fails with ErrInjectedIO.
-	ReadErrorProb float64 `json:"read_error_prob,omitempty"`
+	ReadErrorProb float64
 	// WriteErrorProb is the chance that File.Write fails with
 	// ErrInjectedIO, writing nothing.
-	WriteErrorProb float64 `json:"write_error_prob,omitempty"`
+	WriteErrorProb float64
 	// SyncErrorProb is the chance that File.Sync or SyncDir fails with
 	// ErrInjectedIO, making nothing durable.
-	SyncErrorProb float64 `json:"sync_error_prob,omitempty"`
+	SyncErrorProb float64
 	// TornWriteProb is the chance, per file with unsynced writes, that
 	// Crash keeps a strict prefix of the file's last unsynced write.
-	TornWriteProb float64 `json:"torn_write_prob,omitempty"`
+	TornWriteProb float64
+	// SyncLatency is how long File.Sync takes in virtual time on a
+	// simulated node's disk: the caller sleeps that long, then the file's
+	// content becomes durable, so a crash inside the sync loses (or tears)
+	// what it was making durable. A bare MemDisk has no clock and ignores
+	// it; the kernel's node disk applies it.
+	SyncLatency time.Duration
 }
 
 func (f Faults) validate() error {
@@ -87,8 +93,15 @@ func (f Faults) validate() error {
 			return fmt.Errorf("sim: disk fault %s = %v, want a probability in [0, 1]", p.name, p.v)
 		}
 	}
+	if f.SyncLatency < 0 || f.SyncLatency > MaxSyncLatency {
+		return fmt.Errorf("sim: disk sync_latency %v, want 0 to %v", f.SyncLatency, MaxSyncLatency)
+	}
 	return nil
 }
+
+// MaxSyncLatency bounds Faults.SyncLatency: a disk slower than this
+// is a dead disk, which a crash models better.
+const MaxSyncLatency = time.Minute
 
 func (f Faults) needRand() bool {
 	return f.ReadErrorProb > 0 || f.WriteErrorProb > 0 || f.SyncErrorProb > 0

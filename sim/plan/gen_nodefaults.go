@@ -3,7 +3,6 @@ package plan
 import (
 	"time"
 
-	"github.com/edgelab/edgelab/sim/disk"
 	"github.com/edgelab/edgelab/sim/dns"
 )
 
@@ -27,7 +26,7 @@ func drawDiskFault(d Drawer, c *FaultContext, f *FaultSpec) bool {
 		return false
 	}
 	p := func(label string) float64 { return float64(d.Int(label+"_permille", 0, 500)) / 1000 }
-	f.Disk = &disk.Faults{
+	f.Disk = &DiskSpec{
 		ReadErrorProb:  p("read_error"),
 		WriteErrorProb: p("write_error"),
 		SyncErrorProb:  p("sync_error"),

@@ -18,8 +18,8 @@ import (
 
 // NodeSpec configures one node.
 type NodeSpec struct {
-	// Disk sets the fault probabilities of the node's MemDisk.
-	Disk *disk.Faults `json:"disk,omitempty"`
+	// Disk sets the faults of the node's MemDisk.
+	Disk *DiskSpec `json:"disk,omitempty"`
 	// Clock sets the node's clock.
 	Clock *ClockSpec `json:"clock,omitempty"`
 	// Zone makes the node the run's DNS server for these records (at most
@@ -118,6 +118,25 @@ func (b *BuggifySpec) validate() error {
 	return checkProb("buggify.fire_prob", b.FireProb)
 }
 
+// DiskSpec is a disk's faults (disk.Faults) as data:
+// {"sync_error_prob": 0.01, "torn_write_prob": 0.5, "sync_latency": "5ms"}.
+type DiskSpec struct {
+	ReadErrorProb  float64  `json:"read_error_prob,omitempty"`
+	WriteErrorProb float64  `json:"write_error_prob,omitempty"`
+	SyncErrorProb  float64  `json:"sync_error_prob,omitempty"`
+	TornWriteProb  float64  `json:"torn_write_prob,omitempty"`
+	SyncLatency    Duration `json:"sync_latency,omitempty"`
+}
+
+// Faults returns the disk faults s describes.
+func (s *DiskSpec) Faults() disk.Faults {
+	return disk.Faults{
+		ReadErrorProb: s.ReadErrorProb, WriteErrorProb: s.WriteErrorProb,
+		SyncErrorProb: s.SyncErrorProb, TornWriteProb: s.TornWriteProb,
+		SyncLatency: s.SyncLatency.D(),
+	}
+}
+
 func checkProb(field string, p float64) error {
 	if !(p >= 0 && p <= 1) {
 		return planErr(field, "probability %v not in [0, 1]", p)
@@ -125,7 +144,7 @@ func checkProb(field string, p float64) error {
 	return nil
 }
 
-func validateDiskFaults(field string, f *disk.Faults) error {
+func validateDiskFaults(field string, f *DiskSpec) error {
 	for _, p := range []struct {
 		name string
 		v    float64
@@ -136,6 +155,9 @@ func validateDiskFaults(field string, f *disk.Faults) error {
 		if err := checkProb(field+"."+p.name, p.v); err != nil {
 			return err
 		}
+	}
+	if f.SyncLatency < 0 || f.SyncLatency.D() > disk.MaxSyncLatency {
+		return planErr(field+".sync_latency", "%v not in [0, %v]", f.SyncLatency.D(), disk.MaxSyncLatency)
 	}
 	return nil
 }

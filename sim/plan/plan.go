@@ -24,7 +24,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/edgelab/edgelab/sim/disk"
 	"github.com/edgelab/edgelab/sim/dns"
 	"github.com/edgelab/edgelab/sim/link"
 )
@@ -37,7 +36,8 @@ import (
 //	  "network": {"default": {"loss": 0.01}, "links": [...]},
 //	  "nodes": {
 //	    "server-1": {
-//	      "disk": {"read_error_prob": 0, "write_error_prob": 0, "sync_error_prob": 0.01, "torn_write_prob": 0.5},
+//	      "disk": {"read_error_prob": 0, "write_error_prob": 0, "sync_error_prob": 0.01, "torn_write_prob": 0.5,
+//	               "sync_latency": "5ms"},
 //	      "clock": {"offset": "-1.5s", "drift_ppm": 120, "jumps": [{"at": "30s", "by": "-2s"}]}
 //	    },
 //	    "dns": {"zone": [{"name": "origin.example.", "type": "A", "ttl": 60, "value": "10.0.0.1"}]}
@@ -154,23 +154,23 @@ type DistSpec struct {
 // zone as declared, each zone fault adds one); zone is as in NodeSpec.
 // The dns and zone kinds need a zone (NodeSpec.Zone or the kernel's Node.ServeDNS).
 type FaultSpec struct {
-	At     Duration     `json:"at"`
-	Kind   string       `json:"kind"`
-	Node   string       `json:"node,omitempty"`
-	Nodes  []string     `json:"nodes,omitempty"`
-	From   []string     `json:"from,omitempty"`
-	To     []string     `json:"to,omitempty"`
-	Oneway bool         `json:"oneway,omitempty"`
-	P      *float64     `json:"p,omitempty"`
-	Link   *LinkSpec    `json:"link,omitempty"`
-	Span   Duration     `json:"span,omitempty"`
-	Step   Duration     `json:"step,omitempty"`
-	For    Duration     `json:"for,omitempty"`
-	Disk   *disk.Faults `json:"disk,omitempty"`
-	By     Duration     `json:"by,omitempty"`
-	DNS    *dns.Fault   `json:"dns,omitempty"`
-	Zone   *ZoneSpec    `json:"zone,omitempty"`
-	Family link.Family  `json:"family,omitempty"`
+	At     Duration    `json:"at"`
+	Kind   string      `json:"kind"`
+	Node   string      `json:"node,omitempty"`
+	Nodes  []string    `json:"nodes,omitempty"`
+	From   []string    `json:"from,omitempty"`
+	To     []string    `json:"to,omitempty"`
+	Oneway bool        `json:"oneway,omitempty"`
+	P      *float64    `json:"p,omitempty"`
+	Link   *LinkSpec   `json:"link,omitempty"`
+	Span   Duration    `json:"span,omitempty"`
+	Step   Duration    `json:"step,omitempty"`
+	For    Duration    `json:"for,omitempty"`
+	Disk   *DiskSpec   `json:"disk,omitempty"`
+	By     Duration    `json:"by,omitempty"`
+	DNS    *dns.Fault  `json:"dns,omitempty"`
+	Zone   *ZoneSpec   `json:"zone,omitempty"`
+	Family link.Family `json:"family,omitempty"`
 }
 
 // Duration is a time.Duration written in JSON as a Go duration string.

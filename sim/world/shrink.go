@@ -38,7 +38,7 @@ type Shrunk struct {
 // is skipped; any other error of a run is returned.
 func Shrink(w World, seed uint64, p *plan.Plan, opts Options) (*Shrunk, error) {
 	p = WithIdentity(w, seed, p)
-	o, err := w.Run(seed, p, opts)
+	o, err := Run(w, seed, p, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +51,7 @@ func Shrink(w World, seed uint64, p *plan.Plan, opts Options) (*Shrunk, error) {
 		changed = false
 		for _, c := range candidates(s.Plan, shape) {
 			s.Runs++
-			co, err := w.Run(seed, c, opts)
+			co, err := Run(w, seed, c, opts)
 			if err != nil {
 				if _, fits := err.(*plan.Error); fits {
 					continue

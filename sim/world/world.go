@@ -66,8 +66,10 @@ type World interface {
 	// Run runs the world once with seed under plan (nil: the world's
 	// defaults, no faults). A failed property is an Outcome with
 	// Violations, not an error. An error means the run could not be
-	// judged: a *plan.Error for a plan (or an option) that does not
-	// fit the world, anything else for a run that broke.
+	// judged: a *sim.PlanError for a plan (or an option) that does not
+	// fit the world, anything else for a run that broke. Callers run a
+	// world through the package's Run, which also judges a run the kernel
+	// stopped at its step bound.
 	Run(seed uint64, plan *plan.Plan, opts Options) (*Outcome, error)
 }
 
