@@ -67,7 +67,9 @@ type labWorld struct {
 	chartErr   error
 	timeline   string // the first caught bug's shrunk run, as SVG
 	timelineOf string
-	files      []string
+	// timelineWhat says which of the run's events the timeline shows.
+	timelineWhat string
+	files        []string
 }
 
 type propCount struct {
@@ -140,11 +142,21 @@ func labCommand(args []string, stdout, stderr io.Writer) int {
 	prove := labProve(*outDir)
 	status := exitOK
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "WORLD\tSEEDS\tPASSED\tFAILED\tPROPERTIES\tTHEORY CHECK\tBUGS CAUGHT")
+	fmt.Fprintln(tw, "WORLD\tSEEDS\tPASSED\tFAILED\tPROPERTIES HELD\tTHEORY CHECK\tBUGS CAUGHT")
 	for _, lw := range results {
-		props := make([]string, len(lw.props))
-		for i, p := range lw.props {
-			props[i] = fmt.Sprintf("%s %d/%d", p.name, p.passed, p.passed+p.failed)
+		// How many properties held on every seed, and the others by name
+		// (the report lists them all).
+		held, broken := 0, []string(nil)
+		for _, p := range lw.props {
+			if p.failed == 0 {
+				held++
+			} else {
+				broken = append(broken, fmt.Sprintf("%s failed %d", p.name, p.failed))
+			}
+		}
+		props := fmt.Sprintf("%d/%d", held, len(lw.props))
+		if len(broken) > 0 {
+			props += " (" + strings.Join(broken, ", ") + ")"
 		}
 		checked, bugs := lw.checked, "-"
 		if checked == "" {
@@ -166,7 +178,7 @@ func labCommand(args []string, stdout, stderr io.Writer) int {
 		if failed > 0 || (lw.checked != "" && lw.checked != "holds") {
 			status = exitFailed
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\n", lw.w.Name(), lw.seeds, lw.passed, failed, strings.Join(props, ", "), checked, bugs)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\n", lw.w.Name(), lw.seeds, lw.passed, failed, props, checked, bugs)
 	}
 	tw.Flush()
 	for _, lw := range results {
@@ -325,7 +337,7 @@ func labRun(w world.World, seeds, plans int, outDir string, prog *progress) (*la
 				}
 				lw.files = append(lw.files, p)
 				lw.timelineOf = bug.Name
-				if lw.timeline, err = timelineSVG(fmt.Sprintf("%s with bug %s: the shrunk failing run", name, bug.Name),
+				if lw.timeline, lw.timelineWhat, err = timelineSVG(fmt.Sprintf("%s with bug %s: the shrunk failing run", name, bug.Name),
 					d.Shrunk.Outcome.Trace, timelineEvents); err != nil {
 					return nil, err
 				}
