@@ -89,6 +89,8 @@ type Tier struct {
 	store *store.Store
 	env   env.Env
 
+	traceKeys *traceKeys
+
 	mu           sync.Mutex
 	revalidating map[string]bool    // keys with a background revalidation running
 	flights      map[string]*flight // misses being fetched, by key
@@ -126,7 +128,8 @@ func New(cfg Config) (*Tier, error) {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 30 * time.Second
 	}
-	return &Tier{cfg: cfg, name: cfg.Name, store: cfg.Store, env: cfg.Env, revalidating: map[string]bool{}, flights: map[string]*flight{}}, nil
+	return &Tier{cfg: cfg, name: cfg.Name, store: cfg.Store, env: cfg.Env, traceKeys: newTraceKeys(cfg.Env.Rand()),
+		revalidating: map[string]bool{}, flights: map[string]*flight{}}, nil
 }
 
 // Store is the tier's store, for purges and figures.
@@ -137,15 +140,16 @@ func (t *Tier) Name() string { return t.name }
 
 // exchange is one request's way through the tier.
 type exchange struct {
-	t       *Tier
-	w       http.ResponseWriter
-	r       *http.Request
-	key     string
-	member  status.Member
-	cc      cachecontrol.Directives // the request's directives
-	noCache bool                    // request no-cache (or Pragma)
-	ctl     *control.Context        // the control context received (upper tiers)
-	trace   traceIDs
+	t        *Tier
+	w        http.ResponseWriter
+	r        *http.Request
+	key      string
+	variants []*store.Object // stored under key when the request came
+	member   status.Member
+	cc       cachecontrol.Directives // the request's directives
+	noCache  bool                    // request no-cache (or Pragma)
+	ctl      *control.Context        // the control context received (upper tiers)
+	trace    traceIDs
 	// upstreamStatus is the Cache-Status of an upstream 304 or error this
 	// tier answered from its store, so the chain keeps the upstream's
 	// member.
@@ -154,7 +158,12 @@ type exchange struct {
 }
 
 func (t *Tier) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	x := &exchange{t: t, w: w, r: r, key: cachekey.Request(r), member: status.Member{Cache: t.name}}
+	x := &exchange{t: t, w: w, r: r, member: status.Member{Cache: t.name}}
+	// The key is built in a buffer on the stack and looked up as bytes:
+	// on a hit the key string is the stored one, so nothing is allocated
+	// for it.
+	var kb [256]byte
+	x.key, x.variants = t.store.Lookup(cachekey.AppendRequest(kb[:0], r), r.Method == http.MethodGet || r.Method == http.MethodHead)
 	// Trace context is carried upstream whether or not a tracer listens,
 	// so installing one changes nothing on the wire: the same bytes, the
 	// same draws from the node's randomness, the same timing.
@@ -207,7 +216,9 @@ func (x *exchange) serve() {
 		return
 	}
 	reqCC := r.Header["Cache-Control"]
-	x.cc = cachecontrol.Parse(reqCC)
+	if len(reqCC) > 0 {
+		x.cc = cachecontrol.Parse(reqCC) // x.cc is zero, the directives of none
+	}
 	x.noCache = x.cc.NoCache || (len(reqCC) == 0 && cachecontrol.PragmaNoCache(r.Header["Pragma"]))
 	x.member.Key = x.key
 	x.lookup()
@@ -216,7 +227,7 @@ func (x *exchange) serve() {
 // lookup answers from the store or forwards (RFC 9111 §4).
 func (x *exchange) lookup() {
 	now := x.t.env.Now()
-	variants := x.t.store.Get(x.key)
+	variants := x.variants
 	obj := selectVariant(variants, x.r.Header)
 	if obj == nil {
 		if x.cc.OnlyIfCached {
@@ -262,7 +273,7 @@ func (x *exchange) lookup() {
 		if stale {
 			x.t.env.Record(FactCacheServeStale, tierTerm(x.t.name), keyTerm(x.key))
 		}
-		x.record(FactCacheHit)
+		x.recordHit(obj)
 		x.serveStored(obj, age)
 		return
 	case stale && !obj.MustRevalidate && !obj.NoCache && !x.noCache && obj.StaleWhileRevalidate > 0 && -left <= obj.StaleWhileRevalidate:

@@ -55,6 +55,9 @@ type Directives struct {
 // Parse reads every Cache-Control field line of a message.
 func Parse(lines []string) Directives {
 	var d Directives
+	if len(lines) == 0 {
+		return d // most requests: nothing to read, not even a map to make
+	}
 	seen := map[string]bool{}
 	for _, line := range lines {
 		for _, part := range splitList(line) {
