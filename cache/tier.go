@@ -56,6 +56,14 @@ type Config struct {
 	// NegativeTTL, if positive, is how long an error the tier generated
 	// itself (502, 504) is stored; zero stores none.
 	NegativeTTL time.Duration
+	// StaleIfDisconnected, if positive, is how stale a stored response
+	// may be served when the tier is disconnected: its upstream exchange
+	// failed without a response (refused, cut, timed out, the origin's
+	// name unresolved). RFC 9111 §4.2.4 lets a disconnected cache serve
+	// stale; must-revalidate, proxy-revalidate, s-maxage and no-cache
+	// still forbid it (§5.2.2), as do a request's no-cache, max-age it
+	// exceeds and min-fresh. Zero serves stale only under stale-if-error.
+	StaleIfDisconnected time.Duration
 
 	// Parents are the upper tiers misses go to (none: the origin).
 	Parents []*url.URL
@@ -341,7 +349,7 @@ func (x *exchange) fetch(stored *store.Object) {
 	}
 	resp, err := x.t.send(req, x.key, ctl)
 	if err != nil {
-		if stored != nil && x.staleIfError(stored) {
+		if stored != nil && x.staleIfError(stored, true) {
 			return
 		}
 		x.upstreamFailed(err)
@@ -365,7 +373,7 @@ func (x *exchange) fetch(stored *store.Object) {
 			x.fetch(nil)
 			return
 		}
-		if resp.StatusCode >= 500 && x.staleIfError(stored) {
+		if resp.StatusCode >= 500 && x.staleIfError(stored, false) {
 			return
 		}
 	}
@@ -373,8 +381,10 @@ func (x *exchange) fetch(stored *store.Object) {
 }
 
 // staleIfError serves stored if stale-if-error (the response's or the
-// request's) covers its staleness (RFC 5861 §4).
-func (x *exchange) staleIfError(stored *store.Object) bool {
+// request's) covers its staleness (RFC 5861 §4), or, when the upstream
+// gave no response at all (disconnected), StaleIfDisconnected does and
+// the request allows a stale answer.
+func (x *exchange) staleIfError(stored *store.Object, disconnected bool) bool {
 	if stored.MustRevalidate || stored.NoCache {
 		return false
 	}
@@ -385,13 +395,28 @@ func (x *exchange) staleIfError(stored *store.Object) bool {
 	if x.cc.StaleIfError.Set {
 		window = time.Duration(x.cc.StaleIfError.Seconds) * time.Second
 	}
+	detail := "stale-if-error"
 	if window <= 0 || staleness > window {
-		return false
+		if !disconnected || staleness > x.t.cfg.StaleIfDisconnected || !x.acceptsStale(age) {
+			return false
+		}
+		detail = "stale-disconnected"
 	}
-	x.member.Detail = "stale-if-error"
+	x.member.Detail = detail
 	x.t.env.Record(FactCacheServeStale, tierTerm(x.t.name), keyTerm(x.key))
 	x.serveStored(stored, age)
 	return true
+}
+
+// acceptsStale reports whether the request leaves a cache free to answer
+// with a stale response of the given age: no no-cache, no min-fresh, and
+// no max-age it exceeds (§5.2.1).
+func (x *exchange) acceptsStale(age time.Duration) bool {
+	cc := x.cc
+	if x.noCache || cc.MinFresh.Set {
+		return false
+	}
+	return !cc.MaxAge.Set || age <= time.Duration(cc.MaxAge.Seconds)*time.Second
 }
 
 // upstreamFailed answers for an upstream that gave no response: 504 for a
@@ -643,6 +668,9 @@ func (t *Tier) upstreamRequest(r *http.Request, stored *store.Object) (*http.Req
 		}
 	}
 	req.Header.Del("Traceparent")
+	// The origin learns that a surrogate that reads Surrogate-Control is
+	// in the path (a client's own claim is not passed on).
+	req.Header["Surrogate-Capability"] = []string{surrogateCapability}
 	if stored != nil {
 		if et := stored.Header.Get("ETag"); et != "" {
 			req.Header.Set("If-None-Match", et)
