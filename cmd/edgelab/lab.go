@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -29,6 +28,7 @@ import (
 	"github.com/edgelab/edgelab/sim/sweep"
 	"github.com/edgelab/edgelab/sim/world"
 	"github.com/edgelab/edgelab/tamarin"
+	"github.com/edgelab/edgelab/tamarin/prove"
 	"github.com/edgelab/edgelab/tamarin/spthy"
 )
 
@@ -355,7 +355,9 @@ type labProof struct {
 // labProve runs `edgelab prove` when tamarin-prover is installed and keeps
 // its output in the report (and in prove.txt).
 func labProve(outDir string) labProof {
-	if _, err := exec.LookPath("tamarin-prover"); err != nil {
+	// prove.Find, as `edgelab prove` itself: $TAMARIN names the prover
+	// (or, naming none, says there is none) before PATH is searched.
+	if _, err := prove.Find(); err != nil {
 		return labProof{Line: "prove: tamarin-prover is not installed; the theories were not proved (the Go trace checks ran)"}
 	}
 	var out, errs bytes.Buffer
