@@ -52,9 +52,10 @@ type traceIDs struct {
 }
 
 // traceKeys gives a tier's requests their ids: AES-128 under a key drawn
-// once from the tier's Env, applied to a counter and a domain byte, which
-// is a pseudorandom permutation: ids that never repeat within a tier and
-// that nobody can predict without the key.
+// once from the tier's Env, applied to a counter and a domain byte: a
+// pseudorandom permutation, so the blocks never repeat within a tier (the
+// 64-bit span ids, their halves, as rarely as random ones would) and
+// nobody can predict them without the key.
 type traceKeys struct {
 	block    cipher.Block
 	upstream atomic.Uint64 // ids sent upstream
