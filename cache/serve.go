@@ -17,6 +17,9 @@ import (
 // slices and body are shared, not copied: they are clipped at store time,
 // so nothing appended here can reach them.
 func (x *exchange) serveStored(obj *store.Object, age time.Duration) {
+	if x.t.cfg.Bugs.AgeNotAdded {
+		age = obj.InitialAge
+	}
 	out := x.w.Header()
 	for k, vs := range obj.Header {
 		out[k] = vs

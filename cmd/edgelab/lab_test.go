@@ -51,7 +51,7 @@ func TestMain(m *testing.M) {
 
 // labJob is the main job shrunk for tests: the defaults are measured, not
 // timed here (DESIGN.md, "The lab's main job").
-var labJob = []string{"--seeds", "3", "--plans", "5"}
+var labJob = []string{"--seeds", "3", "--plans", "8"}
 
 // runLab runs the built binary with no command, only the shrunk job's
 // flags, in a fresh directory, and returns that directory.
