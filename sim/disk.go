@@ -65,6 +65,12 @@ type DiskFaults struct {
 	// TornWriteProb is the chance, per file with unsynced writes, that
 	// Crash keeps a strict prefix of the file's last unsynced write.
 	TornWriteProb float64 `json:"torn_write_prob,omitempty"`
+	// SyncLatency is how long File.Sync takes in virtual time on a
+	// simulated node's disk: the caller sleeps that long, then the file's
+	// content becomes durable, so a crash inside the sync loses (or tears)
+	// what it was making durable. A bare MemDisk has no clock and ignores
+	// it; nodeDisk (node_disk.go) applies it.
+	SyncLatency Duration `json:"sync_latency,omitempty"`
 }
 
 func (f DiskFaults) validate() error {
@@ -81,8 +87,15 @@ func (f DiskFaults) validate() error {
 			return fmt.Errorf("sim: disk fault %s = %v, want a probability in [0, 1]", p.name, p.v)
 		}
 	}
+	if f.SyncLatency < 0 || f.SyncLatency.D() > MaxSyncLatency {
+		return fmt.Errorf("sim: disk sync_latency %v, want 0 to %v", f.SyncLatency.D(), MaxSyncLatency)
+	}
 	return nil
 }
+
+// MaxSyncLatency bounds DiskFaults.SyncLatency: a disk slower than this
+// is a dead disk, which a crash models better.
+const MaxSyncLatency = time.Minute
 
 func (f DiskFaults) needRand() bool {
 	return f.ReadErrorProb > 0 || f.WriteErrorProb > 0 || f.SyncErrorProb > 0

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/edgelab/edgelab/model"
 )
 
 // Epoch is virtual time zero: what every simulated clock reads at the start
@@ -24,6 +26,44 @@ type Config struct {
 	// Limit is the virtual time at which Run stops even if work remains.
 	// Zero means DefaultLimit.
 	Limit time.Duration
+	// MaxSteps bounds the actions one run may perform, so that a run that
+	// keeps working without finishing fails with a *StepLimitError instead
+	// of holding its caller for ever. Zero means DefaultMaxSteps.
+	MaxSteps uint64
+	// MaxStepsAtOneInstant bounds the actions performed without virtual
+	// time moving. Time that stands still while work goes on is a livelock
+	// (a loop whose every wait returns at once), never progress. Zero
+	// means DefaultMaxStepsAtOneInstant.
+	MaxStepsAtOneInstant uint64
+}
+
+// DefaultMaxSteps and DefaultMaxStepsAtOneInstant are the step bounds of a
+// Config that sets none. The worlds' soak plans perform about ten
+// thousand actions a run, at most a few hundred at one instant; the bounds
+// sit thousands of times above that, and a run that reaches one spends
+// seconds, not hours, of wall time doing so.
+const (
+	DefaultMaxSteps             = 50_000_000
+	DefaultMaxStepsAtOneInstant = 1_000_000
+)
+
+// StepLimitError is the error of a run stopped by a step bound.
+type StepLimitError struct {
+	// AtOneInstant is true when the bound was the one on actions without
+	// virtual time moving.
+	AtOneInstant bool
+	Steps        uint64
+	At           time.Duration
+	// Trace is what the run recorded until it was stopped, so the run
+	// can still be judged and identified by its hash.
+	Trace *model.Trace
+}
+
+func (e *StepLimitError) Error() string {
+	if e.AtOneInstant {
+		return fmt.Sprintf("sim: livelock: %d actions at virtual time %v without time moving", e.Steps, e.At)
+	}
+	return fmt.Sprintf("sim: step bound: %d actions performed by virtual time %v and work remains", e.Steps, e.At)
 }
 
 // Sim is one deterministic simulation: virtual time, seeded randomness,
@@ -48,6 +88,11 @@ type Sim struct {
 	failure error
 	fired   uint64
 
+	// maxSteps and maxInstant are the step bounds; instantSteps counts the
+	// actions performed since virtual time last moved.
+	maxSteps, maxInstant uint64
+	instantSteps         uint64
+
 	nodes  []*Node
 	byName map[string]*Node
 	net    *Network
@@ -69,9 +114,18 @@ func New(cfg Config) *Sim {
 		seed:   cfg.Seed,
 		limit:  cfg.Limit,
 		byName: make(map[string]*Node),
+
+		maxSteps:   cfg.MaxSteps,
+		maxInstant: cfg.MaxStepsAtOneInstant,
 	}
 	if s.limit <= 0 {
 		s.limit = DefaultLimit
+	}
+	if s.maxSteps == 0 {
+		s.maxSteps = DefaultMaxSteps
+	}
+	if s.maxInstant == 0 {
+		s.maxInstant = DefaultMaxStepsAtOneInstant
 	}
 	s.net = newNetwork(s)
 	return s
@@ -160,15 +214,17 @@ func (s *Sim) step(until time.Duration) bool {
 				t.node.holdWakeup(e) // pause.go: it runs on resume
 				continue
 			}
-			s.now = e.at
-			s.fired++
+			if !s.count(e.at) {
+				return false
+			}
 			s.run(t)
 		} else {
 			if e.a.dead(e.n) {
 				continue
 			}
-			s.now = e.at
-			s.fired++
+			if !s.count(e.at) {
+				return false
+			}
 			e.a.fire(s, e.n)
 		}
 		if len(s.reap) > 0 {
@@ -182,6 +238,27 @@ func (s *Sim) step(until time.Duration) bool {
 	return false
 }
 
+// count moves the clock to at and counts the action about to be performed
+// there against the step bounds. On reaching one it fails the run and
+// reports false; the action is not performed.
+func (s *Sim) count(at time.Duration) bool {
+	if at > s.now {
+		s.now = at
+		s.instantSteps = 0
+	}
+	switch {
+	case s.instantSteps >= s.maxInstant:
+		s.fail(&StepLimitError{AtOneInstant: true, Steps: s.instantSteps, At: s.now})
+		return false
+	case s.fired >= s.maxSteps:
+		s.fail(&StepLimitError{Steps: s.fired, At: s.now})
+		return false
+	}
+	s.instantSteps++
+	s.fired++
+	return true
+}
+
 // RunUntil performs every action due at or before virtual time t, then sets
 // the clock to t. Tasks still blocked stay blocked, so a run can be resumed;
 // Run or Close ends it.
@@ -190,6 +267,7 @@ func (s *Sim) RunUntil(t time.Duration) error {
 	}
 	if s.failure == nil && t > s.now {
 		s.now = t
+		s.instantSteps = 0
 	}
 	return s.failure
 }
@@ -225,6 +303,9 @@ func (b BlockedTask) String() string { return b.Node + "/" + b.Task + " on " + b
 // The error is non-nil if a task panicked.
 func (s *Sim) Run() (*Report, error) {
 	for s.failure == nil && s.step(s.limit) {
+	}
+	if sl, stopped := s.failure.(*StepLimitError); stopped {
+		sl.Trace = s.Trace()
 	}
 	rep := &Report{End: s.now, Events: s.fired, Quiescent: s.pending() == 0}
 	for _, n := range s.nodes {

@@ -51,10 +51,14 @@ func (n *Node) SetDiskFaults(f DiskFaults) error {
 
 func diskFaultAttrs(f DiskFaults) map[string]string {
 	p := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
-	return map[string]string{
+	a := map[string]string{
 		"read_error_prob": p(f.ReadErrorProb), "write_error_prob": p(f.WriteErrorProb),
 		"sync_error_prob": p(f.SyncErrorProb), "torn_write_prob": p(f.TornWriteProb),
 	}
+	if f.SyncLatency != 0 { // absent when zero: older traces keep their bytes
+		a["sync_latency"] = f.SyncLatency.D().String()
+	}
+	return a
 }
 
 // diskNow returns the installed disk, making the default MemDisk first.
@@ -102,7 +106,30 @@ func (d nodeDisk) OpenFile(name string, flag int) (env.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return disk.OpenFile(name, flag)
+	f, err := disk.OpenFile(name, flag)
+	if md, ok := disk.(*MemDisk); ok && err == nil {
+		return &nodeFile{File: f, n: d.n, md: md}, nil
+	}
+	return f, err
+}
+
+// nodeFile is a file of a node's MemDisk whose Sync takes the disk's
+// DiskFaults.SyncLatency of virtual time: the calling task sleeps, and only
+// then is the content made durable. A crash during the sleep kills the
+// task before the sync happens, so the writes it covered are lost or torn
+// as any unsynced write is: the window in which a service that
+// acknowledges before its fsync returns loses what it acknowledged.
+type nodeFile struct {
+	env.File
+	n  *Node
+	md *MemDisk
+}
+
+func (f *nodeFile) Sync() error {
+	if lat := f.md.Faults().SyncLatency.D(); lat > 0 {
+		f.n.env.Sleep(lat)
+	}
+	return f.File.Sync()
 }
 
 func (d nodeDisk) ReadFile(name string) ([]byte, error) {

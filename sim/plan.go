@@ -28,7 +28,8 @@ import (
 //	  "network": {"default": {"loss": 0.01}, "links": [...]},
 //	  "nodes": {
 //	    "server-1": {
-//	      "disk": {"read_error_prob": 0, "write_error_prob": 0, "sync_error_prob": 0.01, "torn_write_prob": 0.5},
+//	      "disk": {"read_error_prob": 0, "write_error_prob": 0, "sync_error_prob": 0.01, "torn_write_prob": 0.5,
+//	               "sync_latency": "5ms"},
 //	      "clock": {"offset": "-1.5s", "drift_ppm": 120, "jumps": [{"at": "30s", "by": "-2s"}]}
 //	    },
 //	    "dns": {"zone": [{"name": "origin.example.", "type": "A", "ttl": 60, "value": "10.0.0.1"}]}

@@ -140,6 +140,9 @@ func validateDiskFaults(field string, f *DiskFaults) error {
 			return err
 		}
 	}
+	if f.SyncLatency < 0 || f.SyncLatency.D() > MaxSyncLatency {
+		return planErr(field+".sync_latency", "%v not in [0, %v]", f.SyncLatency.D(), MaxSyncLatency)
+	}
 	return nil
 }
 

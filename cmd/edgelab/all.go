@@ -39,7 +39,7 @@ func allCommand(args []string, stdout, stderr io.Writer) int {
 	status := 0
 	for _, w := range worlds {
 		n, seed := w.Name(), w.DefaultSeed()
-		o, err := w.Run(seed, w.DefaultPlan(), world.Options{})
+		o, err := world.Run(w, seed, w.DefaultPlan(), world.Options{})
 		if err != nil {
 			fmt.Fprintf(stdout, "%-*s  ERROR  seed=%d  %v\n", width, n, seed, err)
 			status = 1

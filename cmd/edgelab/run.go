@@ -174,7 +174,7 @@ func pickWorld(name string, plan *sim.Plan) (world.World, int, error) {
 // exec runs the spec. A plan or option that does not fit the world is a
 // usage error (2); a run that breaks is 1.
 func (rs *runSpec) exec() (*world.Outcome, int, error) {
-	o, err := rs.w.Run(rs.seed, rs.plan, rs.opts)
+	o, err := world.Run(rs.w, rs.seed, rs.plan, rs.opts)
 	if err != nil {
 		if _, ok := errors.AsType[*sim.PlanError](err); ok {
 			return nil, 2, err

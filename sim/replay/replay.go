@@ -130,7 +130,7 @@ func (f *File) Run(w world.World) (o *world.Outcome, matches bool, err error) {
 	if f.Plan.World != w.Name() {
 		return nil, false, fmt.Errorf("replay: plan for world %s, not %s", f.Plan.World, w.Name())
 	}
-	o, err = w.Run(*f.Plan.Seed, f.Plan, f.Options)
+	o, err = world.Run(w, *f.Plan.Seed, f.Plan, f.Options)
 	if err != nil {
 		return nil, false, err
 	}

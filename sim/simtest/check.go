@@ -44,7 +44,7 @@ func try(w world.World, p *sim.Plan, opts world.Options) *Failure {
 	if p.Seed != nil {
 		seed = *p.Seed
 	}
-	o, err := w.Run(seed, p, opts)
+	o, err := world.Run(w, seed, p, opts)
 	f := &Failure{Plan: p, Options: opts, Outcome: o}
 	switch {
 	case err != nil:

@@ -46,7 +46,7 @@ func Hunt(w World, bug string, maxPlans int) (*Detection, error) {
 	start := time.Now()
 	for i := range maxPlans {
 		p := HuntPlan(w, uint64(i))
-		o, err := w.Run(*p.Seed, p, opts)
+		o, err := Run(w, *p.Seed, p, opts)
 		if err != nil {
 			return nil, err
 		}

@@ -5,13 +5,23 @@ package world
 // command line draws what a world hands it and knows nothing of what the
 // numbers mean.
 
+import (
+	"errors"
+	"runtime"
+	"sync"
+
+	"github.com/edgelab/edgelab/sim"
+)
+
 // Reporter is a world that draws figures for the lab's report from a
 // sweep of its runs.
 //
 // Charts receives every run of the report's sweep (seeds with drawn
 // faults), in seed order, and returns the world's figures in the order the
 // report shows them. It may run the world again (an experiment that needs
-// its own runs, such as the OHTTP world's linkability curve), but it must
+// its own runs, such as the OHTTP world's linkability curve, or a swept
+// run again from its Seed and Plan, to read what its Outcome does not
+// carry or to run it with a seeded bug switched on), but it must
 // stay deterministic and cheap — the whole report has a time budget of
 // two minutes on two cores — so it bounds such runs itself. A world
 // without figures worth drawing need not implement Reporter; its report
@@ -29,8 +39,50 @@ type Reporter interface {
 
 // SweptRun is one run of the report's sweep.
 type SweptRun struct {
-	Seed    uint64
+	Seed uint64
+	// Plan is the plan the run ran under: Run(Seed, Plan, Options{}) is
+	// the same run again.
+	Plan    *sim.Plan
 	Outcome *Outcome
+}
+
+// Again runs each swept run again through run, on as many goroutines as
+// there are CPUs, and returns what run made of each, in the runs' order. A
+// run the kernel stopped at its step bound (a *sim.StepLimitError, which
+// the sweep already reports as failing Terminates) is left at R's zero
+// value; any other error ends Again with the first one in run order.
+// Reporters use it to read their own results (what Outcome does not
+// carry) from the report's sweep, or to run it with a bug switched on.
+func Again[R any](runs []SweptRun, run func(SweptRun) (R, error)) ([]R, error) {
+	out := make([]R, len(runs))
+	errs := make([]error, len(runs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(len(runs), runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i], errs[i] = run(runs[i])
+			}
+		}()
+	}
+	for i := range runs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, err := range errs {
+		if _, stopped := errors.AsType[*sim.StepLimitError](err); stopped {
+			var zero R
+			out[i] = zero
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // ChartKind is how a chart is drawn.
@@ -52,7 +104,10 @@ type Chart struct {
 	// XLabel and YLabel name the axes.
 	XLabel, YLabel string
 	Kind           ChartKind
-	Series         []Series
+	// LogX draws a Lines chart's X axis on a log scale (for latencies
+	// that span milliseconds to seconds); points with X <= 0 are left out.
+	LogX   bool
+	Series []Series
 	// Labels name the bars of a Bars chart (one per point).
 	Labels []string
 }

@@ -38,7 +38,7 @@ type Shrunk struct {
 // is skipped; any other error of a run is returned.
 func Shrink(w World, seed uint64, plan *sim.Plan, opts Options) (*Shrunk, error) {
 	plan = WithIdentity(w, seed, plan)
-	o, err := w.Run(seed, plan, opts)
+	o, err := Run(w, seed, plan, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +51,7 @@ func Shrink(w World, seed uint64, plan *sim.Plan, opts Options) (*Shrunk, error)
 		changed = false
 		for _, c := range candidates(s.Plan, shape) {
 			s.Runs++
-			co, err := w.Run(seed, c, opts)
+			co, err := Run(w, seed, c, opts)
 			if err != nil {
 				if _, fits := err.(*sim.PlanError); fits {
 					continue

@@ -67,7 +67,9 @@ type World interface {
 	// defaults, no faults). A failed property is an Outcome with
 	// Violations, not an error. An error means the run could not be
 	// judged: a *sim.PlanError for a plan (or an option) that does not
-	// fit the world, anything else for a run that broke.
+	// fit the world, anything else for a run that broke. Callers run a
+	// world through the package's Run, which also judges a run the kernel
+	// stopped at its step bound.
 	Run(seed uint64, plan *sim.Plan, opts Options) (*Outcome, error)
 }
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -53,13 +54,13 @@ func TestParseOutputOfCapturedRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s, _ := o.Lookup("secrecy"); s.Status != Verified || s.Steps != 5 {
+	if s, _ := o.Lookup("secrecy", NoSide); s.Status != Verified || s.Steps != 5 {
 		t.Errorf("secrecy %+v", s)
 	}
-	if s, _ := o.Lookup("can_send"); s.Status != Incomplete || s.Steps != 1 {
+	if s, _ := o.Lookup("can_send", NoSide); s.Status != Incomplete || s.Steps != 1 {
 		t.Errorf("can_send %+v", s)
 	}
-	if _, ok := o.Lookup("nope"); ok {
+	if _, ok := o.Lookup("nope", NoSide); ok {
 		t.Error("found a lemma that is not there")
 	}
 
@@ -72,6 +73,14 @@ func TestParseOutputOfCapturedRuns(t *testing.T) {
 	}
 	if len(o.Lemmas) != 5 || o.Lemmas[0].Status != Incomplete {
 		t.Errorf("lemmas %+v", o.Lemmas)
+	}
+	// The report's one section is the derivation checks' hint, a warning.
+	wantWF := []WFCheck{{Title: "Message Derivation Checks", Text: "The variables of the follwing rule(s) are not derivable from their premises, you may be performing unintended pattern matching.\nRule Gateway_Recv:\nFailed to derive Variable(s): ek\nRule Client_Recv:\nFailed to derive Variable(s): resp, rn"}}
+	if len(o.Wellformedness) != 1 || o.Wellformedness[0] != wantWF[0] {
+		t.Errorf("wellformedness %+v", o.Wellformedness)
+	}
+	if o, _ := ParseOutput(read(t, "prove_all.out")); len(o.Wellformedness) != 0 {
+		t.Errorf("a clean theory's wellformedness: %+v", o.Wellformedness)
 	}
 
 	// Rules, lemmas and comments printed before the summary never count.
@@ -231,5 +240,110 @@ func TestGoChecksOnEmbeddedTheories(t *testing.T) {
 	ps := checkTheory("b", bad)
 	if len(ps) != 2 || !strings.Contains(ps[0].Msg, "annotation") || !strings.Contains(ps[1].Msg, "builtin xor") {
 		t.Fatalf("%v", ps)
+	}
+}
+
+// The diff and wellformedness samples were captured from tamarin-prover
+// 1.8.0 (maude 3.2): diff_all.out is `--diff --prove tiny_diff.spthy`,
+// diff_equiv.out `--diff --prove=Observational_equivalence
+// tiny_diff.spthy`, wf_error.out `--prove wf_error.spthy`, derivtimeout.out
+// as said below.
+func TestParseOutputOfCapturedDiffAndWellformednessRuns(t *testing.T) {
+	o, err := ParseOutput(read(t, "diff_all.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Summary{
+		{Lemma: "sent_secret", Side: RHS, Traces: "all-traces", Status: Verified, Steps: 3},
+		{Lemma: "sent_secret", Side: LHS, Traces: "all-traces", Status: Verified, Steps: 4},
+		{Lemma: ObservationalEquivalence, Traces: DiffTraces, Status: Falsified, Detail: "found trace", Steps: 7},
+	}
+	if !reflect.DeepEqual(o.Lemmas, want) || len(o.Wellformedness) != 0 {
+		t.Fatalf("lemmas %+v\nwellformedness %+v", o.Lemmas, o.Wellformedness)
+	}
+
+	o, err = ParseOutput(read(t, "diff_equiv.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, ok := o.Lookup(ObservationalEquivalence, NoSide); !ok || s.Status != Falsified || s.Steps != 7 {
+		t.Fatalf("%+v", o.Lemmas)
+	}
+	if s, _ := o.Lookup("sent_secret", LHS); s.Status != Incomplete {
+		t.Fatalf("%+v", o.Lemmas)
+	}
+	// tamarin 1.8.0 finds the generated lemma's name missing from the
+	// theory's text; the runner drops that one check (and only that).
+	if len(o.Wellformedness) != 1 || o.Wellformedness[0].Title != argumentCheck || !o.Wellformedness[0].Error {
+		t.Fatalf("%+v", o.Wellformedness)
+	}
+	if got := dropArgumentCheck(o.Wellformedness); len(got) != 0 {
+		t.Fatalf("%+v", got)
+	}
+	other := []WFCheck{{Title: argumentCheck, Text: "--> 'nope' from arguments do(es) not correspond to a specified lemma in the theory", Error: true}}
+	if got := dropArgumentCheck(other); len(got) != 1 {
+		t.Fatal("dropped the check for a lemma that does not exist")
+	}
+
+	o, err = ParseOutput(read(t, "wf_error.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var titles []string
+	for _, c := range o.Wellformedness {
+		titles = append(titles, c.Title)
+		if !c.Error || c.Text == "" {
+			t.Errorf("%+v", c)
+		}
+	}
+	if want := []string{"Fact usage", "Facts occur in the left-hand-side but not in any right-hand-side", "Inexistant lemma actions"}; !reflect.DeepEqual(titles, want) {
+		t.Fatalf("titles %q", titles)
+	}
+	if !strings.Contains(o.Wellformedness[2].Text, "lemma `ends_begun' references action\nfact \"Begun\" (arity 1, Linear)\nbut no rule has such an action.") {
+		t.Fatalf("%q", o.Wellformedness[2].Text)
+	}
+	if s, _ := o.Lookup("ends_begun", NoSide); s.Status != Verified {
+		t.Fatalf("%+v", o.Lemmas)
+	}
+
+	// derivtimeout.out: `--derivcheck-timeout=1 --prove=key_consistency
+	// ohttp_partitioned.spthy` on a busy machine; the checks ran out of
+	// time, which is a warning, not a fault of the theory.
+	o, err = ParseOutput(read(t, "derivtimeout.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []WFCheck{{Title: "Derivation Checks", Text: "Derivation checks timed out. Use --derivcheck-timeout=INT to configure timeout, 0 to deactivate."}}; !reflect.DeepEqual(o.Wellformedness, want) {
+		t.Fatalf("%+v", o.Wellformedness)
+	}
+	if s, _ := o.Lookup("key_consistency", NoSide); s.Status != Falsified {
+		t.Fatalf("%+v", o.Lemmas)
+	}
+}
+
+func TestRealProverOnDiffAndIllFormedTheories(t *testing.T) {
+	prover, err := Find()
+	if err != nil {
+		t.Skipf("no tamarin-prover (%v): the diff and wellformedness runs against the real prover are skipped", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	rep, err := Run(ctx, "tiny_diff", read(t, "tiny_diff.spthy"), Options{Prover: prover, Timeout: time.Minute, Jobs: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rep.Results {
+		got = append(got, r.Name()+" "+string(r.Got))
+	}
+	if want := []string{"sent_secret[LHS] verified", "sent_secret[RHS] verified", "Observational_equivalence falsified"}; !reflect.DeepEqual(got, want) || !rep.OK() || !rep.Diff {
+		t.Fatalf("%q\n%+v", got, rep)
+	}
+	rep, err = Run(ctx, "wf_error", read(t, "wf_error.spthy"), Options{Prover: prover, Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.WFErrors() != 3 || rep.OK() {
+		t.Fatalf("%+v", rep)
 	}
 }
