@@ -32,6 +32,9 @@ type exportSource struct {
 	// theory names the embedded Tamarin theory formats such as spthy use:
 	// --theory, else the theory of the world that ran ("" for none).
 	theory string
+	// lemmaFacts is --lemma-facts: how many facts one exists-trace lemma
+	// of the spthy format takes (0: the whole run in one).
+	lemmaFacts int
 }
 
 // exportFormat is one output format of `edgelab export`.
@@ -117,6 +120,7 @@ func exportCommand(args []string, stdout, stderr io.Writer) int {
 	replayFile := fs.String("replay", "", "rerun this replay file")
 	traceFile := fs.String("trace", "", "read this NDJSON trace instead of running (or give it as the argument)")
 	theory := fs.String("theory", "", "embedded Tamarin theory, for --format spthy (default: the world's)")
+	lemmaFacts := fs.Int("lemma-facts", defaultLemmaFacts, "for --format spthy: split the run into lemmas of about this many facts (0: one lemma)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return flagError(stdout, stderr, "export", err)
@@ -150,6 +154,10 @@ func exportCommand(args []string, stdout, stderr io.Writer) int {
 	if *theory != "" {
 		src.theory = *theory
 	}
+	if *lemmaFacts < 0 {
+		return fail(stderr, "export", exitUsage, fmt.Errorf("invalid --lemma-facts %d: want 0 (one lemma) or more", *lemmaFacts))
+	}
+	src.lemmaFacts = *lemmaFacts
 	write := func(w io.Writer) error { return f.write(w, src) }
 	if *out == "-" {
 		err = write(stdout)

@@ -72,12 +72,14 @@ func TestJSONOutputsHaveNumericFields(t *testing.T) {
 		t.Fatalf("bugs --json: exit %d\n%s", code, out)
 	}
 
-	fakeTamarin(t, "verified")
-	code, out, _ = edgelab("prove", "--theory", "ohttp", "--lemma", "request_secrecy", "--json")
+	fakeTamarin(t, "verified", nil, "")
+	code, out, _ = edgelab("prove", "--theory", "ohttp", "--lemma", "channel_sources", "--json")
 	var p map[string]any
 	decodeJSON(t, "prove", out, &p)
 	pr, _ := p["results"].([]any)
-	if code != 0 || p["ok"] != true || len(pr) != 1 || !isNumber(pr[0].(map[string]any)["steps"]) || !isNumber(pr[0].(map[string]any)["seconds"]) {
+	pt, _ := p["theories"].([]any)
+	if code != 0 || p["ok"] != true || len(pr) != 1 || !isNumber(pr[0].(map[string]any)["steps"]) || !isNumber(pr[0].(map[string]any)["seconds"]) ||
+		len(pt) != 1 || !isNumber(pt[0].(map[string]any)["seconds"]) {
 		t.Fatalf("prove --json: exit %d\n%s", code, out)
 	}
 }

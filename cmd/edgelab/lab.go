@@ -217,7 +217,7 @@ func labRun(w world.World, seeds, plans int, outDir string, prog *progress) (*la
 			}
 			o.Trace = nil // the sweep keeps figures and verdicts only
 			mu.Lock()
-			swept[seed-1] = world.SweptRun{Seed: seed, Outcome: o}
+			swept[seed-1] = world.SweptRun{Seed: seed, Plan: plan, Outcome: o}
 			mu.Unlock()
 			return r
 		})

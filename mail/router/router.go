@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,6 +30,7 @@ import (
 	"github.com/edgelab/edgelab/mail/deliver"
 	"github.com/edgelab/edgelab/mail/dkim"
 	"github.com/edgelab/edgelab/mail/dmarc"
+	"github.com/edgelab/edgelab/mail/dsn"
 	"github.com/edgelab/edgelab/mail/mailfacts"
 	"github.com/edgelab/edgelab/mail/queue"
 	"github.com/edgelab/edgelab/mail/reply"
@@ -185,9 +187,15 @@ func (r *Router) refuse(s *smtp.SessionInfo, who string, rp *reply.Reply) smtp.R
 func (r *Router) Mail(ctx context.Context, s *smtp.SessionInfo, from smtp.Path, params smtp.MailParams) smtp.Reply {
 	t := r.session(s.ID)
 	if t.listed == nil && len(r.cfg.DNSBL) > 0 && s.ClientIP.IsValid() {
-		if l, _ := spam.CheckDNSBL(ctx, r.env.Resolver(), s.ClientIP, r.cfg.DNSBL); l != nil {
+		l, err := spam.CheckDNSBL(ctx, r.env.Resolver(), s.ClientIP, r.cfg.DNSBL)
+		switch {
+		case l != nil:
 			t.listed = l.Refusal()
-		} else {
+		case err != nil:
+			// The client may be listed where we could not ask: defer
+			// this MAIL, and ask again at the next (nothing is cached).
+			return r.refuse(s, from.String(), reply.New(451, "4.4.3", "blocklist lookup failed, try again later: %v", err))
+		default:
 			t.listed = &reply.Reply{}
 		}
 	}
@@ -281,6 +289,45 @@ func (r *Router) authenticate(ctx context.Context, s *smtp.SessionInfo, from add
 	return v
 }
 
+func (v verdicts) dkimTemp() bool {
+	for _, d := range v.dkim {
+		if d.Status == dkim.StatusTempError {
+			return true
+		}
+	}
+	return false
+}
+
+// dnsTrouble is the 451 for a message whose DMARC outcome a DNS failure
+// left open, nil when DNS decided it. A temperror (the policy record, or
+// a lookup the evaluation needed, could not be fetched) may hide a
+// p=reject policy, so the message is deferred (RFC 7489 §6.6.3 lets the
+// receiver answer a temporary failure), unless an identifier that passed
+// is the From domain itself: aligned under either alignment mode, that
+// message passes whatever the record says. A DMARC fail that a SPF or
+// DKIM temperror may have caused is just as undecided when the policy
+// would reject it.
+func (v verdicts) dnsTrouble(fromDomain string) *reply.Reply {
+	switch v.dmarc.Result {
+	case dmarc.ResultTempError:
+		from := strings.TrimSuffix(strings.ToLower(fromDomain), ".")
+		if v.spf.Result == spf.Pass && strings.EqualFold(v.spf.Domain, from) {
+			return nil
+		}
+		for _, d := range v.dkim {
+			if d.Status == dkim.StatusPass && strings.EqualFold(d.Domain, from) {
+				return nil
+			}
+		}
+		return reply.New(451, "4.7.1", "DMARC policy of %s could not be fetched (%v), try again later", fromDomain, v.dmarc.Err)
+	case dmarc.ResultFail:
+		if v.dmarc.Disposition == dmarc.DispositionReject && (v.spf.Result == spf.TempError || v.dkimTemp()) {
+			return reply.New(451, "4.7.1", "DMARC of %s fails while SPF or DKIM met a DNS failure (spf=%s dkim=%s), try again later", fromDomain, v.spf.Result, v.best)
+		}
+	}
+	return nil
+}
+
 func (v verdicts) header(servID, sender string) string {
 	h := authres.Header{ServID: servID}
 	h.Results = append(h.Results, authres.Result{Method: "spf", Value: string(v.spf.Result),
@@ -339,6 +386,9 @@ func (r *Router) Data(ctx context.Context, s *smtp.SessionInfo, msg *smtp.Messag
 	if len(targets) == 0 {
 		return toSMTP(reply.New(554, "5.5.1", "no valid recipients"))
 	}
+	if rp := v.dnsTrouble(fromDomain); rp != nil {
+		return refuse(rp)
+	}
 	if v.dmarc.Result == dmarc.ResultFail && v.dmarc.Disposition == dmarc.DispositionReject {
 		return refuse(reply.New(550, "5.7.1", "DMARC policy of %s rejects this message", fromDomain))
 	}
@@ -346,13 +396,16 @@ func (r *Router) Data(ctx context.Context, s *smtp.SessionInfo, msg *smtp.Messag
 		return refuse(reply.New(550, "5.7.1", "message looks like spam (score %.1f, threshold %.1f)", score.Value, score.Threshold))
 	}
 	authOK := v.spf.Result == spf.Pass || v.best == "pass"
+	authTemp := v.spf.Result == spf.TempError || v.dkimTemp()
 
-	// Decide each target: destinations and headers to add.
+	// Decide each target: destinations and headers to add, or (a
+	// worker's verdict) a refusal of that recipient alone.
 	type out struct {
 		tg      target
 		dests   []string
 		headers []string
 		drop    bool
+		refused *reply.Reply
 	}
 	var outs []out
 	for _, tg := range targets {
@@ -382,26 +435,44 @@ func (r *Router) Data(ctx context.Context, s *smtp.SessionInfo, msg *smtp.Messag
 			case worker.Drop:
 				o.drop = true
 			case worker.Reject:
-				if len(targets) == 1 {
-					return refuse(reply.New(550, "5.7.1", "%s", orDefault(verdict.Reason, "rejected by worker")))
-				}
-				o.drop = true
+				o.refused = reply.New(550, "5.7.1", "%s", orDefault(verdict.Reason, "rejected by worker"))
 			case worker.Forward:
 				table := r.table.Load()
 				for _, d := range verdict.To {
 					m, err := addr.ParseMailbox(d, addr.Options{SMTPUTF8: true})
 					if err != nil || table == nil || !table.Verified(m) {
-						return refuse(reply.New(550, "5.7.1", "worker forwarded to an unverified destination"))
+						o.refused = reply.New(550, "5.7.1", "worker forwarded to an unverified destination")
+						break
 					}
 					o.dests = append(o.dests, m.String())
 				}
 			}
 			o.headers = verdict.Headers
 		}
-		if !o.drop && !authOK && !r.cfg.AllowUnauthenticated && tg.bounceTo == "" {
+		if o.refused == nil && !o.drop && !authOK && !r.cfg.AllowUnauthenticated && tg.bounceTo == "" {
+			if authTemp {
+				// A DNS fault, not the sender, kept SPF or DKIM from
+				// passing: it may pass on the retry.
+				return refuse(reply.New(451, "4.7.24", "forwarding needs SPF or DKIM to pass; a DNS failure left it undecided (spf=%s dkim=%s), try again later", v.spf.Result, v.best))
+			}
 			return refuse(reply.New(550, "5.7.1", "forwarding needs SPF or DKIM to pass (spf=%s dkim=%s)", v.spf.Result, v.best))
 		}
 		outs = append(outs, o)
+	}
+	// A message refused for every recipient is refused; one refused for
+	// some only is accepted for the others, and the refused ones are
+	// reported to the sender by a DSN (RFC 5321 §3.6.3: after DATA there
+	// is one answer for the whole message), made safe before the 250.
+	var verdict outcome
+	var failed []dsn.Failed
+	for _, o := range outs {
+		if o.refused != nil {
+			verdict.add(o.refused)
+			failed = append(failed, failure(o.tg.rcpt, o.refused, ""))
+		}
+	}
+	if len(failed) == len(outs) {
+		return refuse(verdict.perm)
 	}
 
 	envFrom := sender
@@ -413,14 +484,29 @@ func (r *Router) Data(ctx context.Context, s *smtp.SessionInfo, msg *smtp.Messag
 	ar := "Authentication-Results: " + v.header(r.cfg.Hostname, sender) + "\r\n"
 	scoreHdr := "X-Spam-Score: " + score.Header() + "\r\n"
 
-	var answer *reply.Reply
+	if r.cfg.Mode != Relay && len(failed) > 0 {
+		// Spooled before the others, so a failure here leaves nothing
+		// behind that the sender's retry would duplicate.
+		if rp := r.bounce(ctx, id, sender, msg, failed); rp != nil {
+			logAll(activity.Deferred, rp.Error())
+			return toSMTP(rp)
+		}
+		failed = nil
+	}
 	for _, o := range outs {
 		rec := base
 		rec.To, rec.Rule, rec.Action = o.tg.rcpt, o.tg.dec.RuleID, o.tg.dec.Action.Type
+		if o.refused != nil {
+			rec.Status, rec.Detail = activity.Rejected, o.refused.Error()
+			r.log.Add(rec)
+			r.env.Record(mailfacts.MailRefused, mailfacts.Session(s.ID), mailfacts.Addr(o.tg.rcpt), mailfacts.Code(o.refused.Code))
+			continue
+		}
 		if o.drop || len(o.dests) == 0 {
 			rec.Status = activity.Dropped
 			r.log.Add(rec)
 			r.env.Record(mailfacts.MailDropped, mailfacts.Message(id), mailfacts.Addr(o.tg.rcpt))
+			verdict.add(&reply.OK)
 			continue
 		}
 		var pre strings.Builder
@@ -435,41 +521,128 @@ func (r *Router) Data(ctx context.Context, s *smtp.SessionInfo, msg *smtp.Messag
 		if o.tg.bounceTo != "" {
 			from = "" // a bounce stays a bounce
 		}
-		var rp *reply.Reply
 		if r.cfg.Mode == Relay {
-			rp = r.relay(ctx, id, from, o.dests, data, msg, &rec)
+			for _, f := range r.relay(ctx, id, from, o.dests, data, msg, &rec) {
+				verdict.add(&f.Reply)
+				if f.Reply.Permanent() {
+					failed = append(failed, failure(o.tg.rcpt, &f.Reply, f.Host))
+				}
+			}
 		} else {
-			rp = r.store(ctx, id, from, o.dests, data, &rec)
+			verdict.add(r.store(ctx, id, from, o.dests, data, &rec))
 		}
 		r.log.Add(rec)
-		answer = worst(answer, rp)
 	}
-	if answer == nil {
-		answer = reply.New(250, "2.0.0", "accepted as %s", id)
+	answer := verdict.answer()
+	if answer.Positive() && len(failed) > 0 {
+		// Relayed to some and refused for good by others' servers: the
+		// message is delivered, so the answer is 250 and the failures go
+		// back by DSN; if that cannot be made safe, 451 (what was
+		// delivered is remembered, so the retry does not repeat it).
+		if rp := r.bounce(ctx, id, sender, msg, failed); rp != nil {
+			answer = rp
+		}
 	}
 	if answer.Positive() {
-		for _, tg := range targets {
-			r.env.Record(mailfacts.MailAccepted, mailfacts.Session(s.ID), mailfacts.Message(id), mailfacts.Addr(sender), mailfacts.Addr(tg.rcpt))
+		answer = reply.New(250, "2.0.0", "accepted as %s", id)
+		for _, o := range outs {
+			if o.refused == nil {
+				r.env.Record(mailfacts.MailAccepted, mailfacts.Session(s.ID), mailfacts.Message(id), mailfacts.Addr(sender), mailfacts.Addr(o.tg.rcpt))
+			}
 		}
 	}
 	return toSMTP(answer)
 }
 
-// worst combines per-target answers: any temporary failure makes the
-// whole answer temporary (the sender retries; relayed successes are
-// remembered so the retry skips them), else any permanent failure is the
-// answer, else the first success.
-func worst(a, b *reply.Reply) *reply.Reply {
+// outcome combines per-destination answers into the message's one answer
+// (RFC 5321 has one reply to the end of data). Any temporary failure
+// makes it temporary: the sender retries, and what was relayed is
+// remembered so the retry skips it. Else any success makes it a success
+// (the permanent failures beside it are reported by DSN, never by a 5xx
+// for a message that was partly delivered). Else the first permanent
+// failure is the answer.
+type outcome struct {
+	temp, perm, ok *reply.Reply
+}
+
+func (o *outcome) add(rp *reply.Reply) {
 	switch {
-	case a == nil:
-		return b
-	case b.Temporary() || (b.Permanent() && a.Positive()):
-		if a.Temporary() {
-			return a
+	case rp.Temporary():
+		if o.temp == nil {
+			o.temp = rp
 		}
-		return b
+	case rp.Permanent():
+		if o.perm == nil {
+			o.perm = rp
+		}
+	default:
+		if o.ok == nil {
+			o.ok = rp
+		}
 	}
-	return a
+}
+
+func (o *outcome) answer() *reply.Reply {
+	switch {
+	case o.temp != nil:
+		return o.temp
+	case o.ok != nil:
+		return o.ok
+	case o.perm != nil:
+		return o.perm
+	}
+	return &reply.OK
+}
+
+// failure is a DSN's line about rcpt (the address the sender used, not
+// the destination it is forwarded to, which is the domain owner's
+// business) refused with rp by host ("" for ourselves).
+func failure(rcpt string, rp *reply.Reply, host string) dsn.Failed {
+	status := rp.Enhanced
+	if len(status) < 5 || status[0] != '5' {
+		status = "5.0.0"
+	}
+	diag := strings.NewReplacer("\r", " ", "\n", " ").Replace(rp.Error())
+	return dsn.Failed{Recipient: rcpt, Action: "failed", Status: status, Diagnostic: diag, RemoteMTA: host}
+}
+
+// bounce makes a DSN to sender about failed recipients safe: spooled
+// (and queued) when there is a spool, else delivered at once. It returns
+// nil when that is done or needs no doing (never a report to the null
+// sender), or the 451 to give when it could not be done now.
+func (r *Router) bounce(ctx context.Context, id, sender string, msg *smtp.Message, failed []dsn.Failed) *reply.Reply {
+	if sender == "" {
+		return nil
+	}
+	header, _ := splitMessage(msg.Data)
+	report, err := dsn.Build(dsn.Report{ReportingMTA: r.cfg.Hostname, From: "postmaster@" + r.cfg.Hostname, To: sender,
+		EnvID: msg.Mail.EnvID, Arrival: msg.Received, Date: r.env.Now(), Failed: failed, Original: header, HeadersOnly: true})
+	if err != nil {
+		return reply.New(451, "4.3.0", "could not report the failed recipients: %v", err)
+	}
+	if r.spool != nil {
+		m := &spool.Message{ID: "dsn-" + id, From: "", To: []string{sender}, Received: r.env.Now(), Data: report}
+		if err := r.spool.Put(ctx, m); err != nil {
+			return reply.New(451, "4.3.0", "could not queue the report of failed recipients, try again later")
+		}
+		r.env.Record(mailfacts.MailSpooled, mailfacts.Message(m.ID))
+		if r.queue != nil {
+			r.queue.Add(m, []int{0})
+		}
+	} else {
+		dom := sender[strings.LastIndexByte(sender, '@')+1:]
+		outs := r.dlv.Deliver(ctx, dom, &deliver.Envelope{To: []string{sender}, SMTPUTF8: msg.Mail.SMTPUTF8}, report)
+		if rp := outs[0].Reply; rp.Temporary() {
+			return reply.New(451, "4.4.0", "could not deliver the report of failed recipients (%s), try again later", rp.Error())
+		}
+		// A sender whose own server refuses the report for good: there
+		// is no one left to tell.
+	}
+	for _, f := range failed {
+		code, _ := strconv.Atoi(f.Diagnostic[:min(3, len(f.Diagnostic))])
+		r.env.Record(mailfacts.MailBounced, mailfacts.Message(id), mailfacts.Addr(f.Recipient), mailfacts.Code(code))
+	}
+	return nil
 }
 
 func orDefault(s, d string) string {
@@ -512,7 +685,10 @@ func (r *Router) store(ctx context.Context, id, from string, dests []string, dat
 	return reply.New(250, "2.0.0", "queued as %s", id)
 }
 
-func (r *Router) relay(ctx context.Context, id, from string, dests []string, data []byte, msg *smtp.Message, rec *activity.Record) *reply.Reply {
+// relay delivers to dests now and returns one outcome per destination
+// (a destination that took this message before, on an attempt answered
+// 4xx, counts as delivered and is not sent it again).
+func (r *Router) relay(ctx context.Context, id, from string, dests []string, data []byte, msg *smtp.Message, rec *activity.Record) []deliver.Outcome {
 	byDomain := map[string][]string{}
 	var domains []string
 	for _, d := range dests {
@@ -527,7 +703,8 @@ func (r *Router) relay(ctx context.Context, id, from string, dests []string, dat
 	sum := sha256.Sum256(append([]byte(from+"\x00"), msg.Data...))
 	key := hex.EncodeToString(sum[:])
 	now := r.env.Now()
-	var answer *reply.Reply
+	var all []deliver.Outcome
+	var verdict outcome
 	var failed []string
 	for _, dom := range domains {
 		var todo []string
@@ -538,13 +715,15 @@ func (r *Router) relay(ctx context.Context, id, from string, dests []string, dat
 			}
 		}
 		for _, d := range byDomain[dom] {
-			if _, done := r.delivered[key+d]; !done {
+			if _, done := r.delivered[key+d]; done {
+				all = append(all, deliver.Outcome{Rcpt: d, Reply: reply.OK})
+				verdict.add(&reply.OK)
+			} else {
 				todo = append(todo, d)
 			}
 		}
 		r.mu.Unlock()
 		if len(todo) == 0 {
-			answer = worst(answer, &reply.OK)
 			continue
 		}
 		outs := r.dlv.Deliver(ctx, dom, &deliver.Envelope{From: from, To: todo, SMTPUTF8: msg.Mail.SMTPUTF8, EightBit: msg.EightBit}, data)
@@ -558,19 +737,20 @@ func (r *Router) relay(ctx context.Context, id, from string, dests []string, dat
 			} else {
 				failed = append(failed, fmt.Sprintf("%s: %s", o.Rcpt, rp.Error()))
 			}
-			answer = worst(answer, &rp)
+			verdict.add(&rp)
+			all = append(all, o)
 		}
 	}
-	switch {
-	case answer.Positive():
-		rec.Status = activity.Forwarded
+	switch answer := verdict.answer(); {
 	case answer.Temporary():
 		rec.Status = activity.Deferred
-	default:
+	case verdict.perm != nil && verdict.ok == nil:
 		rec.Status = activity.DeliveryFailed
+	default:
+		rec.Status = activity.Forwarded
 	}
 	rec.Detail = strings.Join(failed, "; ")
-	return answer
+	return all
 }
 
 func (r *Router) newID() string {

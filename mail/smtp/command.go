@@ -350,53 +350,8 @@ type Envelope struct {
 // ParseMail parses the argument of MAIL ("FROM:<path> params"). esmtp says
 // whether the session began with EHLO (parameters allowed).
 func ParseMail(arg string, esmtp bool) (Path, MailParams, error) {
-	rest, ok := cutPrefixFold(arg, "FROM:")
-	if !ok {
-		return Path{}, MailParams{}, cmdErr(501, EnhancedCode{5, 5, 4}, "syntax: MAIL FROM:<address>")
-	}
-	path, rest, err := parsePath(strings.TrimLeft(rest, " "), true, false, EnhancedCode{5, 1, 7})
-	if err != nil {
-		return Path{}, MailParams{}, err
-	}
 	var mp MailParams
-	err = eachParam(rest, esmtp, func(key, val string, hasVal bool) error {
-		switch key {
-		case "SIZE":
-			n, err := strconv.ParseInt(val, 10, 64)
-			if err != nil || n < 0 || val == "" || val[0] == '+' {
-				return cmdErr(501, EnhancedCode{5, 5, 4}, "bad SIZE value")
-			}
-			mp.Size = n
-		case "BODY":
-			switch b := Body(strings.ToUpper(val)); b {
-			case Body7Bit, Body8BitMIME:
-				mp.Body = b
-			default:
-				return cmdErr(555, EnhancedCode{5, 5, 4}, "unsupported BODY value")
-			}
-		case "SMTPUTF8":
-			if hasVal {
-				return cmdErr(501, EnhancedCode{5, 5, 4}, "SMTPUTF8 takes no value")
-			}
-			mp.SMTPUTF8 = true
-		case "RET":
-			switch r := Ret(strings.ToUpper(val)); r {
-			case RetFull, RetHdrs:
-				mp.Ret = r
-			default:
-				return cmdErr(501, EnhancedCode{5, 5, 4}, "bad RET value")
-			}
-		case "ENVID":
-			id, err := DecodeXtext(val)
-			if err != nil || id == "" || len(id) > 100 {
-				return cmdErr(501, EnhancedCode{5, 5, 4}, "bad ENVID value")
-			}
-			mp.EnvID = id
-		default:
-			return cmdErr(555, EnhancedCode{5, 5, 4}, "MAIL parameter "+key+" not recognized")
-		}
-		return nil
-	})
+	path, err := mailArg.parse(arg, esmtp, &mp)
 	if err != nil {
 		return Path{}, MailParams{}, err
 	}
@@ -405,24 +360,111 @@ func ParseMail(arg string, esmtp bool) (Path, MailParams, error) {
 
 // ParseRcpt parses the argument of RCPT ("TO:<path> params").
 func ParseRcpt(arg string, esmtp bool) (Recipient, error) {
-	rest, ok := cutPrefixFold(arg, "TO:")
-	if !ok {
-		return Recipient{}, cmdErr(501, EnhancedCode{5, 5, 4}, "syntax: RCPT TO:<address>")
-	}
-	path, rest, err := parsePath(strings.TrimLeft(rest, " "), false, true, EnhancedCode{5, 1, 3})
+	var rp RcptParams
+	path, err := rcptArg.parse(arg, esmtp, &rp)
 	if err != nil {
 		return Recipient{}, err
 	}
-	r := Recipient{Path: path}
+	return Recipient{Path: path, Params: rp}, nil
+}
+
+// argSpec is what MAIL and RCPT differ in: the prefix before the path,
+// which special paths are allowed, the code for a bad path, and their
+// parameters. One parser (parse) reads both, so the two commands cannot
+// drift apart in how they treat paths, parameter syntax, repeats, values
+// given or missing, or unknown keywords.
+type argSpec[P any] struct {
+	verb, prefix       string
+	nullOK, postmaster bool
+	badPath            EnhancedCode
+	params             map[string]param[P]
+}
+
+// param is one keyword: whether it takes a value (every keyword either
+// must have one or must not), and how the value is stored.
+type param[P any] struct {
+	value bool
+	set   func(p *P, val string) error
+}
+
+func (sp *argSpec[P]) parse(arg string, esmtp bool, p *P) (Path, error) {
+	rest, ok := cutPrefixFold(arg, sp.prefix)
+	if !ok {
+		return Path{}, cmdErr(501, EnhancedCode{5, 5, 4}, "syntax: "+sp.verb+" "+sp.prefix+"<address>")
+	}
+	path, rest, err := parsePath(strings.TrimLeft(rest, " "), sp.nullOK, sp.postmaster, sp.badPath)
+	if err != nil {
+		return Path{}, err
+	}
 	err = eachParam(rest, esmtp, func(key, val string, hasVal bool) error {
-		switch key {
-		case "NOTIFY":
+		pm, ok := sp.params[key]
+		switch {
+		case !ok:
+			return cmdErr(555, EnhancedCode{5, 5, 4}, sp.verb+" parameter "+key+" not recognized")
+		case pm.value && !hasVal:
+			return cmdErr(501, EnhancedCode{5, 5, 4}, key+" needs a value")
+		case !pm.value && hasVal:
+			return cmdErr(501, EnhancedCode{5, 5, 4}, key+" takes no value")
+		}
+		return pm.set(p, val)
+	})
+	if err != nil {
+		return Path{}, err
+	}
+	return path, nil
+}
+
+var mailArg = &argSpec[MailParams]{verb: "MAIL", prefix: "FROM:", nullOK: true, badPath: EnhancedCode{5, 1, 7},
+	params: map[string]param[MailParams]{
+		"SIZE": {true, func(mp *MailParams, val string) error {
+			n, err := strconv.ParseInt(val, 10, 64)
+			if err != nil || n < 0 || val[0] == '+' {
+				return cmdErr(501, EnhancedCode{5, 5, 4}, "bad SIZE value")
+			}
+			mp.Size = n
+			return nil
+		}},
+		"BODY": {true, func(mp *MailParams, val string) error {
+			switch b := Body(strings.ToUpper(val)); b {
+			case Body7Bit, Body8BitMIME:
+				mp.Body = b
+				return nil
+			}
+			return cmdErr(555, EnhancedCode{5, 5, 4}, "unsupported BODY value")
+		}},
+		"SMTPUTF8": {false, func(mp *MailParams, _ string) error {
+			mp.SMTPUTF8 = true
+			return nil
+		}},
+		"RET": {true, func(mp *MailParams, val string) error {
+			switch r := Ret(strings.ToUpper(val)); r {
+			case RetFull, RetHdrs:
+				mp.Ret = r
+				return nil
+			}
+			return cmdErr(501, EnhancedCode{5, 5, 4}, "bad RET value")
+		}},
+		"ENVID": {true, func(mp *MailParams, val string) error {
+			id, err := DecodeXtext(val)
+			if err != nil || id == "" || len(id) > 100 {
+				return cmdErr(501, EnhancedCode{5, 5, 4}, "bad ENVID value")
+			}
+			mp.EnvID = id
+			return nil
+		}},
+	}}
+
+var rcptArg = &argSpec[RcptParams]{verb: "RCPT", prefix: "TO:", postmaster: true, badPath: EnhancedCode{5, 1, 3},
+	params: map[string]param[RcptParams]{
+		"NOTIFY": {true, func(rp *RcptParams, val string) error {
 			n, ok := parseNotify(val)
 			if !ok {
 				return cmdErr(501, EnhancedCode{5, 5, 4}, "bad NOTIFY value")
 			}
-			r.Params.Notify = n
-		case "ORCPT":
+			rp.Notify = n
+			return nil
+		}},
+		"ORCPT": {true, func(rp *RcptParams, val string) error {
 			typ, xt, ok := strings.Cut(val, ";")
 			typ = strings.ToLower(typ)
 			decode := DecodeXtext
@@ -433,17 +475,10 @@ func ParseRcpt(arg string, esmtp bool) (Recipient, error) {
 			if !ok || typ == "" || err != nil || addr == "" {
 				return cmdErr(501, EnhancedCode{5, 5, 4}, "bad ORCPT value")
 			}
-			r.Params.ORCPT = &ORCPT{AddrType: typ, Addr: addr}
-		default:
-			return cmdErr(555, EnhancedCode{5, 5, 4}, "RCPT parameter "+key+" not recognized")
-		}
-		return nil
-	})
-	if err != nil {
-		return Recipient{}, err
-	}
-	return r, nil
-}
+			rp.ORCPT = &ORCPT{AddrType: typ, Addr: addr}
+			return nil
+		}},
+	}}
 
 func parseNotify(v string) (Notify, bool) {
 	if strings.EqualFold(v, "NEVER") {

@@ -42,9 +42,14 @@ type Listing struct {
 
 // CheckDNSBL asks each zone about ip. A listing is an A answer in
 // 127.0.0.0/8 (RFC 5782 §2.1; anything else is a misconfigured list and is
-// ignored); NXDOMAIN means not listed; other lookup errors are skipped, so
-// a broken list never blocks mail. The first listing is returned.
+// ignored); NXDOMAIN means not listed. A list that cannot be asked (any
+// other lookup error) does not stop the next: the first listing is
+// returned. With no listing, a failed lookup is returned as an error
+// wrapping ErrTemporary, because the client may be listed there: the
+// caller defers (4xx) rather than let a listed client through while the
+// list's DNS is down.
 func CheckDNSBL(ctx context.Context, r env.Resolver, ip netip.Addr, zones []string) (*Listing, error) {
+	var failed error
 	for _, z := range zones {
 		name := QueryName(ip, z)
 		addrs, err := r.LookupIPAddr(ctx, name)
@@ -52,6 +57,9 @@ func CheckDNSBL(ctx context.Context, r env.Resolver, ip netip.Addr, zones []stri
 			var de *net.DNSError
 			if errors.As(err, &de) && de.IsNotFound {
 				continue
+			}
+			if failed == nil {
+				failed = fmt.Errorf("%w: %s: %v", ErrTemporary, z, err)
 			}
 			continue
 		}
@@ -68,8 +76,11 @@ func CheckDNSBL(ctx context.Context, r env.Resolver, ip netip.Addr, zones []stri
 			return l, nil
 		}
 	}
-	return nil, nil
+	return nil, failed
 }
+
+// ErrTemporary marks a blocklist that could not be asked.
+var ErrTemporary = errors.New("spam: blocklist lookup failed")
 
 // Refusal is the 554 5.7.1 reply for a listed client.
 func (l *Listing) Refusal() *reply.Reply {

@@ -2,6 +2,7 @@ package spam
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/netip"
 	"testing"
@@ -46,6 +47,12 @@ func TestCheckDNSBL(t *testing.T) {
 	l, _ = CheckDNSBL(ctx, z, netip.MustParseAddr("127.0.0.4"), []string{"broken.example", "bl.example"})
 	if l == nil || l.Zone != "bl.example" {
 		t.Errorf("a broken list stopped the next: %+v", l)
+	}
+	// Unlisted by the lists that answered, unknown to the broken one: the
+	// caller must be told, not shown a clean client.
+	l, err = CheckDNSBL(ctx, z, netip.MustParseAddr("127.0.0.4"), []string{"bl2.example", "broken.example"})
+	if l != nil || !errors.Is(err, ErrTemporary) {
+		t.Errorf("broken list: %+v %v, want ErrTemporary", l, err)
 	}
 }
 

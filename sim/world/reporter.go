@@ -5,13 +5,17 @@ package world
 // command line draws what a world hands it and knows nothing of what the
 // numbers mean.
 
+import "github.com/edgelab/edgelab/sim"
+
 // Reporter is a world that draws figures for the lab's report from a
 // sweep of its runs.
 //
 // Charts receives every run of the report's sweep (seeds with drawn
 // faults), in seed order, and returns the world's figures in the order the
 // report shows them. It may run the world again (an experiment that needs
-// its own runs, such as the OHTTP world's linkability curve), but it must
+// its own runs, such as the OHTTP world's linkability curve, or a swept
+// run again from its Seed and Plan, to read what its Outcome does not
+// carry or to run it with a seeded bug switched on), but it must
 // stay deterministic and cheap — the whole report has a time budget of
 // two minutes on two cores — so it bounds such runs itself. A world
 // without figures worth drawing need not implement Reporter; its report
@@ -29,7 +33,10 @@ type Reporter interface {
 
 // SweptRun is one run of the report's sweep.
 type SweptRun struct {
-	Seed    uint64
+	Seed uint64
+	// Plan is the plan the run ran under: Run(Seed, Plan, Options{}) is
+	// the same run again.
+	Plan    *sim.Plan
 	Outcome *Outcome
 }
 

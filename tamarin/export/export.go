@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/edgelab/edgelab/model"
@@ -38,11 +39,29 @@ const LemmaName = "trace_is_a_run"
 // resolved through the trace's digests first (check.ResolveFacts), so the
 // relay's ~blob reads as the client's hpke(...).
 //
-// Tamarin proves the lemma by finding such a run; for anything beyond a few
-// exchanges that search is long, so export small traces.
+// Tamarin proves the lemma by finding such a run, and that search grows
+// steeply with the facts it must place: SpthyParts splits a long run.
 func Spthy(w io.Writer, th *spthy.Theory, tr *model.Trace, name string) error {
+	return SpthyParts(w, th, tr, name, 0)
+}
+
+// SpthyParts is Spthy with the run split into lemmas of about maxFacts
+// facts each (0: one lemma, as Spthy), named trace_is_a_run_1, _2, ....
+// Each part takes a stretch of the trace in order and, with every fact,
+// the facts that first recorded the fresh values it uses (and theirs, to
+// the root), so a part is a run on its own: a reply is placed after the
+// send that chose its request, every use of a key after its publication.
+// Every fact of the trace is in some part. What the parts do not say
+// together is that one run holds them all at once: the order between
+// facts of different parts, and state one part's facts leave for
+// another's (a replayed request seen twice), are checked by the Go
+// checker's replay of the whole run, not by these lemmas.
+func SpthyParts(w io.Writer, th *spthy.Theory, tr *model.Trace, name string, maxFacts int) error {
 	if !ident.MatchString(name) {
 		return fmt.Errorf("theory name %q is not an identifier", name)
+	}
+	if maxFacts < 0 {
+		return fmt.Errorf("maxFacts %d: want 0 (one lemma) or more", maxFacts)
 	}
 	facts := check.ResolveFacts(tr)
 	if len(facts) == 0 {
@@ -54,18 +73,65 @@ func Spthy(w io.Writer, th *spthy.Theory, tr *model.Trace, name string) error {
 			arity[a.Name] = len(a.Args)
 		}
 	}
-	vars := &namer{byKey: map[string]string{}, count: map[string]int{}, consts: map[string]string{}, taken: map[string]string{}}
-	var body []spthy.Formula
-	var times []spthy.Term
-	for i, e := range facts {
+	for _, e := range facts {
 		if n, ok := arity[e.Name]; !ok || n != len(e.Args) {
 			return fmt.Errorf("event %d: %s/%d is not an action of theory %s", e.Seq, e.Name, len(e.Args), th.Name)
 		}
+	}
+	cfg, err := check.ConfigFor(th)
+	if err != nil {
+		return err
+	}
+	comp := check.CompromiseFacts(th, cfg)
+	groups := [][]int{allIndexes(len(facts))}
+	if maxFacts > 0 {
+		groups = split(facts, maxFacts)
+	}
+	lemmas := helperLemmas(th)
+	for k, g := range groups {
+		l, err := runLemma(facts, g, comp)
+		if err != nil {
+			return err
+		}
+		l.Name = LemmaName
+		if len(groups) > 1 {
+			l.Name = fmt.Sprintf("%s_%d", LemmaName, k+1)
+			l.Doc = fmt.Sprintf("Part %d of %d of the recorded run (trace sha256 %s), %d of its %d action facts,\n"+
+				"with the facts their fresh values come from: they happen in this order, with no compromise.%s",
+				k+1, len(groups), tr.HashHex(), len(g), len(facts), l.Doc)
+		} else {
+			l.Doc = fmt.Sprintf("The recorded run (%d action facts, trace sha256 %s) is a run of theory %s:\n"+
+				"its facts happen in this order, with no compromise.%s", len(facts), tr.HashHex(), th.Name, l.Doc)
+		}
+		l.Doc += "\nexpect: verified"
+		lemmas = append(lemmas, l)
+	}
+	out := &spthy.Theory{
+		Name:         name,
+		Builtins:     th.Builtins,
+		Functions:    th.Functions,
+		Equations:    th.Equations,
+		Rules:        th.Rules,
+		Restrictions: th.Restrictions,
+		Lemmas:       lemmas,
+	}
+	return spthy.Print(w, out)
+}
+
+// runLemma is the exists-trace lemma that the facts at idx (in trace
+// order) happen in that order with no compromise action. Its Doc holds
+// only the renamed public names, for the caller to complete.
+func runLemma(facts []model.Event, idx []int, comp map[string]int) (spthy.Lemma, error) {
+	vars := &namer{byKey: map[string]string{}, count: map[string]int{}, consts: map[string]string{}, taken: map[string]string{}}
+	var body []spthy.Formula
+	var times []spthy.Term
+	for _, i := range idx {
+		e := facts[i]
 		f := spthy.Fact{Name: e.Name}
 		for _, a := range e.Args {
 			t, err := vars.term(a)
 			if err != nil {
-				return fmt.Errorf("event %d: %w", e.Seq, err)
+				return spthy.Lemma{}, fmt.Errorf("event %d: %w", e.Seq, err)
 			}
 			f.Args = append(f.Args, t)
 		}
@@ -76,11 +142,6 @@ func Spthy(w io.Writer, th *spthy.Theory, tr *model.Trace, name string) error {
 	for i := 1; i < len(times); i++ {
 		body = append(body, spthy.Less{L: times[i-1], R: times[i]})
 	}
-	cfg, err := check.ConfigFor(th)
-	if err != nil {
-		return err
-	}
-	comp := check.CompromiseFacts(th, cfg)
 	for _, n := range sortedKeys(comp) {
 		var qv []spthy.Term
 		f := spthy.Fact{Name: n}
@@ -98,27 +159,87 @@ func Spthy(w io.Writer, th *spthy.Theory, tr *model.Trace, name string) error {
 		conj = spthy.Binary{Op: spthy.And, L: conj, R: f}
 	}
 	qvars := append(append([]spthy.Term(nil), vars.order...), times...)
-	doc := fmt.Sprintf("The recorded run (%d action facts, trace sha256 %s) is a run of theory %s:\n"+
-		"its facts happen in this order, with no compromise.", len(facts), tr.HashHex(), th.Name)
+	doc := ""
 	if r := vars.renamed(); r != "" {
-		doc += "\nPublic names: " + r + "."
+		doc = "\nPublic names: " + r + "."
 	}
-	doc += "\nexpect: verified"
-	out := &spthy.Theory{
-		Name:         name,
-		Builtins:     th.Builtins,
-		Functions:    th.Functions,
-		Equations:    th.Equations,
-		Rules:        th.Rules,
-		Restrictions: th.Restrictions,
-		Lemmas: append(helperLemmas(th), spthy.Lemma{
-			Name:    LemmaName,
-			Traces:  spthy.ExistsTrace,
-			Formula: spthy.Quantified{Exists: true, Vars: qvars, Body: conj},
-			Doc:     doc,
-		}),
+	return spthy.Lemma{Traces: spthy.ExistsTrace, Formula: spthy.Quantified{Exists: true, Vars: qvars, Body: conj}, Doc: doc}, nil
+}
+
+func allIndexes(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
 	}
-	return spthy.Print(w, out)
+	return out
+}
+
+// split packs the facts, in trace order, into groups of at most maxFacts
+// facts, each fact together with its origins: the facts that first
+// recorded the fresh values it holds, and their origins in turn. A fact
+// whose origins alone exceed maxFacts gets a group of its own, as large
+// as they need.
+func split(facts []model.Event, maxFacts int) [][]int {
+	first := map[string]int{} // fresh value -> the fact that first holds it
+	origins := make([][]int, len(facts))
+	for i, e := range facts {
+		direct := map[int]bool{}
+		for _, a := range e.Args {
+			freshValues(a, func(key string) {
+				if j, seen := first[key]; !seen {
+					first[key] = i
+				} else if j != i {
+					direct[j] = true
+				}
+			})
+		}
+		closure := map[int]bool{i: true}
+		for j := range direct {
+			for _, k := range origins[j] {
+				closure[k] = true
+			}
+		}
+		origins[i] = sortedSet(closure)
+	}
+	var groups [][]int
+	cur := map[int]bool{}
+	for i := range facts {
+		grown := len(cur)
+		for _, k := range origins[i] {
+			if !cur[k] {
+				grown++
+			}
+		}
+		if grown > maxFacts && len(cur) > 0 {
+			groups = append(groups, sortedSet(cur))
+			cur = map[int]bool{}
+		}
+		for _, k := range origins[i] {
+			cur[k] = true
+		}
+	}
+	return append(groups, sortedSet(cur))
+}
+
+// freshValues calls fn with the key of every fresh value in t, as namer
+// tells them apart (name and digest).
+func freshValues(t model.Term, fn func(key string)) {
+	if t.Kind == model.Fresh {
+		fn(t.Name + "\x00" + t.Digest)
+		return
+	}
+	for _, a := range t.Args {
+		freshValues(a, fn)
+	}
+}
+
+func sortedSet(m map[int]bool) []int {
+	out := make([]int, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // helperLemmas returns th's lemmas that help tamarin-prover with others:

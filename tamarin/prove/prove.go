@@ -7,22 +7,34 @@
 //
 // An annotation is "expect: verified" or "expect: falsified" in the
 // comment directly above the lemma (spthy keeps it as Lemma.Doc) or in a
-// comment inside the lemma's text. tamarin-prover is found on PATH or
-// through the TAMARIN environment variable; without it, Check still runs
-// the checks that need no prover.
+// comment inside the lemma's text. A theory with diff terms (or a line
+// "// mode: diff") is proved with tamarin-prover --diff: its lemmas on
+// both sides, and the observational-equivalence lemma tamarin generates,
+// annotated by a line "// Observational_equivalence expect: verified"
+// (or falsified) anywhere in the theory.
+//
+// A lemma's verdict may rest on others: tamarin assumes every [sources]
+// lemma, and every [reuse] lemma before it, whatever their own proofs
+// found. A complete proof that assumed a helper which did not come out
+// verified is reported as such, never as a success. Theory mutants
+// (Mutant, CheckMutants) are proved with [reuse] stripped, each targeted
+// lemma standing alone.
+//
+// The prover's wellformedness report is read too: a failed check other
+// than the message-derivation hints is an error of the theory.
+//
+// tamarin-prover is found on PATH or through the TAMARIN environment
+// variable; without it, Check still runs the checks that need no prover.
 package prove
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -62,75 +74,6 @@ func Find() (string, error) {
 		return "", ErrNotFound
 	}
 	return p, nil
-}
-
-// Summary is one lemma line of tamarin-prover's "summary of summaries":
-//
-//	request_secrecy (all-traces): verified (20 steps)
-type Summary struct {
-	Lemma  string
-	Traces string // "all-traces" or "exists-trace"
-	Status Status
-	Detail string // "found trace", "no trace found", or empty
-	Steps  int
-}
-
-// Output is what ParseOutput reads from tamarin-prover's standard output.
-type Output struct {
-	Lemmas []Summary
-	// Warnings are the summary's warning lines, such as
-	// "WARNING: 1 wellformedness check failed!".
-	Warnings []string
-}
-
-var (
-	summaryLine = regexp.MustCompile(`^\s*(\S+) \((all-traces|exists-trace)\): (verified|falsified - found trace|falsified - no trace found|analysis incomplete)(?: \((\d+) steps?\))?\s*$`)
-	warningLine = regexp.MustCompile(`^\s*(WARNING: .*)$`)
-)
-
-// ParseOutput reads the summary of summaries of one tamarin-prover run. It
-// is an error if there is none: tamarin did not get to the end.
-func ParseOutput(out []byte) (*Output, error) {
-	i := bytes.LastIndex(out, []byte("summary of summaries:"))
-	if i < 0 {
-		return nil, errors.New("prove: no \"summary of summaries\" in tamarin-prover's output")
-	}
-	o := &Output{}
-	sc := bufio.NewScanner(bytes.NewReader(out[i:]))
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if m := summaryLine.FindStringSubmatch(line); m != nil {
-			s := Summary{Lemma: m[1], Traces: m[2]}
-			switch {
-			case m[3] == "verified":
-				s.Status = Verified
-			case strings.HasPrefix(m[3], "falsified - "):
-				s.Status, s.Detail = Falsified, strings.TrimPrefix(m[3], "falsified - ")
-			default:
-				s.Status = Incomplete
-			}
-			if m[4] != "" {
-				s.Steps, _ = strconv.Atoi(m[4])
-			}
-			o.Lemmas = append(o.Lemmas, s)
-			continue
-		}
-		if m := warningLine.FindStringSubmatch(line); m != nil {
-			o.Warnings = append(o.Warnings, strings.TrimSpace(m[1]))
-		}
-	}
-	return o, nil
-}
-
-// Lookup returns the summary of lemma, if the output has one.
-func (o *Output) Lookup(lemma string) (Summary, bool) {
-	for _, s := range o.Lemmas {
-		if s.Lemma == lemma {
-			return s, true
-		}
-	}
-	return Summary{}, false
 }
 
 var expectRe = regexp.MustCompile(`(?m)(?://|/\*|\*|^)\s*expect:\s*(verified|falsified)\b`)
@@ -196,33 +139,6 @@ func lemmaSpan(src []byte, l spthy.Lemma) string {
 	return rest
 }
 
-// Result is one lemma of one theory, proved or not.
-type Result struct {
-	Theory   string // the embedded theory's name
-	Lemma    string
-	Traces   string
-	Expected Status // None if not annotated
-	Got      Status
-	Steps    int
-	Time     time.Duration
-	Detail   string // why, for Failed and Timeout; tamarin's detail else
-}
-
-// OK reports whether the result is what the annotation expects.
-func (r Result) OK() bool { return r.Expected != None && r.Got == r.Expected }
-
-// Options control Theory and All.
-type Options struct {
-	// Prover is the tamarin-prover to run; Find() if empty.
-	Prover string
-	// Timeout bounds each lemma (default 5 minutes).
-	Timeout time.Duration
-	// Lemma, if set, proves only the lemmas of that name.
-	Lemma string
-	// Progress, if set, is called with each result as it comes.
-	Progress func(Result)
-}
-
 // All proves every lemma of every embedded theory.
 func All(ctx context.Context, opts Options) ([]Result, error) {
 	var out []Result
@@ -231,73 +147,6 @@ func All(ctx context.Context, opts Options) ([]Result, error) {
 		out = append(out, rs...)
 		if err != nil {
 			return out, err
-		}
-	}
-	return out, nil
-}
-
-// Theory proves the lemmas of one theory, one tamarin-prover process per
-// lemma (tamarin-prover --prove=LEMMA FILE), each killed with its process
-// group when it runs past the timeout.
-func Theory(ctx context.Context, name string, src []byte, opts Options) ([]Result, error) {
-	th, err := spthy.Parse(src, spthy.Options{File: name})
-	if err != nil {
-		return nil, err
-	}
-	if opts.Prover == "" {
-		if opts.Prover, err = Find(); err != nil {
-			return nil, err
-		}
-	}
-	if opts.Timeout <= 0 {
-		opts.Timeout = 5 * time.Minute
-	}
-	dir, err := os.MkdirTemp("", "edgelab-prove-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	file := filepath.Join(dir, name+".spthy")
-	if err := os.WriteFile(file, src, 0o644); err != nil {
-		return nil, err
-	}
-	var out []Result
-	for _, l := range th.Lemmas {
-		if opts.Lemma != "" && l.Name != opts.Lemma {
-			continue
-		}
-		r := Result{Theory: name, Lemma: l.Name, Traces: l.Traces.String(), Expected: Expectation(src, l)}
-		if l.Traces != spthy.ExistsTrace {
-			r.Traces = spthy.AllTraces.String()
-		}
-		start := time.Now()
-		stdout, runErr := runProver(ctx, opts.Prover, dir, opts.Timeout, "--prove="+l.Name, file)
-		r.Time = time.Since(start)
-		switch {
-		case ctx.Err() != nil:
-			return out, ctx.Err()
-		case errors.Is(runErr, context.DeadlineExceeded):
-			r.Got, r.Detail = Timeout, fmt.Sprintf("no result within %s", opts.Timeout)
-		default:
-			o, perr := ParseOutput(stdout)
-			s, found := Summary{}, false
-			if perr == nil {
-				s, found = o.Lookup(l.Name)
-			}
-			switch {
-			case found:
-				r.Got, r.Steps, r.Detail = s.Status, s.Steps, s.Detail
-			case runErr != nil:
-				r.Got, r.Detail = Failed, runErr.Error()
-			case perr != nil:
-				r.Got, r.Detail = Failed, perr.Error()
-			default:
-				r.Got, r.Detail = Failed, "lemma missing from tamarin-prover's summary"
-			}
-		}
-		out = append(out, r)
-		if opts.Progress != nil {
-			opts.Progress(r)
 		}
 	}
 	return out, nil
@@ -345,13 +194,15 @@ func (p Problem) String() string { return p.Theory + ": " + p.Msg }
 // it parses, every lemma carries an expect annotation, and the Go trace
 // checker can use it (its message theory maps to destructor rules, its
 // rules compile, its party table names real compromise facts, and every
-// lemma evaluates on the empty trace).
+// lemma evaluates on the empty trace); and on every embedded mutant, that
+// it still applies to its theory (see Mutants).
 func Check() []Problem {
 	var out []Problem
 	for _, t := range tamarin.Theories() {
 		out = append(out, checkTheory(t.Name, t.Source)...)
 	}
-	return out
+	_, probs := Mutants()
+	return append(out, probs...)
 }
 
 func checkTheory(name string, src []byte) []Problem {
@@ -371,6 +222,14 @@ func checkTheory(name string, src []byte) []Problem {
 		if Expectation(src, l) == None {
 			bad("lemma %s has no \"// expect: verified\" or \"// expect: falsified\" annotation", l.Name)
 		}
+	}
+	if IsDiff(src) {
+		if DiffExpectation(src) == None {
+			bad("diff theory without a \"// %s expect: verified\" or \"... falsified\" line", ObservationalEquivalence)
+		}
+		// A diff theory is two theories at once; the Go checker replays
+		// a trace as a run of one, so it has nothing to say here.
+		return out
 	}
 	run, err := check.New(th, &model.Trace{}, check.Options{})
 	if err != nil {

@@ -53,13 +53,13 @@ func TestParseOutputOfCapturedRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s, _ := o.Lookup("secrecy"); s.Status != Verified || s.Steps != 5 {
+	if s, _ := o.Lookup("secrecy", NoSide); s.Status != Verified || s.Steps != 5 {
 		t.Errorf("secrecy %+v", s)
 	}
-	if s, _ := o.Lookup("can_send"); s.Status != Incomplete || s.Steps != 1 {
+	if s, _ := o.Lookup("can_send", NoSide); s.Status != Incomplete || s.Steps != 1 {
 		t.Errorf("can_send %+v", s)
 	}
-	if _, ok := o.Lookup("nope"); ok {
+	if _, ok := o.Lookup("nope", NoSide); ok {
 		t.Error("found a lemma that is not there")
 	}
 
@@ -72,6 +72,14 @@ func TestParseOutputOfCapturedRuns(t *testing.T) {
 	}
 	if len(o.Lemmas) != 5 || o.Lemmas[0].Status != Incomplete {
 		t.Errorf("lemmas %+v", o.Lemmas)
+	}
+	// The report's one section is the derivation checks' hint, a warning.
+	wantWF := []WFCheck{{Title: "Message Derivation Checks", Text: "The variables of the follwing rule(s) are not derivable from their premises, you may be performing unintended pattern matching.\nRule Gateway_Recv:\nFailed to derive Variable(s): ek\nRule Client_Recv:\nFailed to derive Variable(s): resp, rn"}}
+	if len(o.Wellformedness) != 1 || o.Wellformedness[0] != wantWF[0] {
+		t.Errorf("wellformedness %+v", o.Wellformedness)
+	}
+	if o, _ := ParseOutput(read(t, "prove_all.out")); len(o.Wellformedness) != 0 {
+		t.Errorf("a clean theory's wellformedness: %+v", o.Wellformedness)
 	}
 
 	// Rules, lemmas and comments printed before the summary never count.

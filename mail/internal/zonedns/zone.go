@@ -11,6 +11,7 @@ import (
 	"context"
 	"net"
 	"strings"
+	"sync"
 )
 
 // Zone holds records by lower-case name without the trailing dot. PTR is
@@ -23,6 +24,33 @@ type Zone struct {
 	CNAME map[string]string
 	// Err answers every query for a name with this error.
 	Err map[string]error
+
+	// faults are Err entries set with Fail while servers read the zone.
+	mu     sync.Mutex
+	faults map[string]error
+}
+
+// Fail makes every query for name answer err from now on, or heals the
+// name if err is nil. Unlike the maps, it may be called while the zone is
+// in use by other goroutines.
+func (z *Zone) Fail(name string, err error) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	if z.faults == nil {
+		z.faults = map[string]error{}
+	}
+	if err == nil {
+		delete(z.faults, norm(name))
+	} else {
+		z.faults[norm(name)] = err
+	}
+}
+
+func (z *Zone) fault(name string) (error, bool) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	err, ok := z.faults[name]
+	return err, ok
 }
 
 // New returns an empty zone.
@@ -56,6 +84,9 @@ func (z *Zone) resolve(ctx context.Context, name string) (string, error) {
 	name = norm(name)
 	for range 8 {
 		if err, ok := z.Err[name]; ok {
+			return "", err
+		}
+		if err, ok := z.fault(name); ok {
 			return "", err
 		}
 		target, ok := z.CNAME[name]
