@@ -202,7 +202,7 @@ var Shape = sim.Shape{
 		return slices.Contains([]string{"heal", "unclog", "release", "resume", "restart"}, k)
 	}),
 	Has:      []string{"dns"},
-	Faults:   map[string]sim.FaultDrawer{"disk": drawDiskFault, "crash": drawCrash},
+	Faults:   map[string]sim.FaultDrawer{"disk": drawDiskFault, "crash": drawCrash, "clock_jump": drawClockJump},
 	Converge: DrainBound,
 }
 
@@ -240,5 +240,21 @@ func drawCrash(d sim.Drawer, c *sim.FaultContext, f *sim.FaultSpec) bool {
 		f.Node = ts[d.Int("node", 0, len(ts)-1)]
 	}
 	f.For = c.Millis(d, "for", c.Horizon/2)
+	return true
+}
+
+// drawClockJump steps the router's or a destination's clock by up to six
+// hours either way (NTP after a long outage, an operator's fix): across
+// midnight for SRS's day stamps, past retry times, and around DKIM
+// signatures' t= and x=. It shrinks toward a 1ms forward step.
+func drawClockJump(d sim.Drawer, c *sim.FaultContext, f *sim.FaultSpec) bool {
+	if !c.Node(d, f) {
+		return false
+	}
+	by := time.Duration(d.Int("by_s", 0, 6*3600))*time.Second + time.Millisecond
+	if d.Int("backward", 0, 1) == 1 {
+		by = -by
+	}
+	f.By = sim.Duration(by)
 	return true
 }
