@@ -42,6 +42,7 @@ type reportWorld struct {
 	ChartErr       string
 	Timeline       template.HTML
 	TimelineOf     string
+	TimelineWhat   string
 	Files          []string
 }
 
@@ -72,7 +73,7 @@ func writeLabReport(w io.Writer, results []*labWorld, prove labProof, wall time.
 		rw := reportWorld{
 			Name: lw.w.Name(), Summary: lw.w.Summary(), Seeds: lw.seeds, Passed: lw.passed,
 			Checked: lw.checked, DefaultSeed: lw.w.DefaultSeed(), DefaultFigures: lw.defaultRun.Figures.String(),
-			DefaultHash: lw.defaultRun.Trace.HashHex(), TimelineOf: lw.timelineOf, Timeline: template.HTML(lw.timeline),
+			DefaultHash: lw.defaultRun.Trace.HashHex(), TimelineOf: lw.timelineOf, TimelineWhat: lw.timelineWhat, Timeline: template.HTML(lw.timeline),
 		}
 		for _, p := range lw.props {
 			runs := p.passed + p.failed
@@ -165,6 +166,7 @@ figure.wide { grid-column: 1 / -1; }
 .bar > span { display: block; height: 100%; background: var(--ok); }
 .bar.bad > span { background: var(--bad); }
 footer { color: var(--muted); font-size: 13px; }
+pre { overflow-x: auto; }
 </style></head><body>
 <header><h1>edgelab report</h1>
 <p>Every world over seeds with drawn faults, every property, the trace checker against the theories, and each seeded bug hunted and shrunk. Made in {{.Wall}}.</p></header>
@@ -191,7 +193,7 @@ Files: {{range .Files}}<code>traces/{{.}}</code> {{end}}</p>
 {{end}}</table>{{end}}
 {{if or .Figures .Timeline}}<h3>Figures</h3><div class="figs">
 {{range .Figures}}<figure>{{.SVG}}<figcaption>{{.Caption}}</figcaption></figure>
-{{end}}{{if .Timeline}}<figure class="wide">{{.Timeline}}<figcaption>Timeline excerpt (first events, one row per node) of the shrunk failing run with seeded bug {{.TimelineOf}}; the whole run is in <code>traces/</code> as a Perfetto timeline.</figcaption></figure>{{end}}
+{{end}}{{if .Timeline}}<figure class="wide">{{.Timeline}}<figcaption>Timeline of the shrunk failing run with seeded bug {{.TimelineOf}}, one row per node: {{.TimelineWhat}}. The whole run is in <code>traces/</code> as a Perfetto timeline.</figcaption></figure>{{end}}
 </div>{{end}}
 {{if .ChartErr}}<p class="no">figures could not be drawn: {{.ChartErr}}</p>{{end}}
 </section>

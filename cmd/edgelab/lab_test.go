@@ -10,10 +10,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/edgelab/edgelab/sim/world"
+	"github.com/edgelab/edgelab/tamarin/prove"
 )
 
 // buildEdgelab builds the command into a temporary directory once per
@@ -50,8 +53,9 @@ func TestMain(m *testing.M) {
 }
 
 // labJob is the main job shrunk for tests: the defaults are measured, not
-// timed here (DESIGN.md, "The lab's main job").
-var labJob = []string{"--seeds", "3", "--plans", "5"}
+// timed here (DESIGN.md, "The lab's main job"). The proofs are left out
+// (TestLabProvesWithinItsBudget runs them).
+var labJob = []string{"--seeds", "3", "--plans", "5", "--prove-budget", "0"}
 
 // runLab runs the built binary with no command, only the shrunk job's
 // flags, in a fresh directory, and returns that directory.
@@ -235,5 +239,37 @@ func TestBugsWithoutWorldCoversEveryCatalog(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("no world has a catalog")
+	}
+}
+
+// The lab's proofs keep to their budget's terms: every lemma counted as
+// proved, cut short or wrong, each listed in prove.txt; none when the
+// budget is 0.
+func TestLabProvesWithinItsBudget(t *testing.T) {
+	if got := labProve(t.TempDir(), 0); got.Line != "prove: skipped (--prove-budget 0)" || got.failed {
+		t.Errorf("budget 0: %+v", got)
+	}
+	if _, err := prove.Find(); err != nil {
+		t.Skip(err)
+	}
+	if testing.Short() {
+		t.Skip("runs tamarin-prover; not in -short")
+	}
+	dir := t.TempDir()
+	got := labProve(dir, 8*time.Second)
+	m := regexp.MustCompile(`^prove: (\d+) of (\d+) lemmas proved within 8s(, (\d+) cut short by that budget \(edgelab prove has none\))?(, (\d+) wrong; see .*prove.txt)?$`).FindStringSubmatch(got.Line)
+	if m == nil {
+		t.Fatalf("prove line %q", got.Line)
+	}
+	n, _ := strconv.Atoi(m[2])
+	listed, err := os.ReadFile(filepath.Join(dir, "prove.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Count(string(listed), "\n"); lines < n || n == 0 {
+		t.Errorf("prove.txt lists %d lines for %d lemmas:\n%s", lines, n, listed)
+	}
+	if got.failed != (m[6] != "") {
+		t.Errorf("failed=%v for %q", got.failed, got.Line)
 	}
 }

@@ -109,13 +109,18 @@ func proveCommand(args []string, stdout, stderr io.Writer) int {
 	doc.Prover = prover
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	opts := prove.Options{Prover: prover, Timeout: *timeout, TheoryTimeout: *theoryTimeout, Jobs: *jobs, Lemma: *lemma, Progress: func(r prove.Result) {
-		if !r.OK() {
-			status = exitFailed
-		}
-		doc.Results = append(doc.Results, resultJSON(r))
-		say("%s\n", resultLine(r, true))
-	}}
+	// tamarin-prover's runtime takes every core by default (-N); with
+	// several processes at once each gets its share.
+	*jobs = prove.MaxJobs(*jobs)
+	threads := max(1, runtime.NumCPU() / *jobs)
+	opts := prove.Options{Prover: prover, Timeout: *timeout, TheoryTimeout: *theoryTimeout, Jobs: *jobs, Lemma: *lemma,
+		ProverArgs: []string{"+RTS", "-N" + strconv.Itoa(threads), "-RTS"}, Progress: func(r prove.Result) {
+			if !r.OK() {
+				status = exitFailed
+			}
+			doc.Results = append(doc.Results, resultJSON(r))
+			say("%s\n", resultLine(r, true))
+		}}
 	if *mutants {
 		ms, _ := prove.Mutants() // the Go checks above reported those with problems
 		st, err := proveMutants(ctx, stdout, *asJSON, ms, theories, *lemma, opts, &doc)

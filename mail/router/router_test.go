@@ -77,8 +77,24 @@ func newWorldSpool(t testing.TB, mode router.Mode, workers map[string]worker.Wor
 }
 
 func newWorldWith(t testing.TB, mode router.Mode, workers map[string]worker.Worker, so spool.Options, sinkUTF8 bool) *world {
+	return newWorldOpts(t, mode, worldOpts{workers: workers, spool: so, sinkUTF8: sinkUTF8})
+}
+
+type worldOpts struct {
+	workers  map[string]worker.Worker
+	spool    spool.Options
+	sinkUTF8 bool
+	// hop, if set, starts the next hop in front of the sink (which it is
+	// to deliver to) and returns the port the router delivers to.
+	hop func(sinkAddr string) int
+	// open, if set, wraps the router's SMTP client.
+	open func(deliver.Opener) deliver.Opener
+}
+
+func newWorldOpts(t testing.TB, mode router.Mode, o worldOpts) *world {
+	workers, so := o.workers, o.spool
 	w := &world{zone: zonedns.New(), facts: &facts{}}
-	w.sink = gosmtptest.StartSinkUTF8(t, "tcp4", "127.0.0.1:0", sinkUTF8)
+	w.sink = gosmtptest.StartSinkUTF8(t, "tcp4", "127.0.0.1:0", o.sinkUTF8)
 	z := w.zone
 	z.TXT["sender.example"] = []string{"v=spf1 ip4:127.0.0.1 -all"}
 	z.TXT["_dmarc.strict.example"] = []string{"v=DMARC1; p=reject"}
@@ -106,7 +122,14 @@ func newWorldWith(t testing.TB, mode router.Mode, workers map[string]worker.Work
 	}
 	_, port, _ := net.SplitHostPort(w.sink.Addr)
 	p, _ := strconv.Atoi(port)
-	dlv := &deliver.Deliverer{Env: w.env, Open: deliver.SMTP(w.env, smtp.ClientConfig{Hostname: "mx.ours.example"}), Port: p}
+	if o.hop != nil {
+		p = o.hop(w.sink.Addr)
+	}
+	open := deliver.SMTP(w.env, smtp.ClientConfig{Hostname: "mx.ours.example"})
+	if o.open != nil {
+		open = o.open(open)
+	}
+	dlv := &deliver.Deliverer{Env: w.env, Open: open, Port: p}
 	w.log = activity.New(nil, 100)
 	rw := &srs.Rewriter{Domain: "ours.example", Secrets: [][]byte{[]byte("k")}}
 	parts := router.Parts{Table: tab, Deliverer: dlv, Log: w.log, Workers: workers}

@@ -5,7 +5,13 @@ package world
 // command line draws what a world hands it and knows nothing of what the
 // numbers mean.
 
-import "github.com/edgelab/edgelab/sim"
+import (
+	"errors"
+	"runtime"
+	"sync"
+
+	"github.com/edgelab/edgelab/sim"
+)
 
 // Reporter is a world that draws figures for the lab's report from a
 // sweep of its runs.
@@ -40,6 +46,45 @@ type SweptRun struct {
 	Outcome *Outcome
 }
 
+// Again runs each swept run again through run, on as many goroutines as
+// there are CPUs, and returns what run made of each, in the runs' order. A
+// run the kernel stopped at its step bound (a *sim.StepLimitError, which
+// the sweep already reports as failing Terminates) is left at R's zero
+// value; any other error ends Again with the first one in run order.
+// Reporters use it to read their own results (what Outcome does not
+// carry) from the report's sweep, or to run it with a bug switched on.
+func Again[R any](runs []SweptRun, run func(SweptRun) (R, error)) ([]R, error) {
+	out := make([]R, len(runs))
+	errs := make([]error, len(runs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(len(runs), runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i], errs[i] = run(runs[i])
+			}
+		}()
+	}
+	for i := range runs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, err := range errs {
+		if _, stopped := errors.AsType[*sim.StepLimitError](err); stopped {
+			var zero R
+			out[i] = zero
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // ChartKind is how a chart is drawn.
 type ChartKind int
 
@@ -59,7 +104,10 @@ type Chart struct {
 	// XLabel and YLabel name the axes.
 	XLabel, YLabel string
 	Kind           ChartKind
-	Series         []Series
+	// LogX draws a Lines chart's X axis on a log scale (for latencies
+	// that span milliseconds to seconds); points with X <= 0 are left out.
+	LogX   bool
+	Series []Series
 	// Labels name the bars of a Bars chart (one per point).
 	Labels []string
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -239,5 +240,95 @@ func TestGoChecksOnEmbeddedTheories(t *testing.T) {
 	ps := checkTheory("b", bad)
 	if len(ps) != 2 || !strings.Contains(ps[0].Msg, "annotation") || !strings.Contains(ps[1].Msg, "builtin xor") {
 		t.Fatalf("%v", ps)
+	}
+}
+
+// The diff and wellformedness samples were captured from tamarin-prover
+// 1.8.0 (maude 3.2): diff_all.out is `--diff --prove tiny_diff.spthy`,
+// diff_equiv.out `--diff --prove=Observational_equivalence
+// tiny_diff.spthy`, wf_error.out `--prove wf_error.spthy`.
+func TestParseOutputOfCapturedDiffAndWellformednessRuns(t *testing.T) {
+	o, err := ParseOutput(read(t, "diff_all.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Summary{
+		{Lemma: "sent_secret", Side: RHS, Traces: "all-traces", Status: Verified, Steps: 3},
+		{Lemma: "sent_secret", Side: LHS, Traces: "all-traces", Status: Verified, Steps: 4},
+		{Lemma: ObservationalEquivalence, Traces: DiffTraces, Status: Falsified, Detail: "found trace", Steps: 7},
+	}
+	if !reflect.DeepEqual(o.Lemmas, want) || len(o.Wellformedness) != 0 {
+		t.Fatalf("lemmas %+v\nwellformedness %+v", o.Lemmas, o.Wellformedness)
+	}
+
+	o, err = ParseOutput(read(t, "diff_equiv.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, ok := o.Lookup(ObservationalEquivalence, NoSide); !ok || s.Status != Falsified || s.Steps != 7 {
+		t.Fatalf("%+v", o.Lemmas)
+	}
+	if s, _ := o.Lookup("sent_secret", LHS); s.Status != Incomplete {
+		t.Fatalf("%+v", o.Lemmas)
+	}
+	// tamarin 1.8.0 finds the generated lemma's name missing from the
+	// theory's text; the runner drops that one check (and only that).
+	if len(o.Wellformedness) != 1 || o.Wellformedness[0].Title != argumentCheck || !o.Wellformedness[0].Error {
+		t.Fatalf("%+v", o.Wellformedness)
+	}
+	if got := dropArgumentCheck(o.Wellformedness); len(got) != 0 {
+		t.Fatalf("%+v", got)
+	}
+	other := []WFCheck{{Title: argumentCheck, Text: "--> 'nope' from arguments do(es) not correspond to a specified lemma in the theory", Error: true}}
+	if got := dropArgumentCheck(other); len(got) != 1 {
+		t.Fatal("dropped the check for a lemma that does not exist")
+	}
+
+	o, err = ParseOutput(read(t, "wf_error.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var titles []string
+	for _, c := range o.Wellformedness {
+		titles = append(titles, c.Title)
+		if !c.Error || c.Text == "" {
+			t.Errorf("%+v", c)
+		}
+	}
+	if want := []string{"Fact usage", "Facts occur in the left-hand-side but not in any right-hand-side", "Inexistant lemma actions"}; !reflect.DeepEqual(titles, want) {
+		t.Fatalf("titles %q", titles)
+	}
+	if !strings.Contains(o.Wellformedness[2].Text, "lemma `ends_begun' references action\nfact \"Begun\" (arity 1, Linear)\nbut no rule has such an action.") {
+		t.Fatalf("%q", o.Wellformedness[2].Text)
+	}
+	if s, _ := o.Lookup("ends_begun", NoSide); s.Status != Verified {
+		t.Fatalf("%+v", o.Lemmas)
+	}
+}
+
+func TestRealProverOnDiffAndIllFormedTheories(t *testing.T) {
+	prover, err := Find()
+	if err != nil {
+		t.Skipf("no tamarin-prover (%v): the diff and wellformedness runs against the real prover are skipped", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	rep, err := Run(ctx, "tiny_diff", read(t, "tiny_diff.spthy"), Options{Prover: prover, Timeout: time.Minute, Jobs: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rep.Results {
+		got = append(got, r.Name()+" "+string(r.Got))
+	}
+	if want := []string{"sent_secret[LHS] verified", "sent_secret[RHS] verified", "Observational_equivalence falsified"}; !reflect.DeepEqual(got, want) || !rep.OK() || !rep.Diff {
+		t.Fatalf("%q\n%+v", got, rep)
+	}
+	rep, err = Run(ctx, "wf_error", read(t, "wf_error.spthy"), Options{Prover: prover, Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.WFErrors() != 3 || rep.OK() {
+		t.Fatalf("%+v", rep)
 	}
 }

@@ -456,9 +456,30 @@ func runJob(ctx, theoryCtx context.Context, theory, file string, diff bool, j jo
 		}
 	}
 	if perr != nil {
-		o = nil
+		return results, nil
+	}
+	if j.lemma == ObservationalEquivalence {
+		o.Wellformedness = dropArgumentCheck(o.Wellformedness)
 	}
 	return results, o
+}
+
+// argumentCheck is the title of tamarin 1.8.0's check that every
+// --prove name is a lemma in the theory's text. The equivalence lemma
+// --diff generates is not, so --prove=Observational_equivalence fails
+// that check though it proves the lemma; it is about the command line,
+// and the runner names only lemmas that exist, so it is dropped there.
+const argumentCheck = "Check presence of the --prove/--lemma arguments in theory"
+
+func dropArgumentCheck(cs []WFCheck) []WFCheck {
+	var out []WFCheck
+	for _, c := range cs {
+		if c.Title == argumentCheck && strings.Count(c.Text, "'") == 2 && strings.Contains(c.Text, "'"+ObservationalEquivalence+"'") {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 var (
