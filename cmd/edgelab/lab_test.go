@@ -23,7 +23,7 @@ import (
 // test binary.
 var builtEdgelab string
 
-func buildEdgelab(t *testing.T) string {
+func buildEdgelab(t testing.TB) string {
 	t.Helper()
 	if builtEdgelab != "" {
 		return builtEdgelab
