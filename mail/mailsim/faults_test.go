@@ -26,7 +26,7 @@ var buggifySites = []string{
 const allFaults = `{
   "world": "mail",
   "knobs": {"senders": 3, "messages": 24, "spread": "30s", "bursts": 2, "greylist": true,
-            "sync_latency": "20ms", "power_fail_permille": 30, "torn_write_permille": 500},
+            "sync_latency": "20ms", "power_fail_permille": 60, "torn_write_permille": 1000},
   "network": {"default": {"latency": {"dist": "lognormal", "min": "1ms", "median": "5ms", "sigma": 0.5, "max": "80ms"},
               "loss": 0.02, "dup": 0.01, "reorder": 0.05, "reorder_delay": "10ms"}},
   "buggify": {"enabled": true, "enable_prob": 1, "fire_prob": 0.2},
@@ -83,6 +83,7 @@ func TestDeterminismAllFaults(t *testing.T) {
 			t.Fatalf("seed %d: traces %s and %s", seed, hashes[0], hashes[1])
 		}
 	}
+	t.Logf("faults and BUGGIFY firings seen: %v", seen)
 	for _, want := range append([]string{"disk-power-fail", "disk-torn", "clock-jump", "disk-sync"}, buggifySites...) {
 		if seen[want] == 0 {
 			t.Errorf("no %q in any run (seen: %v)", want, seen)
