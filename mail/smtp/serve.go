@@ -179,11 +179,27 @@ func (s *Server) ServeConn(c net.Conn) {
 	conn := c
 	buf := make([]byte, 64<<10)
 	eof := false
+	// held are replies not yet written. Replies to pipelined MAIL and
+	// RCPT commands wait for the next one, so a pipelined transaction's
+	// replies leave in one write (RFC 2920 §3.2 lets a server buffer
+	// replies as long as it sends them before it blocks on input); they
+	// are written before the session reads, hands the Backend a message
+	// (which may take long: a relay, a sync) or starts TLS, and at the end.
+	var held []byte
+	flush := func() bool {
+		if len(held) == 0 {
+			return true
+		}
+		conn.SetWriteDeadline(s.Env.Now().Add(writeTimeout))
+		_, err := conn.Write(held)
+		held = nil // a fresh buffer: the written one may still be in flight
+		return err == nil
+	}
 	for {
 		rd := sess.Ready()
-		if len(rd.Out) > 0 {
-			conn.SetWriteDeadline(s.Env.Now().Add(writeTimeout))
-			if _, err := conn.Write(rd.Out); err != nil {
+		held = append(held, rd.Out...)
+		if rd.Request == nil || rd.Request.Kind == RequestData {
+			if !flush() {
 				return
 			}
 		}
