@@ -32,8 +32,8 @@ type Bugs struct {
 	// PrivateStored: Cache-Control: private is read as a hint for
 	// browsers, and a shared tier stores the response.
 	PrivateStored bool
-	// AgeNotAdded: a hit sends the age the response had when it arrived,
-	// not adding the time it has spent in this tier's store.
+	// AgeNotAdded: a fresh hit sends the age the response had when it
+	// arrived, not adding the time it has spent in this tier's store.
 	AgeNotAdded bool
 	// StaleBeyondSIE: stale-if-error is checked for presence only, so a
 	// stored response is served on an upstream error however stale it is.

@@ -284,8 +284,12 @@ func (x *exchange) lookup() {
 		if stale {
 			x.t.env.Record(FactCacheServeStale, tierTerm(x.t.name), keyTerm(x.key))
 		}
-		x.recordHit(obj)
-		x.serveStored(obj, age)
+		if x.t.cfg.Bugs.AgeNotAdded {
+			age = obj.InitialAge
+		}
+		d := x.derived(obj, age)
+		x.recordHit(d)
+		x.serveStoredWith(obj, age, d)
 		return
 	case stale && !obj.MustRevalidate && !obj.NoCache && !x.noCache && obj.StaleWhileRevalidate > 0 && -left <= obj.StaleWhileRevalidate:
 		x.member.Hit = true
