@@ -18,8 +18,14 @@ import (
 // slices and body are shared, not copied: they are clipped at store time,
 // so nothing appended here can reach them.
 func (x *exchange) serveStored(obj *store.Object, age time.Duration) {
+	x.serveStoredWith(obj, age, x.derived(obj, age))
+}
+
+// serveStoredWith is serveStored with the hit fields already derived (nil
+// when they do not apply).
+func (x *exchange) serveStoredWith(obj *store.Object, age time.Duration, d *hitFields) {
 	out := x.w.Header()
-	if d := x.derived(obj, age); d != nil {
+	if d != nil {
 		// The usual case: the stored fields, then Age and this tier's
 		// member, which is the whole Cache-Status.
 		for _, f := range d.fields {
@@ -126,14 +132,14 @@ func (x *exchange) objectFields(slot *store.Derived, obj *store.Object) *hitFiel
 	return d
 }
 
-// recordHit records CacheHit for obj with the args its hits share.
-func (x *exchange) recordHit(obj *store.Object) {
-	slot := obj.Derived()
-	if slot == nil {
+// recordHit records CacheHit with the args the object's hits share (d),
+// or args of its own when d does not apply.
+func (x *exchange) recordHit(d *hitFields) {
+	if d == nil {
 		x.record(FactCacheHit)
 		return
 	}
-	x.t.env.Record(FactCacheHit, x.objectFields(slot, obj).hitArgs...)
+	x.t.env.Record(FactCacheHit, d.hitArgs...)
 }
 
 // answerConditional sends 304 when the client's If-None-Match (or, without

@@ -57,8 +57,12 @@ func diskFaultAttrs(f disk.Faults) map[string]string {
 		"read_error_prob": p(f.ReadErrorProb), "write_error_prob": p(f.WriteErrorProb),
 		"sync_error_prob": p(f.SyncErrorProb), "torn_write_prob": p(f.TornWriteProb),
 	}
-	if f.SyncLatency != 0 { // absent when zero: older traces keep their bytes
+	// Absent when zero, so older traces keep their bytes.
+	if f.SyncLatency != 0 {
 		a["sync_latency"] = f.SyncLatency.String()
+	}
+	if f.PowerFailProb != 0 {
+		a["power_fail_prob"] = p(f.PowerFailProb)
 	}
 	return a
 }
@@ -128,10 +132,38 @@ type nodeFile struct {
 }
 
 func (f *nodeFile) Sync() error {
-	if lat := f.md.Faults().SyncLatency; lat > 0 {
+	faults := f.md.Faults()
+	fail := faults.PowerFailProb > 0 && !f.n.down && !f.n.s.silenced() && f.md.PowerFails()
+	if lat := faults.SyncLatency; lat > 0 {
 		f.n.env.Sleep(lat)
 	}
+	if fail {
+		// At the last moment: whatever the service did while the sync
+		// ran (answered a client, say) has happened.
+		f.n.powerFail(f.name())
+	}
 	return f.File.Sync()
+}
+
+func (f *nodeFile) name() string {
+	if nf, ok := f.File.(interface{ Name() string }); ok {
+		return nf.Name()
+	}
+	return ""
+}
+
+// powerFail crashes the node from inside one of its tasks (which Crash
+// unwinds) and boots it again disk.PowerFailReboot later, unless something
+// else restarted or crashed it meanwhile.
+func (n *Node) powerFail(file string) {
+	n.s.Log(n, model.Fault, "disk-power-fail", map[string]string{"path": file})
+	inc := n.inc + 1 // the incarnation Crash is about to make
+	n.s.At(n.s.now+disk.PowerFailReboot, func() {
+		if n.down && n.inc == inc {
+			n.Restart(nil)
+		}
+	})
+	n.Crash()
 }
 
 func (d nodeDisk) ReadFile(name string) ([]byte, error) {

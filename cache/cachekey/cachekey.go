@@ -32,23 +32,18 @@ func AppendURI(dst []byte, scheme, host, requestURI string) []byte {
 	start := len(dst)
 	dst = appendLower(dst, scheme)
 	s := dst[start:]
-	return appendAuthorityPath(dst, string(s) == "http", string(s) == "https", host, requestURI)
+	return appendAuthorityPath(dst, string(s) == "http", string(s) == "https", host, requestURI, false)
 }
 
 // appendAuthorityPath appends "://", the host and the request target,
 // after a scheme already appended in lower case.
-func appendAuthorityPath(dst []byte, isHTTP, isHTTPS bool, host, requestURI string) []byte {
+// plainURI says requestURI is known to hold no '%' (nothing to normalize).
+func appendAuthorityPath(dst []byte, isHTTP, isHTTPS bool, host, requestURI string, plainURI bool) []byte {
 	dst = append(dst, "://"...)
 	hs := len(dst)
 	// The usual host is ASCII, lower case, with no escapes: copied
 	// whole, after one read of its bytes.
-	plain := true
-	for i := 0; i < len(host); i++ {
-		if hostSpecial[host[i]] {
-			plain = false
-			break
-		}
-	}
+	plain := plainHost(host)
 	if plain {
 		dst = append(dst, host...)
 	} else {
@@ -70,6 +65,9 @@ func appendAuthorityPath(dst []byte, isHTTP, isHTTPS bool, host, requestURI stri
 	}
 	if requestURI == "" || requestURI[0] != '/' {
 		dst = append(dst, '/')
+	}
+	if plainURI {
+		return append(dst, requestURI...)
 	}
 	return appendPercent(dst, requestURI)
 }
@@ -98,14 +96,15 @@ func AppendRequest(dst []byte, r *http.Request) []byte {
 	// query. No escape can span the '?', so normalizing the two apart is
 	// normalizing them together.
 	path := u.Path
-	if u.RawPath != "" || !plainPath(path) {
+	plain := u.RawPath == "" && plainPath(path) // then its own escaped form, with no '%'
+	if !plain {
 		path = u.EscapedPath()
 	}
 	if path == "" {
 		path = "/"
 	}
 	dst = append(dst, scheme...)
-	dst = appendAuthorityPath(dst, r.TLS == nil, r.TLS != nil, host, path)
+	dst = appendAuthorityPath(dst, r.TLS == nil, r.TLS != nil, host, path, plain)
 	if u.ForceQuery || u.RawQuery != "" {
 		dst = append(dst, '?')
 		dst = appendPercent(dst, u.RawQuery)
@@ -189,6 +188,39 @@ var hostSpecial = func() (t [256]bool) {
 	}
 	return t
 }()
+
+// plainHost reports whether host has no hostSpecial byte, eight bytes at
+// a time: every host is looked at on every request.
+func plainHost(host string) bool {
+	const (
+		ones = 0x0101010101010101
+		high = 0x8080808080808080
+	)
+	s := host
+	for len(s) >= 8 {
+		x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		if x&high != 0 {
+			return false // not ASCII
+		}
+		// With every byte below 0x80 no sum carries into the next byte:
+		// a byte's high bit in x+0x3f.. is set from 'A' up, in x+0x25..
+		// from 'Z'+1 up.
+		if (x+0x3f*ones)&^(x+0x25*ones)&high != 0 {
+			return false // upper case
+		}
+		if v := x ^ '%'*ones; (v-ones)&^v&high != 0 {
+			return false // an escape
+		}
+		s = s[8:]
+	}
+	for i := 0; i < len(s); i++ {
+		if hostSpecial[s[i]] {
+			return false
+		}
+	}
+	return true
+}
 
 // plainPath reports whether p is its own escaped form (so EscapedPath
 // would return it) with no '%' in it (so normalizing leaves it too).

@@ -145,3 +145,17 @@ func TestPlainPathAgreesWithEscapedPath(t *testing.T) {
 		}
 	}
 }
+
+// plainHost agrees with the byte table at every position of an 8-byte
+// word, for every byte.
+func TestPlainHostAgreesWithTheTable(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		for pos := 0; pos < 19; pos++ {
+			b := []byte("abcdefghijklmnopqrs")
+			b[pos] = byte(c)
+			if got, want := plainHost(string(b)), !hostSpecial[c]; got != want {
+				t.Fatalf("byte %#x at %d: plainHost %v, want %v", c, pos, got, want)
+			}
+		}
+	}
+}

@@ -207,7 +207,14 @@ func (s *Server) ServeConn(c net.Conn) {
 		case rd.Close:
 			return
 		case rd.Request != nil:
-			sess.Answer(s.Env.Now(), rd.Request.Call(ctx, s.Backend, info))
+			rp := rd.Request.Call(ctx, s.Backend, info)
+			if rd.Request.Kind == RequestData && env.Buggify(s.Env, "smtp: the reply to the data comes late") {
+				// The message is taken; its reply is slow to leave, so a
+				// cut now loses the 250 the client needed (a duplicate
+				// SMTP allows).
+				s.Env.Sleep(3 * time.Second)
+			}
+			sess.Answer(s.Env.Now(), rp)
 			continue
 		case rd.StartTLS:
 			tc := tls.Server(c, s.TLS)
@@ -225,7 +232,11 @@ func (s *Server) ServeConn(c net.Conn) {
 			return
 		}
 		conn.SetReadDeadline(rd.Deadline)
-		n, err := conn.Read(buf)
+		rb := buf
+		if env.Buggify(s.Env, "smtp: the server reads a few bytes at a time") {
+			rb = buf[:7] // commands and data split anywhere
+		}
+		n, err := conn.Read(rb)
 		if n > 0 {
 			sess.Receive(s.Env.Now(), buf[:n])
 		}

@@ -77,6 +77,14 @@ type Faults struct {
 	// what it was making durable. A bare MemDisk has no clock and ignores
 	// it; the kernel's node disk applies it.
 	SyncLatency time.Duration
+	// PowerFailProb is the chance, per File.Sync on a simulated node's
+	// disk, that the power fails while the sync runs (after its
+	// SyncLatency, just before it completes): the node crashes with the
+	// writes the sync was to cover unsynced (lost, or torn by
+	// TornWriteProb), and boots again PowerFailReboot later. It is the
+	// moment at which a store that acknowledges early loses what it
+	// acknowledged. A bare MemDisk ignores it.
+	PowerFailProb float64
 }
 
 func (f Faults) validate() error {
@@ -88,6 +96,7 @@ func (f Faults) validate() error {
 		{"write_error_prob", f.WriteErrorProb},
 		{"sync_error_prob", f.SyncErrorProb},
 		{"torn_write_prob", f.TornWriteProb},
+		{"power_fail_prob", f.PowerFailProb},
 	} {
 		if !(p.v >= 0 && p.v <= 1) { // also rejects NaN
 			return fmt.Errorf("sim: disk fault %s = %v, want a probability in [0, 1]", p.name, p.v)
@@ -103,9 +112,18 @@ func (f Faults) validate() error {
 // is a dead disk, which a crash models better.
 const MaxSyncLatency = time.Minute
 
+// PowerFailReboot is how long a node whose power failed during a sync
+// (Faults.PowerFailProb) stays down.
+const PowerFailReboot = 2 * time.Second
+
 func (f Faults) needRand() bool {
-	return f.ReadErrorProb > 0 || f.WriteErrorProb > 0 || f.SyncErrorProb > 0
+	return f.ReadErrorProb > 0 || f.WriteErrorProb > 0 || f.SyncErrorProb > 0 || f.PowerFailProb > 0
 }
+
+// PowerFails draws, from the disk's fault stream, whether the power fails
+// during the sync now running (Faults.PowerFailProb); the kernel calls it
+// once per File.Sync of a node that is up.
+func (d *MemDisk) PowerFails() bool { return d.rng.Float64() < d.faults.PowerFailProb }
 
 // NewMemDisk returns an empty disk whose root directory exists and is
 // durable.

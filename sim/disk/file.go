@@ -28,6 +28,9 @@ type memFile struct {
 var _ env.File = (*memFile)(nil)
 
 // usable reports why the handle cannot be used for op.
+// Name is the name the file was opened by, as os.File's.
+func (f *memFile) Name() string { return f.name }
+
 func (f *memFile) usable(op string) error {
 	switch {
 	case f.closed:

@@ -119,13 +119,15 @@ func (b *BuggifySpec) validate() error {
 }
 
 // DiskSpec is a disk's faults (disk.Faults) as data:
-// {"sync_error_prob": 0.01, "torn_write_prob": 0.5, "sync_latency": "5ms"}.
+// {"sync_error_prob": 0.01, "torn_write_prob": 0.5, "sync_latency": "5ms",
+// "power_fail_prob": 0.01}.
 type DiskSpec struct {
 	ReadErrorProb  float64  `json:"read_error_prob,omitempty"`
 	WriteErrorProb float64  `json:"write_error_prob,omitempty"`
 	SyncErrorProb  float64  `json:"sync_error_prob,omitempty"`
 	TornWriteProb  float64  `json:"torn_write_prob,omitempty"`
 	SyncLatency    Duration `json:"sync_latency,omitempty"`
+	PowerFailProb  float64  `json:"power_fail_prob,omitempty"`
 }
 
 // Faults returns the disk faults s describes.
@@ -133,7 +135,7 @@ func (s *DiskSpec) Faults() disk.Faults {
 	return disk.Faults{
 		ReadErrorProb: s.ReadErrorProb, WriteErrorProb: s.WriteErrorProb,
 		SyncErrorProb: s.SyncErrorProb, TornWriteProb: s.TornWriteProb,
-		SyncLatency: s.SyncLatency.D(),
+		SyncLatency: s.SyncLatency.D(), PowerFailProb: s.PowerFailProb,
 	}
 }
 
@@ -151,6 +153,7 @@ func validateDiskFaults(field string, f *DiskSpec) error {
 	}{
 		{"read_error_prob", f.ReadErrorProb}, {"write_error_prob", f.WriteErrorProb},
 		{"sync_error_prob", f.SyncErrorProb}, {"torn_write_prob", f.TornWriteProb},
+		{"power_fail_prob", f.PowerFailProb},
 	} {
 		if err := checkProb(field+"."+p.name, p.v); err != nil {
 			return err
