@@ -237,6 +237,9 @@ func (x *exchange) lookup() {
 	now := x.t.env.Now()
 	variants := x.variants
 	obj := selectVariant(variants, x.r.Header)
+	if x.t.cfg.Bugs.VaryIgnored && obj == nil {
+		obj = newestVariant(variants)
+	}
 	if obj == nil {
 		if x.cc.OnlyIfCached {
 			x.member.Detail = "only-if-cached"
@@ -280,6 +283,9 @@ func (x *exchange) lookup() {
 		x.member.Hit = true
 		if stale {
 			x.t.env.Record(FactCacheServeStale, tierTerm(x.t.name), keyTerm(x.key))
+		}
+		if x.t.cfg.Bugs.AgeNotAdded {
+			age = obj.InitialAge
 		}
 		d := x.derived(obj, age)
 		x.recordHit(d)
@@ -396,6 +402,9 @@ func (x *exchange) staleIfError(stored *store.Object, disconnected bool) bool {
 	if x.cc.StaleIfError.Set {
 		window = time.Duration(x.cc.StaleIfError.Seconds) * time.Second
 	}
+	if x.t.cfg.Bugs.StaleBeyondSIE && window > 0 {
+		staleness = 0
+	}
 	detail := "stale-if-error"
 	if window <= 0 || staleness > window {
 		if !disconnected || staleness > x.t.cfg.StaleIfDisconnected || !x.acceptsStale(age) {
@@ -474,6 +483,9 @@ func (x *exchange) respond(resp *http.Response, requestTime, responseTime time.T
 		// response it caches or forwards.
 		h.Set("Date", responseTime.UTC().Format(http.TimeFormat))
 	}
+	if x.t.cfg.Bugs.LowerStores5xx && !x.t.cfg.Upper && x.t.cfg.NegativeTTL > 0 && resp.StatusCode >= 500 {
+		h.Set("Cache-Control", "max-age="+strconv.Itoa(int(x.t.cfg.NegativeTTL/time.Second)))
+	}
 	p := readPolicy(h, x.t.cfg.Targets)
 	varyNames, star := cachekey.VaryNames(h)
 	why := ""
@@ -485,6 +497,9 @@ func (x *exchange) respond(resp *http.Response, requestTime, responseTime time.T
 	default:
 		why = p.uncacheable(x.r, resp.StatusCode, h, star)
 	}
+	if x.t.cfg.Bugs.PrivateStored && why == "private" {
+		why = ""
+	}
 	if why != "" || resp.ContentLength > x.t.cfg.MaxObjectBytes {
 		if why == "" {
 			why = "too-large"
@@ -494,6 +509,9 @@ func (x *exchange) respond(resp *http.Response, requestTime, responseTime time.T
 		}
 		x.relay(resp, why)
 		return
+	}
+	if x.t.cfg.Bugs.CutBodyStored {
+		resp.Body = cutIsEnd{resp.Body}
 	}
 	if x.flight != nil {
 		x.flight.start(resp.StatusCode, flightHeader(h), varyNames, cachekey.VaryValues(x.r.Header, varyNames))
@@ -556,6 +574,9 @@ func (t *Tier) refresh(stored *store.Object, resp *http.Response, requestTime, r
 		h.Set("Date", responseTime.UTC().Format(http.TimeFormat))
 	}
 	merged := updateHeader(stored.Header, h, isInternal)
+	if t.cfg.Bugs.Merge304DropsETag {
+		delete(merged, "Etag")
+	}
 	p := readPolicy(merged, t.cfg.Targets)
 	u := *stored
 	u.Header = merged
@@ -797,7 +818,27 @@ func (x *exchange) relayPrefix(resp *http.Response, prefix []byte, why string) {
 			return
 		}
 	}
-	io.Copy(x.w, resp.Body)
+	src := &readErr{r: resp.Body}
+	io.Copy(x.w, src)
+	if src.err != nil && x.r.Method != http.MethodHead && resp.ContentLength != 0 {
+		// The body was cut upstream: end the response as cut too,
+		// rather than let it look complete.
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// readErr notes the error a read ended with, other than the end.
+type readErr struct {
+	r   io.Reader
+	err error
+}
+
+func (r *readErr) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF {
+		r.err = err
+	}
+	return n, err
 }
 
 func (x *exchange) setStatus(h http.Header) {

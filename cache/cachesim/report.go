@@ -178,5 +178,5 @@ func (w World) Charts(runs []world.SweptRun) ([]world.Chart, error) {
 // Properties are the properties every run is judged by, in the order
 // RunResult checks them, so that the report counts passes of each.
 func (World) Properties() []string {
-	return []string{PropPure, PropNo530, PropControl, PropUpstream, PropRollout}
+	return []string{PropPure, PropNo530, PropControl, PropUpstream, PropFreshness, PropCollapsing, PropCacheStatus, PropRollout, PropPurge}
 }

@@ -56,7 +56,7 @@ func TestMain(m *testing.M) {
 // labJob is the main job shrunk for tests: the defaults are measured, not
 // timed here (DESIGN.md, "The lab's main job"). The proofs are left out
 // (TestLabProvesWithinItsBudget runs them).
-var labJob = []string{"--seeds", "3", "--plans", "5", "--prove-budget", "0"}
+var labJob = []string{"--seeds", "3", "--plans", "8", "--prove-budget", "0"}
 
 // runLab runs the built binary with no command, only the shrunk job's
 // flags, in a fresh directory, and returns that directory.
