@@ -130,6 +130,10 @@ func (r *Result) checkFreshness() error {
 
 func (r *Result) checkAgePath() error {
 	rec := r.Main
+	seen := map[string]int{} // tier|trace: a duplicated request is answered twice
+	for _, h := range rec.hops {
+		seen[h.tier+"|"+h.trace]++
+	}
 	for _, h := range rec.hops {
 		if h.status != 200 || h.age < 0 || !h.ownOK {
 			continue
@@ -149,7 +153,7 @@ func (r *Result) checkAgePath() error {
 			}
 			continue
 		}
-		if h.trace == "" {
+		if h.trace == "" || seen[h.tier+"|"+h.trace] > 1 {
 			continue
 		}
 		// A relay: the answer of the last upstream hop of this trace.
@@ -217,17 +221,22 @@ func (r *Result) checkCollapsing() error {
 		}
 	}
 	// A waiter the collapse sent off alone fetches outside any flight.
-	// Its member may not say so (an error detail replaces it), so a
-	// fetch counts as a released waiter's when a fetch of the same key
-	// by the same tier ended while its request waited.
+	// Its member says so unless an error detail replaced it, so a fetch
+	// also counts as a released waiter's when a fetch of the same key, or
+	// a failed lookup of the origin, by the same tier ended while its
+	// request waited (a leader fails either way).
 	start := map[string]time.Duration{} // tier|trace: when the tier got the request
+	declined := map[string]bool{}
 	for _, h := range rec.hops {
 		if _, ok := start[h.tier+"|"+h.trace]; !ok {
 			start[h.tier+"|"+h.trace] = h.start
 		}
+		if h.ownOK && h.own.Detail == "collapse-declined" {
+			declined[h.tier+"|"+h.trace] = true
+		}
 	}
 	released := func(f *fetch) bool {
-		if f.trace == "" {
+		if f.trace == "" || declined[f.tier+"|"+f.trace] {
 			return true
 		}
 		s, ok := start[f.tier+"|"+f.trace]
@@ -236,6 +245,11 @@ func (r *Result) checkCollapsing() error {
 		}
 		for _, g := range rec.fetches {
 			if g != f && g.tier == f.tier && g.path == f.path && g.end != 0 && g.end >= s && g.end <= f.start {
+				return true
+			}
+		}
+		for _, l := range rec.lookups {
+			if l.Tier == f.tier && l.Err != "" && l.End >= s && l.End <= f.start {
 				return true
 			}
 		}
