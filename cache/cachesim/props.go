@@ -130,26 +130,35 @@ func (r *Result) checkFreshness() error {
 
 func (r *Result) checkAgePath() error {
 	rec := r.Main
+	seen := map[string]int{} // tier|trace: a duplicated request is answered twice
+	for _, h := range rec.hops {
+		seen[h.tier+"|"+h.trace]++
+	}
 	for _, h := range rec.hops {
 		if h.status != 200 || h.age < 0 || !h.ownOK {
 			continue
 		}
 		if h.own.Hit {
-			f := latestFetch(rec.fetches, h.tier, h.path, h.etag, h.start)
-			if f == nil {
-				continue
+			// Which of the tier's answers with this ETag it stored is
+			// not known (a refresh racing another may be lost), so the
+			// least Age any of them implies is the bound.
+			var least *fetch
+			want, resident := 0, time.Duration(0)
+			for _, f := range rec.fetches {
+				if f.tier != h.tier || f.path != h.path || f.etag != h.etag || f.err || (f.status != 200 && f.status != 304) || f.header > h.start {
+					continue
+				}
+				res := max(h.clock.Sub(f.clockHeader), 0)
+				if w := max(f.age, 0) + int(res/time.Second); least == nil || w < want {
+					least, want, resident = f, w, res
+				}
 			}
-			resident := h.clock.Sub(f.clockHeader)
-			if resident < 0 {
-				resident = 0
-			}
-			want := max(f.age, 0) + int(resident/time.Second)
-			if h.age < want {
-				return fmt.Errorf("%s hit on %s %s says Age %d, but it got Age %d and has held it %v on its own clock", h.tier, h.path, h.etag, h.age, max(f.age, 0), resident.Round(time.Millisecond))
+			if least != nil && h.age < want {
+				return fmt.Errorf("%s hit on %s %s says Age %d, but it got Age %d and has held it %v on its own clock", h.tier, h.path, h.etag, h.age, max(least.age, 0), resident.Round(time.Millisecond))
 			}
 			continue
 		}
-		if h.trace == "" {
+		if h.trace == "" || seen[h.tier+"|"+h.trace] > 1 {
 			continue
 		}
 		// A relay: the answer of the last upstream hop of this trace.
@@ -169,18 +178,6 @@ func (r *Result) checkAgePath() error {
 		}
 	}
 	return nil
-}
-
-// latestFetch is tier's last fetch of path whose answer carried etag (a
-// 200 or a 304) before t.
-func latestFetch(fs []*fetch, tier, path, etag string, t time.Duration) *fetch {
-	var best *fetch
-	for _, f := range fs {
-		if f.tier == tier && f.path == path && f.etag == etag && !f.err && (f.status == 200 || f.status == 304) && f.header <= t && (best == nil || f.header > best.header) {
-			best = f
-		}
-	}
-	return best
 }
 
 // owner is the upper tier that owns key (the rendezvous-hash winner), as
@@ -217,17 +214,22 @@ func (r *Result) checkCollapsing() error {
 		}
 	}
 	// A waiter the collapse sent off alone fetches outside any flight.
-	// Its member may not say so (an error detail replaces it), so a
-	// fetch counts as a released waiter's when a fetch of the same key
-	// by the same tier ended while its request waited.
+	// Its member says so unless an error detail replaced it, so a fetch
+	// also counts as a released waiter's when a fetch of the same key, or
+	// a failed lookup of the origin, by the same tier ended while its
+	// request waited (a leader fails either way).
 	start := map[string]time.Duration{} // tier|trace: when the tier got the request
+	declined := map[string]bool{}
 	for _, h := range rec.hops {
 		if _, ok := start[h.tier+"|"+h.trace]; !ok {
 			start[h.tier+"|"+h.trace] = h.start
 		}
+		if h.ownOK && h.own.Detail == "collapse-declined" {
+			declined[h.tier+"|"+h.trace] = true
+		}
 	}
 	released := func(f *fetch) bool {
-		if f.trace == "" {
+		if f.trace == "" || declined[f.tier+"|"+f.trace] {
 			return true
 		}
 		s, ok := start[f.tier+"|"+f.trace]
@@ -236,6 +238,11 @@ func (r *Result) checkCollapsing() error {
 		}
 		for _, g := range rec.fetches {
 			if g != f && g.tier == f.tier && g.path == f.path && g.end != 0 && g.end >= s && g.end <= f.start {
+				return true
+			}
+		}
+		for _, l := range rec.lookups {
+			if l.Tier == f.tier && l.Err != "" && l.End >= s && l.End <= f.start {
 				return true
 			}
 		}
