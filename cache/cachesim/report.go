@@ -13,7 +13,7 @@ import (
 
 	"github.com/edgelab/edgelab/cache"
 	"github.com/edgelab/edgelab/cache/status"
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 	"github.com/edgelab/edgelab/sim/world"
 )
 
@@ -73,7 +73,7 @@ func tierCounts(rs []Response) (handled, hits []int) {
 // plan's rollout, the new build tracing with the export tracer), as
 // RunResult's Main has them, without the three variants only the
 // properties need: a quarter of the work.
-func mainResponses(seed uint64, plan *sim.Plan, bugs ...string) ([]Response, error) {
+func mainResponses(seed uint64, plan *plan.Plan, bugs ...string) ([]Response, error) {
 	cfg, err := ConfigFrom(plan)
 	if err != nil {
 		return nil, err

@@ -73,13 +73,13 @@ func TestChartsShowTheOutageByPath(t *testing.T) {
 // whole RunResult's Main, on correct code and with the bug.
 func TestMainResponsesAreRunResultsMain(t *testing.T) {
 	for seed := uint64(1); seed <= 3; seed++ {
-		plan := sim.SoakPlan(World{}.Shape(), seed)
+		pl := plan.Soak(World{}.Shape(), seed)
 		for _, bugs := range [][]string{nil, {BugTraceClearsControl}} {
-			res, _, err := World{}.RunResult(seed, plan, world.Options{Bugs: bugs})
+			res, _, err := World{}.RunResult(seed, pl, world.Options{Bugs: bugs})
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := mainResponses(seed, plan, bugs...)
+			got, err := mainResponses(seed, pl, bugs...)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/edgelab/edgelab/mail/activity"
-	"github.com/edgelab/edgelab/sim"
+	"github.com/edgelab/edgelab/sim/plan"
 	"github.com/edgelab/edgelab/sim/world"
 )
 
@@ -22,7 +22,7 @@ func TestNXDOMAINForTheDMARCPolicyIsExcused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := sim.ParsePlan(data)
+	p, err := plan.Parse(data)
 	if err != nil {
 		t.Fatal(err)
 	}
