@@ -146,6 +146,9 @@ func (x *exchange) lead(f *flight) {
 			delete(x.t.flights, x.key)
 		}
 		x.t.mu.Unlock()
+		if x.t.cfg.Bugs.WaiterNotReleased && x.member.FwdStatus == 0 {
+			return
+		}
 		f.end(errFlightAborted) // a no-op once the body is complete
 	}()
 	x.flight = f

@@ -76,13 +76,23 @@ func (e *testEnv) runTasks() int {
 // a real http.Handler, reached without sockets.
 type handlerTransport struct{ h http.Handler }
 
-func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+// An origin handler that panics with http.ErrAbortHandler hangs up, as a
+// server that closes the connection without answering: an error here.
+func (t handlerTransport) RoundTrip(r *http.Request) (resp *http.Response, err error) {
 	if err := r.Context().Err(); err != nil {
 		return nil, err
 	}
+	defer func() {
+		if p := recover(); p != nil {
+			if p != http.ErrAbortHandler {
+				panic(p)
+			}
+			resp, err = nil, errors.New("the origin closed the connection")
+		}
+	}()
 	rec := httptest.NewRecorder()
 	t.h.ServeHTTP(rec, r)
-	resp := rec.Result()
+	resp = rec.Result()
 	resp.Request = r
 	return resp, nil
 }

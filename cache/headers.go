@@ -43,6 +43,9 @@ func removeHopByHop(h http.Header) {
 }
 
 func hasAny(h http.Header, names []string) bool {
+	if len(h) == 0 {
+		return false
+	}
 	for _, n := range names {
 		if _, ok := h[n]; ok {
 			return true
@@ -63,6 +66,9 @@ func firstValue(h http.Header, canonical string) string {
 
 // headerBytes is the size of a header block as it would be sent.
 func headerBytes(h http.Header) int {
+	if len(h) == 0 {
+		return 0 // not even a map iteration to start
+	}
 	n := 0
 	for k, vs := range h {
 		for _, v := range vs {

@@ -20,16 +20,30 @@ type policy struct {
 	targeted string // the targeted field that ruled, or ""
 }
 
-// readPolicy picks the first targeted field with a valid, non-empty value;
-// when one rules, Cache-Control and Expires are ignored (RFC 9213 §2.1).
+// readPolicy picks the first targeted field with a valid, non-empty value,
+// then Surrogate-Control if a max-age or no-store in it applies to this
+// cache; when one rules, Cache-Control and Expires are ignored (RFC 9213
+// §2.1, and the Edge Architecture Note for Surrogate-Control).
 func readPolicy(h http.Header, targets []string) policy {
 	for _, t := range targets {
 		if d, ok := cachecontrol.ParseTargeted(h.Values(t)); ok {
 			return policy{cc: d, targeted: t}
 		}
 	}
+	if d, ok := cachecontrol.ParseSurrogate(h["Surrogate-Control"], SurrogateDevice); ok {
+		return policy{cc: d, targeted: "Surrogate-Control"}
+	}
 	return policy{cc: cachecontrol.Parse(h.Values("Cache-Control"))}
 }
+
+// SurrogateDevice is the device token every tier announces upstream in
+// Surrogate-Capability and answers to in Surrogate-Control's targeted
+// directives ("max-age=60;edgelab").
+const SurrogateDevice = "edgelab"
+
+// surrogateCapability is what a tier announces: Surrogate/1.0, the
+// Note's base capability (Surrogate-Control understood), and no ESI.
+const surrogateCapability = SurrogateDevice + `="Surrogate/1.0"`
 
 // understood are the status codes this cache implements caching for
 // (must-understand, RFC 9111 §5.2.2.3).

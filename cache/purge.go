@@ -86,6 +86,9 @@ func normalizedURL(raw string) (string, error) {
 type PurgeAPI struct {
 	Token   string
 	Targets []NamedPurger
+	// Bugs switches on seeded bugs (bugs.go); the zero value is the
+	// correct code.
+	Bugs Bugs
 }
 
 // NamedPurger is a purge target and the name it reports under.
@@ -120,7 +123,11 @@ func (a *PurgeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res := PurgeResult{Purged: map[string]int{}}
-	for _, t := range a.Targets {
+	targets := a.Targets
+	if a.Bugs.PurgeLowerFirst {
+		targets = reversedTargets(a.Targets)
+	}
+	for _, t := range targets {
 		n, err := t.Purge(r.Context(), p)
 		res.Purged[t.Name] = n
 		if err != nil {

@@ -454,6 +454,49 @@ func TestStaleExtensions(t *testing.T) {
 	})
 }
 
+// RFC 9111 §4.2.4: a disconnected cache (the upstream gave no response)
+// may serve stale, here within StaleIfDisconnected, unless the response's
+// must-revalidate, proxy-revalidate, s-maxage or no-cache (§5.2.2) or the
+// request's no-cache, max-age or min-fresh (§5.2.1) forbid it. An error
+// response is not a disconnection.
+func TestStaleIfDisconnected(t *testing.T) {
+	hour := func(c *Config) { c.StaleIfDisconnected = time.Hour }
+	runScenarios(t, func(e *testEnv, o *origin) []scenario {
+		cut := func(w http.ResponseWriter, r *http.Request) { panic(http.ErrAbortHandler) }
+		down := func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", http.StatusServiceUnavailable) }
+		stored := func(cc string) step {
+			return step{originSays: reply(e, o, 200, "Cache-Control", cc), status: 200, fromOrigin: true}
+		}
+		forbidden := func(name, cc string, req ...string) scenario {
+			return scenario{name: name, mod: hour, steps: []step{stored(cc),
+				{wait: 30 * time.Second, req: req, originSays: cut, status: 502, fromOrigin: true,
+					want: map[string]string{"Age": ""}}}}
+		}
+		return []scenario{
+			{name: "serves stale", mod: hour, steps: []step{stored("max-age=10"),
+				{wait: 30 * time.Second, originSays: cut, status: 200, fromOrigin: true, body: "body 1",
+					want: map[string]string{"Age": "30", "Cache-Status": "edge; fwd=stale; ttl=-20; " + keyR + "; detail=stale-disconnected"}},
+			}},
+			{name: "not past the window", mod: hour, steps: []step{stored("max-age=10"),
+				{wait: time.Hour + 11*time.Second, originSays: cut, status: 502, fromOrigin: true}}},
+			{name: "not unless configured", steps: []step{stored("max-age=10"),
+				{wait: 30 * time.Second, originSays: cut, status: 502, fromOrigin: true}}},
+			{name: "an error response is not a disconnection", mod: hour, steps: []step{stored("max-age=10"),
+				{wait: 30 * time.Second, originSays: down, status: 503, fromOrigin: true}}},
+			forbidden("must-revalidate", "max-age=10, must-revalidate"),
+			forbidden("proxy-revalidate", "max-age=10, proxy-revalidate"),
+			forbidden("s-maxage", "s-maxage=10"),
+			forbidden("no-cache", "max-age=10, no-cache"),
+			forbidden("request no-cache", "max-age=10", "Cache-Control", "no-cache"),
+			forbidden("request max-age", "max-age=10", "Cache-Control", "max-age=20"),
+			forbidden("request min-fresh", "max-age=10", "Cache-Control", "min-fresh=1"),
+			{name: "request max-age it meets", mod: hour, steps: []step{stored("max-age=10"),
+				{wait: 30 * time.Second, req: []string{"Cache-Control", "max-age=60"}, originSays: cut, status: 200, fromOrigin: true,
+					want: map[string]string{"Age": "30"}}}},
+		}
+	})
+}
+
 // One background revalidation per key, however many requests see the
 // stale response meanwhile.
 func TestStaleWhileRevalidateOnce(t *testing.T) {
@@ -475,4 +518,48 @@ func TestStaleWhileRevalidateOnce(t *testing.T) {
 	if o.count() != 2 {
 		t.Fatalf("origin asked %d times, want 2", o.count())
 	}
+}
+
+// Surrogate-Control (W3C Edge Architecture 1.0): a max-age or no-store
+// for every surrogate or targeted at this one rules in place of
+// Cache-Control and Expires; one targeted elsewhere is ignored; every
+// upstream request announces the tier's capability.
+func TestSurrogateControl(t *testing.T) {
+	runScenarios(t, func(e *testEnv, o *origin) []scenario {
+		return []scenario{
+			{name: "max-age alone stores", steps: []step{
+				{originSays: reply(e, o, 200, "Surrogate-Control", "max-age=60"), status: 200, fromOrigin: true},
+				{wait: 30 * time.Second, status: 200, want: map[string]string{"Cache-Status": "edge; hit; ttl=30; " + keyR, "Surrogate-Control": "max-age=60"}},
+			}},
+			{name: "over Cache-Control no-store, targeted here", steps: []step{
+				{originSays: reply(e, o, 200, "Cache-Control", "no-store", "Surrogate-Control", "max-age=60;edgelab"), status: 200, fromOrigin: true},
+				{status: 200},
+			}},
+			{name: "shorter than Cache-Control", steps: []step{
+				{originSays: reply(e, o, 200, "Cache-Control", "max-age=3600", "Surrogate-Control", "max-age=1"), status: 200, fromOrigin: true},
+				{wait: 2 * time.Second, status: 200, fromOrigin: true},
+			}},
+			{name: "no-store over a fresh Cache-Control", steps: []step{
+				{originSays: reply(e, o, 200, "Cache-Control", "max-age=3600", "Surrogate-Control", "no-store"), status: 200, fromOrigin: true},
+				{status: 200, fromOrigin: true},
+			}},
+			{name: "Expires ignored", steps: []step{
+				{originSays: reply(e, o, 200, "Surrogate-Control", "max-age=0", "Expires", e.Now().Add(time.Hour).Format(http.TimeFormat)), status: 200, fromOrigin: true},
+				{status: 200, fromOrigin: true},
+			}},
+			{name: "targeted elsewhere: Cache-Control rules", steps: []step{
+				{originSays: reply(e, o, 200, "Cache-Control", "max-age=3600", "Surrogate-Control", "no-store;other"), status: 200, fromOrigin: true},
+				{status: 200},
+			}},
+			{name: "max-age=N+M: M serves stale on error", steps: []step{
+				{originSays: reply(e, o, 200, "Surrogate-Control", "max-age=10+60"), status: 200, fromOrigin: true},
+				{wait: 30 * time.Second, originSays: func(w http.ResponseWriter, r *http.Request) {
+					if r.Header.Get("Surrogate-Capability") != `edgelab="Surrogate/1.0"` {
+						t.Errorf("Surrogate-Capability %q", r.Header.Get("Surrogate-Capability"))
+					}
+					http.Error(w, "down", http.StatusServiceUnavailable)
+				}, status: 200, fromOrigin: true, want: map[string]string{"Age": "30"}},
+			}},
+		}
+	})
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/edgelab/edgelab/cache/freshness"
 	"github.com/edgelab/edgelab/cache/status"
 	"github.com/edgelab/edgelab/cache/store"
+	"github.com/edgelab/edgelab/model"
 )
 
 // serveStored answers from a stored response of the given age: the
@@ -17,17 +18,32 @@ import (
 // slices and body are shared, not copied: they are clipped at store time,
 // so nothing appended here can reach them.
 func (x *exchange) serveStored(obj *store.Object, age time.Duration) {
+	x.serveStoredWith(obj, age, x.derived(obj, age))
+}
+
+// serveStoredWith is serveStored with the hit fields already derived (nil
+// when they do not apply).
+func (x *exchange) serveStoredWith(obj *store.Object, age time.Duration, d *hitFields) {
 	out := x.w.Header()
-	for k, vs := range obj.Header {
-		out[k] = vs
+	if d != nil {
+		// The usual case: the stored fields, then Age and this tier's
+		// member, which is the whole Cache-Status.
+		for _, f := range d.fields {
+			out[f.name] = f.values
+		}
+		out["Age"], out[status.Field] = d.age, d.status
+	} else {
+		for k, vs := range obj.Header {
+			out[k] = vs
+		}
+		// Age and Cache-Status share one backing array, each slice
+		// clipped so an append to one cannot reach the other.
+		added := make([]string, 2)
+		added[0] = freshness.AgeHeader(age)
+		out["Age"] = added[0:1:1]
+		added[1] = x.statusValue(out)
+		out[status.Field] = added[1:2:2]
 	}
-	// Age and Cache-Status share one backing array, each slice clipped
-	// so an append to one cannot reach the other.
-	added := make([]string, 2)
-	added[0] = freshness.AgeHeader(age)
-	out["Age"] = added[0:1:1]
-	added[1] = x.statusValue(out)
-	out[status.Field] = added[1:2:2]
 	if x.answerConditional(obj) {
 		return
 	}
@@ -38,6 +54,92 @@ func (x *exchange) serveStored(obj *store.Object, age time.Duration) {
 	if x.r.Method != http.MethodHead {
 		x.w.Write(obj.Body)
 	}
+}
+
+// hitFields is what hits on one stored object share: its header as a
+// list (a walk, not a map iteration; Age left out, since a hit sets it),
+// the fact args, and the fields that change from hit to hit (Age and
+// Cache-Status) for one age in whole seconds and one member, so hits
+// within a second build nothing. Every value is in a clipped slice of
+// its own (an append copies), and no one writes into them.
+type hitFields struct {
+	tier    *Tier
+	obj     *store.Object
+	fields  []headerField
+	shared  bool         // the stored header has a Cache-Status of its own
+	hitArgs []model.Term // CacheHit(T, K)
+
+	ageSec int64
+	member status.Member
+	age    []string
+	status []string
+}
+
+type headerField struct {
+	name   string
+	values []string
+}
+
+// derived returns the hit fields of obj for this exchange, reusing those
+// kept with obj when they are the same; nil when they do not apply (an
+// object the store was never given, or a Cache-Status already in the
+// response this tier is extending).
+func (x *exchange) derived(obj *store.Object, age time.Duration) *hitFields {
+	slot := obj.Derived()
+	if slot == nil || len(x.upstreamStatus) > 0 {
+		return nil
+	}
+	ageSec := int64(nonNegative(age) / time.Second)
+	prev := x.objectFields(slot, obj)
+	if prev.shared {
+		return nil
+	}
+	if prev.ageSec == ageSec && prev.member == x.member && prev.status != nil {
+		return prev
+	}
+	// One string holds both values; the two slices share one array,
+	// each clipped.
+	var buf [320]byte
+	b := strconv.AppendInt(buf[:0], ageSec, 10)
+	n := len(b)
+	b = x.member.AppendTo(b)
+	both := string(b)
+	vals := []string{both[:n], both[n:]}
+	d := *prev
+	d.ageSec, d.member, d.age, d.status = ageSec, x.member, vals[0:1:1], vals[1:2:2]
+	slot.Store(&d)
+	return &d
+}
+
+// objectFields returns the fields kept with obj, building its per-object
+// part if it is not there yet.
+func (x *exchange) objectFields(slot *store.Derived, obj *store.Object) *hitFields {
+	if d, _ := slot.Load().(*hitFields); d != nil && d.tier == x.t && d.obj == obj {
+		return d
+	}
+	d := &hitFields{tier: x.t, obj: obj, ageSec: -1, hitArgs: []model.Term{tierTerm(x.t.name), keyTerm(obj.Key)}}
+	d.fields = make([]headerField, 0, len(obj.Header))
+	for k, vs := range obj.Header {
+		switch k {
+		case "Age":
+		case status.Field:
+			d.shared = true
+		default:
+			d.fields = append(d.fields, headerField{k, vs})
+		}
+	}
+	slot.Store(d)
+	return d
+}
+
+// recordHit records CacheHit with the args the object's hits share (d),
+// or args of its own when d does not apply.
+func (x *exchange) recordHit(d *hitFields) {
+	if d == nil {
+		x.record(FactCacheHit)
+		return
+	}
+	x.t.env.Record(FactCacheHit, d.hitArgs...)
 }
 
 // answerConditional sends 304 when the client's If-None-Match (or, without

@@ -171,3 +171,44 @@ func TestLocalErrorsStoredOnlyUnderNegativeTTL(t *testing.T) {
 		}
 	}
 }
+
+// Hits within one second share their Age and Cache-Status values; the
+// next second, or another member (here a request's max-stale that admits
+// a stale response), gets values of its own, and a hit on a refreshed
+// object never sees the old object's.
+func TestHitFieldsFollowAgeAndMember(t *testing.T) {
+	e, o := newTestEnv(), &origin{}
+	o.handler = reply(e, o, 200, "Cache-Control", "max-age=2", "ETag", `"v"`)
+	tier := newTestTier(t, e, o, nil)
+	get := func(pairs ...string) http.Header {
+		r := mustRequest("GET", "http://cache.test/r")
+		for i := 0; i+1 < len(pairs); i += 2 {
+			r.Header.Set(pairs[i], pairs[i+1])
+		}
+		w := newRecorder()
+		tier.ServeHTTP(w, r)
+		return w.Header()
+	}
+	get()
+	a := get()
+	e.advance(500 * time.Millisecond)
+	b := get()
+	if a.Get("Age") != "0" || b.Get("Age") != "0" || &a["Cache-Status"][0] != &b["Cache-Status"][0] {
+		t.Fatalf("hits in one second: %v / %v (shared: %v)", a, b, &a["Cache-Status"][0] == &b["Cache-Status"][0])
+	}
+	e.advance(time.Second)
+	if c := get(); c.Get("Age") != "1" || c.Get("Cache-Status") != "edge; hit; ttl=1; "+keyR {
+		t.Fatalf("a second later: %v", c)
+	}
+	e.advance(2 * time.Second)
+	if d := get("Cache-Control", "max-stale=10"); d.Get("Age") != "3" || d.Get("Cache-Status") != "edge; hit; ttl=-1; "+keyR {
+		t.Fatalf("stale under max-stale: %v", d)
+	}
+	o.handler = reply(e, o, 304, "Cache-Control", "max-age=50", "ETag", `"v"`)
+	if f := get(); f.Get("Age") != "0" || !strings.HasPrefix(f.Get("Cache-Status"), "edge; fwd=stale; fwd-status=304; ttl=50;") {
+		t.Fatalf("revalidated: %v", f)
+	}
+	if g := get(); g.Get("Age") != "0" || g.Get("Cache-Status") != "edge; hit; ttl=50; "+keyR {
+		t.Fatalf("hit on the refreshed object: %v", g)
+	}
+}

@@ -56,6 +56,14 @@ type Config struct {
 	// NegativeTTL, if positive, is how long an error the tier generated
 	// itself (502, 504) is stored; zero stores none.
 	NegativeTTL time.Duration
+	// StaleIfDisconnected, if positive, is how stale a stored response
+	// may be served when the tier is disconnected: its upstream exchange
+	// failed without a response (refused, cut, timed out, the origin's
+	// name unresolved). RFC 9111 §4.2.4 lets a disconnected cache serve
+	// stale; must-revalidate, proxy-revalidate, s-maxage and no-cache
+	// still forbid it (§5.2.2), as do a request's no-cache, max-age it
+	// exceeds and min-fresh. Zero serves stale only under stale-if-error.
+	StaleIfDisconnected time.Duration
 
 	// Parents are the upper tiers misses go to (none: the origin).
 	Parents []*url.URL
@@ -88,6 +96,8 @@ type Tier struct {
 	name  string
 	store *store.Store
 	env   env.Env
+
+	traceKeys *traceKeys
 
 	mu           sync.Mutex
 	revalidating map[string]bool    // keys with a background revalidation running
@@ -126,7 +136,8 @@ func New(cfg Config) (*Tier, error) {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 30 * time.Second
 	}
-	return &Tier{cfg: cfg, name: cfg.Name, store: cfg.Store, env: cfg.Env, revalidating: map[string]bool{}, flights: map[string]*flight{}}, nil
+	return &Tier{cfg: cfg, name: cfg.Name, store: cfg.Store, env: cfg.Env, traceKeys: newTraceKeys(cfg.Env.Rand()),
+		revalidating: map[string]bool{}, flights: map[string]*flight{}}, nil
 }
 
 // Store is the tier's store, for purges and figures.
@@ -137,15 +148,16 @@ func (t *Tier) Name() string { return t.name }
 
 // exchange is one request's way through the tier.
 type exchange struct {
-	t       *Tier
-	w       http.ResponseWriter
-	r       *http.Request
-	key     string
-	member  status.Member
-	cc      cachecontrol.Directives // the request's directives
-	noCache bool                    // request no-cache (or Pragma)
-	ctl     *control.Context        // the control context received (upper tiers)
-	trace   traceIDs
+	t        *Tier
+	w        http.ResponseWriter
+	r        *http.Request
+	key      string
+	variants []*store.Object // stored under key when the request came
+	member   status.Member
+	cc       cachecontrol.Directives // the request's directives
+	noCache  bool                    // request no-cache (or Pragma)
+	ctl      *control.Context        // the control context received (upper tiers)
+	trace    traceIDs
 	// upstreamStatus is the Cache-Status of an upstream 304 or error this
 	// tier answered from its store, so the chain keeps the upstream's
 	// member.
@@ -154,7 +166,12 @@ type exchange struct {
 }
 
 func (t *Tier) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	x := &exchange{t: t, w: w, r: r, key: cachekey.Request(r), member: status.Member{Cache: t.name}}
+	x := &exchange{t: t, w: w, r: r, member: status.Member{Cache: t.name}}
+	// The key is built in a buffer on the stack and looked up as bytes:
+	// on a hit the key string is the stored one, so nothing is allocated
+	// for it.
+	var kb [256]byte
+	x.key, x.variants = t.store.Lookup(cachekey.AppendRequest(kb[:0], r), r.Method == http.MethodGet || r.Method == http.MethodHead)
 	// Trace context is carried upstream whether or not a tracer listens,
 	// so installing one changes nothing on the wire: the same bytes, the
 	// same draws from the node's randomness, the same timing.
@@ -207,7 +224,9 @@ func (x *exchange) serve() {
 		return
 	}
 	reqCC := r.Header["Cache-Control"]
-	x.cc = cachecontrol.Parse(reqCC)
+	if len(reqCC) > 0 {
+		x.cc = cachecontrol.Parse(reqCC) // x.cc is zero, the directives of none
+	}
 	x.noCache = x.cc.NoCache || (len(reqCC) == 0 && cachecontrol.PragmaNoCache(r.Header["Pragma"]))
 	x.member.Key = x.key
 	x.lookup()
@@ -216,8 +235,11 @@ func (x *exchange) serve() {
 // lookup answers from the store or forwards (RFC 9111 §4).
 func (x *exchange) lookup() {
 	now := x.t.env.Now()
-	variants := x.t.store.Get(x.key)
+	variants := x.variants
 	obj := selectVariant(variants, x.r.Header)
+	if x.t.cfg.Bugs.VaryIgnored && obj == nil {
+		obj = newestVariant(variants)
+	}
 	if obj == nil {
 		if x.cc.OnlyIfCached {
 			x.member.Detail = "only-if-cached"
@@ -262,8 +284,12 @@ func (x *exchange) lookup() {
 		if stale {
 			x.t.env.Record(FactCacheServeStale, tierTerm(x.t.name), keyTerm(x.key))
 		}
-		x.record(FactCacheHit)
-		x.serveStored(obj, age)
+		if x.t.cfg.Bugs.AgeNotAdded {
+			age = obj.InitialAge
+		}
+		d := x.derived(obj, age)
+		x.recordHit(d)
+		x.serveStoredWith(obj, age, d)
 		return
 	case stale && !obj.MustRevalidate && !obj.NoCache && !x.noCache && obj.StaleWhileRevalidate > 0 && -left <= obj.StaleWhileRevalidate:
 		x.member.Hit = true
@@ -330,7 +356,7 @@ func (x *exchange) fetch(stored *store.Object) {
 	}
 	resp, err := x.t.send(req, x.key, ctl)
 	if err != nil {
-		if stored != nil && x.staleIfError(stored) {
+		if stored != nil && x.staleIfError(stored, true) {
 			return
 		}
 		x.upstreamFailed(err)
@@ -354,7 +380,7 @@ func (x *exchange) fetch(stored *store.Object) {
 			x.fetch(nil)
 			return
 		}
-		if resp.StatusCode >= 500 && x.staleIfError(stored) {
+		if resp.StatusCode >= 500 && x.staleIfError(stored, false) {
 			return
 		}
 	}
@@ -362,8 +388,10 @@ func (x *exchange) fetch(stored *store.Object) {
 }
 
 // staleIfError serves stored if stale-if-error (the response's or the
-// request's) covers its staleness (RFC 5861 §4).
-func (x *exchange) staleIfError(stored *store.Object) bool {
+// request's) covers its staleness (RFC 5861 §4), or, when the upstream
+// gave no response at all (disconnected), StaleIfDisconnected does and
+// the request allows a stale answer.
+func (x *exchange) staleIfError(stored *store.Object, disconnected bool) bool {
 	if stored.MustRevalidate || stored.NoCache {
 		return false
 	}
@@ -374,13 +402,31 @@ func (x *exchange) staleIfError(stored *store.Object) bool {
 	if x.cc.StaleIfError.Set {
 		window = time.Duration(x.cc.StaleIfError.Seconds) * time.Second
 	}
-	if window <= 0 || staleness > window {
-		return false
+	if x.t.cfg.Bugs.StaleBeyondSIE && window > 0 {
+		staleness = 0
 	}
-	x.member.Detail = "stale-if-error"
+	detail := "stale-if-error"
+	if window <= 0 || staleness > window {
+		if !disconnected || staleness > x.t.cfg.StaleIfDisconnected || !x.acceptsStale(age) {
+			return false
+		}
+		detail = "stale-disconnected"
+	}
+	x.member.Detail = detail
 	x.t.env.Record(FactCacheServeStale, tierTerm(x.t.name), keyTerm(x.key))
 	x.serveStored(stored, age)
 	return true
+}
+
+// acceptsStale reports whether the request leaves a cache free to answer
+// with a stale response of the given age: no no-cache, no min-fresh, and
+// no max-age it exceeds (§5.2.1).
+func (x *exchange) acceptsStale(age time.Duration) bool {
+	cc := x.cc
+	if x.noCache || cc.MinFresh.Set {
+		return false
+	}
+	return !cc.MaxAge.Set || age <= time.Duration(cc.MaxAge.Seconds)*time.Second
 }
 
 // upstreamFailed answers for an upstream that gave no response: 504 for a
@@ -437,6 +483,9 @@ func (x *exchange) respond(resp *http.Response, requestTime, responseTime time.T
 		// response it caches or forwards.
 		h.Set("Date", responseTime.UTC().Format(http.TimeFormat))
 	}
+	if x.t.cfg.Bugs.LowerStores5xx && !x.t.cfg.Upper && x.t.cfg.NegativeTTL > 0 && resp.StatusCode >= 500 {
+		h.Set("Cache-Control", "max-age="+strconv.Itoa(int(x.t.cfg.NegativeTTL/time.Second)))
+	}
 	p := readPolicy(h, x.t.cfg.Targets)
 	varyNames, star := cachekey.VaryNames(h)
 	why := ""
@@ -448,6 +497,9 @@ func (x *exchange) respond(resp *http.Response, requestTime, responseTime time.T
 	default:
 		why = p.uncacheable(x.r, resp.StatusCode, h, star)
 	}
+	if x.t.cfg.Bugs.PrivateStored && why == "private" {
+		why = ""
+	}
 	if why != "" || resp.ContentLength > x.t.cfg.MaxObjectBytes {
 		if why == "" {
 			why = "too-large"
@@ -457,6 +509,9 @@ func (x *exchange) respond(resp *http.Response, requestTime, responseTime time.T
 		}
 		x.relay(resp, why)
 		return
+	}
+	if x.t.cfg.Bugs.CutBodyStored {
+		resp.Body = cutIsEnd{resp.Body}
 	}
 	if x.flight != nil {
 		x.flight.start(resp.StatusCode, flightHeader(h), varyNames, cachekey.VaryValues(x.r.Header, varyNames))
@@ -519,6 +574,9 @@ func (t *Tier) refresh(stored *store.Object, resp *http.Response, requestTime, r
 		h.Set("Date", responseTime.UTC().Format(http.TimeFormat))
 	}
 	merged := updateHeader(stored.Header, h, isInternal)
+	if t.cfg.Bugs.Merge304DropsETag {
+		delete(merged, "Etag")
+	}
 	p := readPolicy(merged, t.cfg.Targets)
 	u := *stored
 	u.Header = merged
@@ -632,6 +690,9 @@ func (t *Tier) upstreamRequest(r *http.Request, stored *store.Object) (*http.Req
 		}
 	}
 	req.Header.Del("Traceparent")
+	// The origin learns that a surrogate that reads Surrogate-Control is
+	// in the path (a client's own claim is not passed on).
+	req.Header["Surrogate-Capability"] = []string{surrogateCapability}
 	if stored != nil {
 		if et := stored.Header.Get("ETag"); et != "" {
 			req.Header.Set("If-None-Match", et)
@@ -757,7 +818,27 @@ func (x *exchange) relayPrefix(resp *http.Response, prefix []byte, why string) {
 			return
 		}
 	}
-	io.Copy(x.w, resp.Body)
+	src := &readErr{r: resp.Body}
+	io.Copy(x.w, src)
+	if src.err != nil && x.r.Method != http.MethodHead && resp.ContentLength != 0 {
+		// The body was cut upstream: end the response as cut too,
+		// rather than let it look complete.
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// readErr notes the error a read ended with, other than the end.
+type readErr struct {
+	r   io.Reader
+	err error
+}
+
+func (r *readErr) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF {
+		r.err = err
+	}
+	return n, err
 }
 
 func (x *exchange) setStatus(h http.Header) {

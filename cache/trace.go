@@ -1,10 +1,14 @@
 package cache
 
 import (
+	"crypto/aes"
+	"crypto/cipher"
+	"encoding/binary"
 	"encoding/hex"
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -33,40 +37,103 @@ type Span struct {
 	Start, End                time.Time
 }
 
-// traceIDs are an exchange's W3C identifiers.
+// traceIDs are an exchange's W3C identifiers. The tier's own ids (a trace
+// id when the client sent none, and its span id) are a pure function of
+// the tier's trace key and a number, drawn from no randomness per
+// request, and are built only when something reads them: an upstream
+// request first (numbered in the order the tier sends them, with or
+// without a tracer, so a tracer changes nothing on the wire), else the
+// span of a request that never went upstream (numbered apart).
 type traceIDs struct {
-	traceID, spanID, parentID, flags string
-	start                            time.Time
-	rec                              *statusRecorder
+	traceID, spanID, parentID string // hex; the tier's own filled in by ids
+	flags                     string
+	start                     time.Time
+	rec                       *statusRecorder
+}
+
+// traceKeys gives a tier's requests their ids: AES-128 under a key drawn
+// once from the tier's Env, applied to a counter and a domain byte: a
+// pseudorandom permutation, so the blocks never repeat within a tier (the
+// 64-bit span ids, their halves, as rarely as random ones would) and
+// nobody can predict them without the key.
+type traceKeys struct {
+	block    cipher.Block
+	upstream atomic.Uint64 // ids sent upstream
+	local    atomic.Uint64 // ids only a span reads
+}
+
+// Domains of the counter block, so the two counters never meet.
+const (
+	domainUpstream = 0
+	domainLocal    = 1
+)
+
+func newTraceKeys(rand io.Reader) *traceKeys {
+	key := make([]byte, 16)
+	if _, err := io.ReadFull(rand, key); err != nil {
+		clear(key) // still ids, all from one known key
+	}
+	b, _ := aes.NewCipher(key) // a 16-byte key is always accepted
+	return &traceKeys{block: b}
+}
+
+// ids fills in the tier's own identifiers, numbered in domain.
+func (x *exchange) ids(domain byte) {
+	if x.trace.spanID != "" {
+		return
+	}
+	k := x.t.traceKeys
+	var in, out [aes.BlockSize]byte
+	in[8] = domain
+	if domain == domainUpstream {
+		binary.BigEndian.PutUint64(in[:8], k.upstream.Add(1))
+	} else {
+		binary.BigEndian.PutUint64(in[:8], k.local.Add(1))
+	}
+	k.block.Encrypt(out[:], in[:])
+	// W3C Trace Context: ids of all zeros are invalid.
+	if out[0]|out[1]|out[2]|out[3]|out[4]|out[5]|out[6]|out[7] == 0 {
+		out[7] = 1
+	}
+	x.trace.spanID = hex.EncodeToString(out[:8])
+	if x.trace.traceID == "" {
+		in[9] = 1 // the same number's second block
+		k.block.Encrypt(out[:], in[:])
+		if out == ([aes.BlockSize]byte{}) {
+			out[15] = 1
+		}
+		x.trace.traceID = hex.EncodeToString(out[:])
+	}
 }
 
 // traceparent is the field this tier sends upstream.
 func (x *exchange) traceparent() string {
-	if x.trace.traceID == "" {
-		return ""
-	}
+	x.ids(domainUpstream)
 	return "00-" + x.trace.traceID + "-" + x.trace.spanID + "-" + x.trace.flags
 }
 
 func (x *exchange) startSpan(w http.ResponseWriter) {
-	x.trace.start = x.t.env.Now()
 	// Sampled (01) only where this tier records spans; an upstream that
 	// reads the flag learns nothing else about the tier.
 	x.trace.flags = "00"
 	if x.t.cfg.Tracer != nil {
 		x.trace.flags = "01"
 	}
-	if tid, pid, flags, ok := parseTraceparent(x.r.Header.Get("Traceparent")); ok {
+	if tid, pid, flags, ok := parseTraceparent(firstValue(x.r.Header, "Traceparent")); ok {
 		x.trace.traceID, x.trace.parentID, x.trace.flags = tid, pid, flags
-	} else {
-		x.trace.traceID = x.randomHex(16)
 	}
-	x.trace.spanID = x.randomHex(8)
+	if x.t.cfg.Tracer == nil {
+		return
+	}
+	x.trace.start = x.t.env.Now()
+	// Only a span needs the status; without a tracer the writer is the
+	// client's own, which behaves the same.
 	x.trace.rec = &statusRecorder{ResponseWriter: w, code: http.StatusOK}
 	x.w = x.trace.rec
 }
 
 func (x *exchange) endSpan() {
+	x.ids(domainLocal)
 	span := Span{
 		Tier: x.t.name, TraceID: x.trace.traceID, SpanID: x.trace.spanID, ParentID: x.trace.parentID,
 		Method: x.r.Method, URL: x.key, RequestHeader: x.r.Header.Clone(),
@@ -81,29 +148,29 @@ func (x *exchange) endSpan() {
 	})
 }
 
-func (x *exchange) randomHex(n int) string {
-	b := make([]byte, n)
-	if _, err := io.ReadFull(x.t.env.Rand(), b); err != nil {
-		return strings.Repeat("0", 2*n-1) + "1"
+// parseTraceparent reads version 00 of W3C traceparent: exactly
+// "00-" 32 hex "-" 16 hex "-" 2 hex, lower case, ids not all zero. The
+// ids returned are substrings of v.
+func parseTraceparent(v string) (traceID, parentID, flags string, ok bool) {
+	v = strings.TrimSpace(v)
+	if len(v) != 55 || v[0] != '0' || v[1] != '0' || v[2] != '-' || v[35] != '-' || v[52] != '-' {
+		return "", "", "", false
 	}
-	return hex.EncodeToString(b)
+	traceID, parentID, flags = v[3:35], v[36:52], v[53:55]
+	if !lowerHex(traceID) || !lowerHex(parentID) || !lowerHex(flags) ||
+		strings.Trim(traceID, "0") == "" || strings.Trim(parentID, "0") == "" {
+		return "", "", "", false
+	}
+	return traceID, parentID, flags, true
 }
 
-// parseTraceparent reads version 00 of W3C traceparent.
-func parseTraceparent(v string) (traceID, parentID, flags string, ok bool) {
-	parts := strings.Split(strings.TrimSpace(v), "-")
-	if len(parts) < 4 || parts[0] != "00" || len(parts[1]) != 32 || len(parts[2]) != 16 || len(parts[3]) != 2 {
-		return "", "", "", false
-	}
-	for _, p := range parts[1:4] {
-		if _, err := hex.DecodeString(p); err != nil || strings.ToLower(p) != p {
-			return "", "", "", false
+func lowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
 		}
 	}
-	if strings.Trim(parts[1], "0") == "" || strings.Trim(parts[2], "0") == "" {
-		return "", "", "", false
-	}
-	return parts[1], parts[2], parts[3], true
+	return true
 }
 
 // statusRecorder notes the status a handler sends.

@@ -1,8 +1,10 @@
 package cache
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -109,3 +111,67 @@ func TestSpanIsACopy(t *testing.T) {
 type tracerFunc func(Span)
 
 func (f tracerFunc) Span(s Span) { f(s) }
+
+// seededEnv is a testEnv whose randomness is a fixed stream, so two tiers
+// built on it draw the same trace key.
+type seededEnv struct{ *testEnv }
+
+func (seededEnv) Rand() io.Reader { return strings.NewReader(strings.Repeat("k", 64)) }
+
+// The ids a tier sends upstream depend on nothing a tracer does: with and
+// without one, the same requests (hits among them, whose spans are
+// numbered apart) send the same traceparents, each a valid W3C field with
+// ids of the tier's own, none repeated.
+func TestTraceparentUpstreamIsTheSameWithATracer(t *testing.T) {
+	run := func(tr Tracer) []string {
+		e := newTestEnv()
+		o := &origin{}
+		o.handler = reply(e, o, 200, "Cache-Control", "max-age=100")
+		u, _ := url.Parse("http://origin.test")
+		tier, err := New(Config{Name: "edge", Env: seededEnv{e}, Origin: u, Transport: handlerTransport{o}, Tracer: tr})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{"/a", "/a", "/b", "/a", "/c?x", "/b"} {
+			tier.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "http://cache.test"+p, nil))
+		}
+		e.runTasks()
+		var tps []string
+		for _, r := range o.requests {
+			tps = append(tps, r.Header.Get("Traceparent"))
+		}
+		return tps
+	}
+	plain := run(nil)
+	traced := run(tracerFunc(func(Span) {}))
+	if len(plain) != 3 {
+		t.Fatalf("%d upstream requests, want 3", len(plain))
+	}
+	seen := map[string]bool{}
+	for i := range plain {
+		_, span, _, ok := parseTraceparent(plain[i])
+		if !ok {
+			t.Fatalf("traceparent %q is not W3C", plain[i])
+		}
+		if seen[span] {
+			t.Fatalf("span id %s sent twice", span)
+		}
+		seen[span] = true
+		if traced[i][:52] != plain[i][:52] || !strings.HasSuffix(traced[i], "-01") || !strings.HasSuffix(plain[i], "-00") {
+			t.Fatalf("request %d: %q without a tracer, %q with one", i, plain[i], traced[i])
+		}
+	}
+}
+
+// A hit draws nothing and allocates nothing: no key string, no ids, no
+// header values (within a second of the last hit on the object).
+func TestHitAllocatesNothing(t *testing.T) {
+	tier, _, req := hitBenchPair(t, 1024)
+	w := &sinkWriter{h: http.Header{}}
+	if n := testing.AllocsPerRun(100, func() { w.reset(); tier.ServeHTTP(w, req) }); n != 0 {
+		t.Fatalf("a hit allocates %v times", n)
+	}
+	if w.h.Get("Age") != "0" || w.h.Get("Cache-Status") != `edge; hit; ttl=3600; key="http://cache.test/obj"` {
+		t.Fatalf("hit header %v", w.h)
+	}
+}

@@ -79,6 +79,9 @@ func (t *Tier) sendToOrigin(req *http.Request, in *control.Context) (*http.Respo
 		c := t.outgoingContext(nil)
 		in = &c
 	}
+	if t.cfg.Bugs.ControlToOrigin {
+		control.Attach(req.Header, t.outgoingContext(in), t.cfg.ControlKey, req.Method, req.URL.RequestURI())
+	}
 	if in.Scheme == "https" {
 		// The transport resolves and verifies the name itself.
 		req.URL = joinURL(&url.URL{Scheme: "https", Host: in.OriginHost}, req.URL)
@@ -124,6 +127,9 @@ func (t *Tier) outgoingContext(in *control.Context) control.Context {
 func (t *Tier) rankParents(key string) []*url.URL {
 	if !t.cfg.HashParents || len(t.cfg.Parents) < 2 {
 		return t.cfg.Parents
+	}
+	if t.cfg.Bugs.HashOwnerDiffers {
+		return rankSalted(t.name, t.cfg.Parents, key)
 	}
 	return RankOwners(t.cfg.Parents, key)
 }

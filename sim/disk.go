@@ -71,6 +71,14 @@ type DiskFaults struct {
 	// what it was making durable. A bare MemDisk has no clock and ignores
 	// it; nodeDisk (node_disk.go) applies it.
 	SyncLatency Duration `json:"sync_latency,omitempty"`
+	// PowerFailProb is the chance, per File.Sync on a simulated node's
+	// disk, that the power fails while the sync runs (after its
+	// SyncLatency, just before it completes): the node crashes with the
+	// writes the sync was to cover unsynced (lost, or torn by
+	// TornWriteProb), and boots again PowerFailReboot later. It is the
+	// moment at which a store that acknowledges early loses what it
+	// acknowledged. A bare MemDisk ignores it.
+	PowerFailProb float64 `json:"power_fail_prob,omitempty"`
 }
 
 func (f DiskFaults) validate() error {
@@ -82,6 +90,7 @@ func (f DiskFaults) validate() error {
 		{"write_error_prob", f.WriteErrorProb},
 		{"sync_error_prob", f.SyncErrorProb},
 		{"torn_write_prob", f.TornWriteProb},
+		{"power_fail_prob", f.PowerFailProb},
 	} {
 		if !(p.v >= 0 && p.v <= 1) { // also rejects NaN
 			return fmt.Errorf("sim: disk fault %s = %v, want a probability in [0, 1]", p.name, p.v)
@@ -97,8 +106,12 @@ func (f DiskFaults) validate() error {
 // is a dead disk, which a crash models better.
 const MaxSyncLatency = time.Minute
 
+// PowerFailReboot is how long a node whose power failed during a sync
+// (DiskFaults.PowerFailProb) stays down.
+const PowerFailReboot = 2 * time.Second
+
 func (f DiskFaults) needRand() bool {
-	return f.ReadErrorProb > 0 || f.WriteErrorProb > 0 || f.SyncErrorProb > 0
+	return f.ReadErrorProb > 0 || f.WriteErrorProb > 0 || f.SyncErrorProb > 0 || f.PowerFailProb > 0
 }
 
 // NewMemDisk returns an empty disk whose root directory exists and is

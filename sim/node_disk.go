@@ -55,8 +55,12 @@ func diskFaultAttrs(f DiskFaults) map[string]string {
 		"read_error_prob": p(f.ReadErrorProb), "write_error_prob": p(f.WriteErrorProb),
 		"sync_error_prob": p(f.SyncErrorProb), "torn_write_prob": p(f.TornWriteProb),
 	}
-	if f.SyncLatency != 0 { // absent when zero: older traces keep their bytes
+	// Absent when zero, so older traces keep their bytes.
+	if f.SyncLatency != 0 {
 		a["sync_latency"] = f.SyncLatency.D().String()
+	}
+	if f.PowerFailProb != 0 {
+		a["power_fail_prob"] = p(f.PowerFailProb)
 	}
 	return a
 }
@@ -126,10 +130,38 @@ type nodeFile struct {
 }
 
 func (f *nodeFile) Sync() error {
-	if lat := f.md.Faults().SyncLatency.D(); lat > 0 {
+	faults := f.md.Faults()
+	fail := faults.PowerFailProb > 0 && !f.n.down && !f.n.s.silenced() && f.md.rng.Float64() < faults.PowerFailProb
+	if lat := faults.SyncLatency.D(); lat > 0 {
 		f.n.env.Sleep(lat)
 	}
+	if fail {
+		// At the last moment: whatever the service did while the sync
+		// ran (answered a client, say) has happened.
+		f.n.powerFail(f.name())
+	}
 	return f.File.Sync()
+}
+
+func (f *nodeFile) name() string {
+	if mf, ok := f.File.(*memFile); ok {
+		return mf.name
+	}
+	return ""
+}
+
+// powerFail crashes the node from inside one of its tasks (which Crash
+// unwinds) and boots it again PowerFailReboot later, unless something
+// else restarted or crashed it meanwhile.
+func (n *Node) powerFail(file string) {
+	n.s.Log(n, model.Fault, "disk-power-fail", map[string]string{"path": file})
+	inc := n.inc + 1 // the incarnation Crash is about to make
+	n.s.At(n.s.now+PowerFailReboot, func() {
+		if n.down && n.inc == inc {
+			n.Restart(nil)
+		}
+	})
+	n.Crash()
 }
 
 func (d nodeDisk) ReadFile(name string) ([]byte, error) {

@@ -135,6 +135,7 @@ func validateDiskFaults(field string, f *DiskFaults) error {
 	}{
 		{"read_error_prob", f.ReadErrorProb}, {"write_error_prob", f.WriteErrorProb},
 		{"sync_error_prob", f.SyncErrorProb}, {"torn_write_prob", f.TornWriteProb},
+		{"power_fail_prob", f.PowerFailProb},
 	} {
 		if err := checkProb(field+"."+p.name, p.v); err != nil {
 			return err

@@ -68,7 +68,8 @@ type Shape struct {
 	// every kind in FaultKinds that has a drawer.
 	Kinds []string
 	// Targets, if set, narrows the nodes a fault of the given kind may
-	// name in its node or nodes field (crash only servers, say). It gets
+	// name in its node or nodes field (crash only servers, say), and with
+	// kind "clock" the nodes drawn noise may give a skewed clock. It gets
 	// every node and returns a subset.
 	Targets func(kind string, nodes []string) []string
 	// Has lists the capabilities the world offers to fault kinds that
@@ -211,7 +212,12 @@ func DrawPlan(d Drawer, shape Shape, opts GenOptions) *Plan {
 	}
 	if !opts.Quiet {
 		p.Network = drawNetwork(d, nodes, noise)
-		p.Nodes = drawClocks(d, nodes, noise)
+		clocked := nodes
+		if shape.Targets != nil {
+			// The kind "clock" narrows which nodes get a skewed clock.
+			clocked = shape.Targets("clock", slices.Clone(nodes))
+		}
+		p.Nodes = drawClocks(d, clocked, noise)
 		p.Buggify = drawBuggify(d, noise)
 	}
 	horizon := DefaultHorizon

@@ -55,6 +55,9 @@ type Directives struct {
 // Parse reads every Cache-Control field line of a message.
 func Parse(lines []string) Directives {
 	var d Directives
+	if len(lines) == 0 {
+		return d // most requests: nothing to read, not even a map to make
+	}
 	seen := map[string]bool{}
 	for _, line := range lines {
 		for _, part := range splitList(line) {
@@ -317,4 +320,54 @@ func ParseTargeted(lines []string) (d Directives, ok bool) {
 		}
 	}
 	return d, true
+}
+
+// ParseSurrogate reads Surrogate-Control (W3C Edge Architecture 1.0, a
+// Note, not an RFC): a comma-separated list of directives, each applying
+// to every surrogate or, with ";token" appended, only to the surrogate
+// whose Surrogate-Capability device token that is. Of its directives a
+// cache acts on max-age=N[+M] (a lifetime of N seconds, and M more
+// during which a stale copy may serve when the origin fails, read as
+// stale-if-error) and no-store and no-store-remote (both read as
+// no-store: storing less is always safe); the rest (content="ESI/1.0"
+// and such) are Extensions. ok is true when a max-age or no-store
+// applies to device, and the field then rules in place of Cache-Control
+// and Expires, as a targeted field does.
+func ParseSurrogate(lines []string, device string) (d Directives, ok bool) {
+	for _, line := range lines {
+		for _, part := range splitList(line) {
+			if i := strings.LastIndexByte(part, ';'); i >= 0 && !strings.Contains(part[i:], `"`) {
+				target := strings.TrimSpace(part[i+1:])
+				part = strings.TrimSpace(part[:i])
+				if !strings.EqualFold(target, device) {
+					continue
+				}
+			}
+			if n, v, found := strings.Cut(part, "="); found && (strings.TrimRight(n, " \t") != n || strings.TrimLeft(v, " \t") != v) {
+				continue // "max-age = 5": not the directive's syntax
+			}
+			name, value, hasValue := cutDirective(part)
+			switch name {
+			case "":
+			case "max-age":
+				n, ext, hasExt := strings.Cut(value, "+")
+				s, valid := parseDelta(n)
+				if !hasValue || !valid || d.MaxAge.Set {
+					if !valid {
+						d.Invalid = append(d.Invalid, name)
+					}
+					continue
+				}
+				d.MaxAge, ok = Delta{Set: true, Seconds: s}, true
+				if e, valid := parseDelta(ext); hasExt && valid {
+					d.StaleIfError = Delta{Set: true, Seconds: e}
+				}
+			case "no-store", "no-store-remote":
+				d.NoStore, ok = true, true
+			default:
+				d.Extensions = append(d.Extensions, name)
+			}
+		}
+	}
+	return d, ok
 }

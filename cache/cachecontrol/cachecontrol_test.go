@@ -116,3 +116,38 @@ func FuzzParseTargeted(f *testing.F) {
 		}
 	})
 }
+
+func TestParseSurrogate(t *testing.T) {
+	cases := []struct {
+		lines                []string
+		ok, noStore          bool
+		maxAge, staleIfError int64
+	}{
+		{[]string{"max-age=60"}, true, false, 60, -1},
+		{[]string{`content="ESI/1.0", max-age=300+60`}, true, false, 300, 60},
+		{[]string{"max-age=60;other"}, false, false, -1, -1},
+		{[]string{"max-age=60;edgelab"}, true, false, 60, -1},
+		{[]string{"max-age=60;Edgelab, max-age=5"}, true, false, 60, -1},
+		{[]string{"no-store;other", "max-age=9"}, true, false, 9, -1},
+		{[]string{"no-store-remote"}, true, true, -1, -1},
+		{[]string{"no-store"}, true, true, -1, -1},
+		{[]string{`content="ESI/1.0"`}, false, false, -1, -1},
+		{[]string{"max-age =100"}, false, false, -1, -1},
+		{[]string{"max-age=x"}, false, false, -1, -1},
+		{nil, false, false, -1, -1},
+	}
+	for _, c := range cases {
+		d, ok := ParseSurrogate(c.lines, "edgelab")
+		age, sie := int64(-1), int64(-1)
+		if d.MaxAge.Set {
+			age = d.MaxAge.Seconds
+		}
+		if d.StaleIfError.Set {
+			sie = d.StaleIfError.Seconds
+		}
+		if ok != c.ok || d.NoStore != c.noStore || age != c.maxAge || sie != c.staleIfError {
+			t.Errorf("%q: ok=%v no-store=%v max-age=%d stale-if-error=%d, want %v %v %d %d",
+				c.lines, ok, d.NoStore, age, sie, c.ok, c.noStore, c.maxAge, c.staleIfError)
+		}
+	}
+}

@@ -2,6 +2,9 @@ package cachekey
 
 import (
 	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -70,4 +73,89 @@ func FuzzVaryValue(f *testing.F) {
 			t.Fatalf("FieldValue(%q) = %q, again %q", s, v, again)
 		}
 	})
+}
+
+// oracleURI is the key as the RFC text says it, written the plain way
+// (string operations, no buffer): AppendURI must build the same bytes.
+func oracleURI(scheme, host, requestURI string) string {
+	scheme = strings.ToLower(scheme)
+	host = strings.ToLower(host)
+	if (scheme == "http" && strings.HasSuffix(host, ":80")) || (scheme == "https" && strings.HasSuffix(host, ":443")) {
+		host = host[:strings.LastIndexByte(host, ':')]
+	}
+	host = normalizePercent(strings.TrimSuffix(host, ":"))
+	if requestURI == "" || requestURI[0] != '/' {
+		requestURI = "/" + requestURI
+	}
+	return scheme + "://" + host + normalizePercent(requestURI)
+}
+
+// FuzzAppendURIMatchesOracle: the buffered key is the plain one, for any
+// scheme, host and target, and Request agrees with URI of RequestURI.
+func FuzzAppendURIMatchesOracle(f *testing.F) {
+	for _, c := range [][3]string{
+		{"HTTP", "Example.COM:80", "/a?b=%7e"}, {"https", "x:443", ""}, {"http", "x:", "a"},
+		{"hTTps", "\u00c9x.test:443", "/%zz%4"}, {"http", "h%4a:80", "/p?q"}, {"ftp", "x:80", "/"},
+	} {
+		f.Add(c[0], c[1], c[2])
+	}
+	f.Fuzz(func(t *testing.T, scheme, host, uri string) {
+		want := oracleURI(scheme, host, uri)
+		if got := string(AppendURI([]byte("prefix"), scheme, host, uri)); got != "prefix"+want {
+			t.Fatalf("AppendURI(%q, %q, %q) = %q, want %q", scheme, host, uri, got, "prefix"+want)
+		}
+		if u, err := url.ParseRequestURI("/" + uri); err == nil {
+			r := &http.Request{Host: host, URL: u}
+			if got, want := Request(r), oracleURI("http", host, u.RequestURI()); got != want {
+				t.Fatalf("Request = %q, want %q", got, want)
+			}
+		}
+	})
+}
+
+// The common key, a plain path on a plain host, is built without
+// allocating.
+func TestAppendRequestAllocatesNothing(t *testing.T) {
+	r := httptest.NewRequest("GET", "http://Cache.Test:80/obj/a.txt?x=1", nil)
+	var buf [256]byte
+	if n := testing.AllocsPerRun(100, func() { _ = AppendRequest(buf[:0], r) }); n != 0 {
+		t.Fatalf("AppendRequest allocates %v times", n)
+	}
+	if got := string(AppendRequest(buf[:0], r)); got != "http://cache.test/obj/a.txt?x=1" {
+		t.Fatalf("key %q", got)
+	}
+}
+
+// plainPath says a path is its own escaped form exactly when net/url's
+// EscapedPath agrees, for every byte.
+func TestPlainPathAgreesWithEscapedPath(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		p := "/a" + string(rune(c)) + "b"
+		if c >= 0x80 {
+			p = "/a" + string([]byte{byte(c)}) + "b"
+		}
+		u := &url.URL{Path: p}
+		if plainPath(p) && u.EscapedPath() != p {
+			t.Errorf("byte %#x: plainPath but EscapedPath = %q", c, u.EscapedPath())
+		}
+		if !plainPath(p) && u.EscapedPath() == p && c != '%' {
+			// Not wrong, only slower: note bytes EscapedPath keeps that
+			// the table does not know.
+			t.Logf("byte %#x kept by EscapedPath, not in the table", c)
+		}
+	}
+}
+
+// plainHost agrees with the byte table at every position of an 8-byte
+// word, for every byte.
+func TestPlainHostAgreesWithTheTable(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		for pos := 0; pos < 19; pos++ {
+			b := []byte("abcdefghijklmnopqrs")
+			b[pos] = byte(c)
+			if got, want := plainHost(string(b)), !hostSpecial[c]; got != want {
+				t.Fatalf("byte %#x at %d: plainHost %v, want %v", c, pos, got, want)
+			}
+		}
+	}
 }

@@ -35,17 +35,24 @@ type Config struct {
 	OriginDelay time.Duration
 	OriginCut   int
 	BigKB       int
+	// OriginErrors is the per mille of one-second slots in which the
+	// origin answers every request 503 (a brownout).
+	OriginErrors int
+	// Purges is how many times the site's editor changes a key at the
+	// origin and purges it through the purge API, evenly spread over the
+	// run.
+	Purges int
 }
 
 // Knobs lists the plan knobs the world understands.
-var Knobs = []string{"topology", "lower", "upper", "requests", "keys", "updated", "rollout_at", "rollout_step", "interval", "max_age", "version_tick", "origin_delay", "origin_cut", "big_kb"}
+var Knobs = []string{"topology", "lower", "upper", "requests", "keys", "updated", "rollout_at", "rollout_step", "interval", "max_age", "version_tick", "origin_delay", "origin_cut", "big_kb", "origin_errors", "purges"}
 
 // DefaultConfig is the world without knobs: a generic topology of two
 // lower and two upper tiers, one of them updated.
 func DefaultConfig() Config {
 	return Config{Topology: Generic, Lower: 2, Upper: 2, Requests: 20, Keys: 6, Updated: 1,
 		RolloutAt: time.Second, RolloutStep: time.Second, Interval: 200 * time.Millisecond,
-		MaxAge: 2, VersionTick: 3 * time.Second}
+		MaxAge: 2, VersionTick: 3 * time.Second, Purges: 1}
 }
 
 // ConfigFrom reads the knobs over the defaults.
@@ -62,6 +69,7 @@ func ConfigFrom(p *sim.Plan) (Config, error) {
 		{"topology", &c.Topology, 0, 2}, {"lower", &c.Lower, 1, 16}, {"upper", &c.Upper, 1, 16},
 		{"requests", &c.Requests, 0, 10000}, {"keys", &c.Keys, 1, 1000}, {"updated", &c.Updated, 0, 16},
 		{"max_age", &c.MaxAge, 0, 3600}, {"origin_cut", &c.OriginCut, 0, 1000}, {"big_kb", &c.BigKB, 0, 1024},
+		{"origin_errors", &c.OriginErrors, 0, 1000}, {"purges", &c.Purges, 0, 100},
 	}
 	for _, k := range ints {
 		v, err := p.KnobInt(k.name, *k.dst)

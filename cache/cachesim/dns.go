@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
 	"strings"
 	"time"
 
@@ -33,10 +34,13 @@ type Lookup struct {
 // BUGGIFY included (Unwrap), is the node's.
 type tierEnv struct {
 	env.Env
-	tier string
-	s    *sim.Sim
-	rec  *runRecord
+	tier      string
+	s         *sim.Sim
+	rec       *runRecord
+	transport http.RoundTripper // the node's, recorded (record.go)
 }
+
+func (e *tierEnv) Transport() http.RoundTripper { return e.transport }
 
 func (e *tierEnv) Unwrap() env.Env { return e.Env }
 

@@ -67,3 +67,30 @@ func TestChartsShowTheOutageByPath(t *testing.T) {
 		}
 	}
 }
+
+// The report reads the main variant alone: the same responses as the
+// whole RunResult's Main, on correct code and with the bug.
+func TestMainResponsesAreRunResultsMain(t *testing.T) {
+	for seed := uint64(1); seed <= 3; seed++ {
+		plan := sim.SoakPlan(World{}.Shape(), seed)
+		for _, bugs := range [][]string{nil, {BugTraceClearsControl}} {
+			res, _, err := World{}.RunResult(seed, plan, world.Options{Bugs: bugs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := mainResponses(seed, plan, bugs...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := res.Responses()
+			if len(got) != len(want) {
+				t.Fatalf("seed %d bugs %v: %d responses, RunResult's Main has %d", seed, bugs, len(got), len(want))
+			}
+			for i := range got {
+				if got[i] != want[i] {
+					t.Fatalf("seed %d bugs %v: response %d is %v, RunResult's Main has %v", seed, bugs, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}

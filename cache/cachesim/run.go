@@ -63,6 +63,13 @@ type Response struct {
 	// Via is how the request went (ViaLowerHit, ...), with whether
 	// the upper tier that fetched ran the new build then.
 	Via string
+	// Header is when the response's header arrived (true time).
+	Header time.Duration
+	// Variant is what the origin would tailor the response to: the
+	// language for a key that varies on it, the client for a private one.
+	Variant string
+	// Trace is the request's W3C trace id.
+	Trace string
 }
 
 // String is the response as compared across builds.
@@ -76,6 +83,14 @@ type OriginRequest struct {
 	Method string
 	Path   string
 	Header string // canonical, without the tracer's own Traceparent
+	// What the origin did (true time of its answer, status, ETag), for
+	// whom (the variant) and in which trace.
+	At          time.Duration
+	Status      int
+	ETag        string
+	Variant     string
+	Trace       string
+	Conditional bool
 }
 
 // UpperRequest is one request an upper tier (or hub) received, and
@@ -98,6 +113,31 @@ type runRecord struct {
 	lookups []Lookup
 	trace   *model.Trace
 	report  *sim.Report
+
+	// hops and fetches are every tier's answers and upstream exchanges
+	// (record.go); bodies the origin's body for each path and ETag.
+	hops    []*hop
+	fetches []*fetch
+	bodies  map[string]string
+	// restarts are when each tier came back (cold); crashes when each
+	// went down.
+	restarts, crashes map[string][]time.Duration
+	// switched are when each tier's process was replaced by the rollout
+	// (the store is kept, flights in progress are not).
+	switched map[string][]time.Duration
+	// purged are the purges each tier applied; episodes the editor's
+	// edit-and-purge rounds.
+	purged   []tierPurge
+	episodes []purgeEpisode
+	// blocked are tier tasks still waiting when the run went quiet.
+	blocked []string
+	// stored are the 200s every tier holds at the end.
+	stored []storedObject
+}
+
+// storedObject is one 200 a tier holds at the end of a run.
+type storedObject struct {
+	tier, path, etag, body string
 }
 
 type tierNode struct {
@@ -124,12 +164,13 @@ func mustURL(s string) *url.URL {
 // runOnce runs the plan once as build b.
 func runOnce(seed uint64, plan *sim.Plan, cfg Config, b build) (*runRecord, error) {
 	s := sim.New(sim.Config{Seed: seed, Limit: time.Hour})
-	rec := &runRecord{}
+	rec := &runRecord{bodies: map[string]string{}, restarts: map[string][]time.Duration{}, crashes: map[string][]time.Duration{}, switched: map[string][]time.Duration{}}
 	addrName := map[string]string{}
 
+	site := newSiteState(s, cfg)
 	origin := s.AddNode("origin")
 	nameAddrs(addrName, origin)
-	origin.HostHTTP(80, originHandler(origin.Env(), cfg, rec, addrName))
+	origin.HostHTTP(80, originHandler(origin.Env(), cfg, rec, addrName, site, s.Now))
 
 	// The origin's name lives in a zone served by a DNS node; tiers
 	// resolve it with their Env's resolver over the simulated network.
@@ -177,11 +218,22 @@ func runOnce(seed uint64, plan *sim.Plan, cfg Config, b build) (*runRecord, erro
 		nameAddrs(addrName, n)
 		tn := tn
 		te := &tierEnv{Env: n.Env(), tier: tn.name, s: s, rec: rec}
+		te.transport = &recordingTransport{rt: n.Env().Transport(), e: te, cfg: cfg, names: addrName}
 		boot := func() {
 			tn.cfg = cache.Config{Name: tn.name, Env: te, Origin: mustURL("http://" + originHost),
 				Parents: tn.parent, HashParents: cfg.Topology != Smart && len(tn.parent) > 1,
 				Upper: tn.upper, ControlKey: controlKey, Zone: "zone-1", Route: "route-1",
 				Timeout: 2 * time.Second}
+			if !tn.upper {
+				// Lower tiers keep their own gateway errors for a
+				// second, so a failing parent is not hammered.
+				tn.cfg.NegativeTTL = time.Second
+			}
+			// A seeded bug other than the outage's is in the build
+			// every tier runs from the start; the outage's rides the
+			// rollout (switchTo).
+			tn.cfg.Bugs = b.bugs
+			tn.cfg.Bugs.TraceClearsControl = false
 			tn.isNew = false
 			t, err := cache.New(tn.cfg)
 			if err != nil {
@@ -191,25 +243,30 @@ func runOnce(seed uint64, plan *sim.Plan, cfg Config, b build) (*runRecord, erro
 		}
 		boot()
 		// A crashed tier restarts cold, on the build it ran.
+		n.OnCrash(func() { rec.crashes[tn.name] = append(rec.crashes[tn.name], s.Now()) })
 		n.OnRestart(func() {
+			rec.restarts[tn.name] = append(rec.restarts[tn.name], s.Now())
 			wasNew := tn.isNew
 			boot()
 			if wasNew {
 				tn.switchTo(b, true)
 			}
 		})
-		if tn.upper && tn.name != "hub-1" {
-			n.HostHTTP(80, watchUpper(tn, rec, addrName))
-		} else if tn.upper {
-			n.HostHTTP(80, watchUpper(tn, rec, addrName))
+		if tn.upper {
+			n.HostHTTP(80, watchUpper(tn, rec, addrName, watchHops(tn, te, tn)))
 		} else {
-			n.HostHTTP(80, tn)
+			n.HostHTTP(80, watchHops(tn, te, tn))
 		}
+		n.HostHTTP(purgePort, &cache.PurgeAPI{Token: purgeToken, Targets: []cache.NamedPurger{{Name: tn.name, Purger: tierPurger{tn, rec, s}}}})
 	}
+	addEditor(s, cfg, b, rec, site, append(append(append([]*tierNode{}, uppers...), hubs...), lowers...))
 	// The rollout: upper tiers switch to the new build one at a time.
 	for j := 0; j < b.updated && j < len(uppers); j++ {
 		tn := uppers[j]
-		s.At(cfg.RolloutAt+time.Duration(j)*cfg.RolloutStep, func() { tn.switchTo(b, false) })
+		s.At(cfg.RolloutAt+time.Duration(j)*cfg.RolloutStep, func() {
+			rec.switched[tn.name] = append(rec.switched[tn.name], s.Now())
+			tn.switchTo(b, false)
+		})
 	}
 	for i, lo := range lowers {
 		n := s.AddNode("client-" + strconv.Itoa(i+1))
@@ -226,10 +283,20 @@ func runOnce(seed uint64, plan *sim.Plan, cfg Config, b build) (*runRecord, erro
 	}
 	rec.report = rep
 	rec.trace = s.Trace()
+	for _, bt := range rep.Blocked {
+		// A waiter waits on a notifier; a paused tier's tasks wait for
+		// the pause to end, which is the plan's doing.
+		if byName[bt.Node] != nil && bt.On == "notifier" && !s.Node(bt.Node).Paused() {
+			rec.blocked = append(rec.blocked, bt.String())
+		}
+	}
 	for _, tn := range all {
 		for k := 0; k < cfg.Keys; k++ {
 			key := cachekey.URI("http", siteHost, keyPath(k))
 			for _, o := range tn.cur.Store().Get(key) {
+				if o.Status == http.StatusOK {
+					rec.stored = append(rec.stored, storedObject{tier: tn.name, path: keyPath(k), etag: o.Header.Get("ETag"), body: string(o.Body)})
+				}
 				var fields []string
 				for f := range o.Header {
 					if control.IsInternal(f) {
@@ -270,18 +337,14 @@ func (tn *tierNode) switchTo(b build, _ bool) {
 
 // watchUpper records each request an upper tier receives and checks its
 // control envelope before the tier sees it.
-func watchUpper(tn *tierNode, rec *runRecord, addrName map[string]string) http.Handler {
+func watchUpper(tn *tierNode, rec *runRecord, addrName map[string]string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/__") {
-			tn.ServeHTTP(w, r)
-			return
-		}
 		u := UpperRequest{Tier: tn.name, From: nodeOf(r.RemoteAddr, addrName), Path: r.URL.Path}
 		if _, err := control.Read(r.Header, controlKey, r.Method, r.URL.RequestURI()); err != nil {
 			u.ControlErr = err.Error()
 		}
 		rec.upper = append(rec.upper, u)
-		tn.ServeHTTP(w, r)
+		next.ServeHTTP(w, r)
 	})
 }
 
@@ -306,13 +369,89 @@ func nodeOf(remote string, addrName map[string]string) string {
 
 func keyPath(k int) string { return "/obj/" + strconv.Itoa(k) }
 
+// The kinds of key, by number: every key is versioned; odd keys may be
+// served stale while revalidating for a second, even keys stale on an
+// error for a second; keys 1, 4, 7... vary on Accept-Language; keys 2, 7,
+// 12... are private to the client (its session cookie); keys 3, 7, 11...
+// are large bodies when BigKB is set.
+func keyIndex(path string) int {
+	k, err := strconv.Atoi(strings.TrimPrefix(path, "/obj/"))
+	if err != nil {
+		return -1
+	}
+	return k
+}
+
+func variesOnLanguage(k int) bool { return k%3 == 1 }
+func private(k int) bool          { return k%5 == 2 }
+
+// staleWindow is how long past its lifetime the origin lets a key be
+// served: stale-while-revalidate (odd) or stale-if-error (even).
+func staleWindow(k int) time.Duration { return time.Second }
+
+// language is the variant the origin serves for an Accept-Language.
+func language(h http.Header) string {
+	if strings.TrimSpace(h.Get("Accept-Language")) == "fr" {
+		return "fr"
+	}
+	return "en"
+}
+
+// clientOf is the client a session cookie names, or "anonymous".
+func clientOf(h http.Header) string {
+	for _, c := range (&http.Request{Header: h}).Cookies() {
+		if c.Name == "id" {
+			return c.Value
+		}
+	}
+	return "anonymous"
+}
+
+// variantOf is what the origin tailors path's answer to for a request
+// with header h: "" for a key everyone shares.
+func variantOf(path string, h http.Header) string {
+	k := keyIndex(path)
+	var parts []string
+	if k >= 0 && variesOnLanguage(k) {
+		parts = append(parts, language(h))
+	}
+	if k >= 0 && private(k) {
+		parts = append(parts, clientOf(h))
+	}
+	return strings.Join(parts, " ")
+}
+
+// siteState is what the site's editor changes: an edit count per key
+// (each edit makes a new version the old one's purge must remove), and
+// the seconds of the run in which the origin browns out.
+type siteState struct {
+	edits    []int
+	brownout []bool
+}
+
+func newSiteState(s *sim.Sim, cfg Config) *siteState {
+	st := &siteState{edits: make([]int, cfg.Keys)}
+	if cfg.OriginErrors > 0 {
+		// Drawn up front from a stream of its own, so the schedule of
+		// requests does not change which seconds fail.
+		r := s.Rand("cachesim/brownout")
+		n := int((time.Duration(cfg.Requests)*cfg.Interval*2)/time.Second) + 120
+		st.brownout = make([]bool, n)
+		for i := range st.brownout {
+			st.brownout[i] = r.IntN(1000) < cfg.OriginErrors
+		}
+	}
+	return st
+}
+
 // originHandler serves versioned content: the version of a key is the
-// number of VersionTicks passed on the origin's clock, its ETag names it,
-// and a matching If-None-Match gets 304. Odd keys may be served stale while
-// revalidating for a second. Every fourth key is a large body (BigKB),
+// number of VersionTicks passed on the origin's clock with the key's edit
+// count, its ETag names both (and the variant), and a matching
+// If-None-Match gets 304. Every fourth key is a large body (BigKB),
 // streamed across the network in segments; the origin may answer late
-// (up to OriginDelay) and cut a large body half-way (OriginCut per mille).
-func originHandler(e env.Env, cfg Config, rec *runRecord, addrName map[string]string) http.Handler {
+// (up to OriginDelay), cut a large body half-way (OriginCut per mille),
+// and answer 503 through a brownout second (OriginErrors).
+func originHandler(e env.Env, cfg Config, rec *runRecord, addrName map[string]string, site *siteState, now func() time.Duration) http.Handler {
 	start := e.Now()
 	var buf [8]byte
 	draw := func(n uint64) uint64 {
@@ -327,31 +466,68 @@ func originHandler(e env.Env, cfg Config, rec *runRecord, addrName map[string]st
 		delete(h, "Traceparent")
 		var b strings.Builder
 		h.Write(&b)
-		rec.origin = append(rec.origin, OriginRequest{From: nodeOf(r.RemoteAddr, addrName), Method: r.Method, Path: r.URL.Path, Header: b.String()})
+		rec.origin = append(rec.origin, OriginRequest{From: nodeOf(r.RemoteAddr, addrName), Method: r.Method, Path: r.URL.Path, Header: b.String(),
+			Variant: variantOf(r.URL.Path, r.Header), Trace: traceOf(r.Header), Conditional: r.Header.Get("If-None-Match") != ""})
+		idx := len(rec.origin) - 1
 		if d := draw(uint64(cfg.OriginDelay / time.Millisecond)); d > 0 {
 			e.Sleep(time.Duration(d) * time.Millisecond)
 		}
+		o := &rec.origin[idx] // after the sleep: the slice may have grown meanwhile
+		o.At = now()
 		cut := draw(1000) < uint64(cfg.OriginCut)
-		version := int(e.Now().Sub(start) / cfg.VersionTick)
-		etag := `"v` + strconv.Itoa(version) + `"`
-		k, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/obj/"))
+		elapsed := e.Now().Sub(start)
+		if slot := int(elapsed / time.Second); slot >= 0 && slot < len(site.brownout) && site.brownout[slot] {
+			o.Status = http.StatusServiceUnavailable
+			w.Header().Set("Content-Type", "text/plain")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, "origin unavailable\n")
+			return
+		}
+		k := keyIndex(r.URL.Path)
+		edit := 0
+		if k >= 0 && k < len(site.edits) {
+			edit = site.edits[k]
+		}
+		version := strconv.Itoa(int(elapsed/cfg.VersionTick)) + "." + strconv.Itoa(edit)
+		tag := "v" + version
+		body := r.URL.Path + " version " + version
 		cc := "max-age=" + strconv.Itoa(cfg.MaxAge)
 		if k%2 == 1 {
 			cc += ", stale-while-revalidate=1"
+		} else {
+			cc += ", stale-if-error=1"
 		}
+		if variesOnLanguage(k) {
+			lang := language(r.Header)
+			w.Header().Set("Vary", "Accept-Language")
+			tag += "-" + lang
+			body += " " + lang
+		}
+		if private(k) {
+			who := clientOf(r.Header)
+			cc = "private, " + cc
+			tag += "-" + who
+			body += " for " + who
+		}
+		etag := `"` + tag + `"`
+		body += "\n"
 		w.Header().Set("Cache-Control", cc)
 		w.Header().Set("ETag", etag)
 		w.Header().Set("Content-Type", "text/plain")
+		o.ETag = etag
 		if r.Header.Get("If-None-Match") == etag {
+			o.Status = http.StatusNotModified
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}
-		body := r.URL.Path + " version " + strconv.Itoa(version) + "\n"
+		o.Status = http.StatusOK
 		if k%4 != 3 || cfg.BigKB == 0 {
+			rec.bodies[r.URL.Path+" "+etag] = body
 			io.WriteString(w, body)
 			return
 		}
 		big := []byte(body + strings.Repeat("0123456789abcde\n", cfg.BigKB*64))
+		rec.bodies[r.URL.Path+" "+etag] = string(big)
 		w.Header().Set("Content-Length", strconv.Itoa(len(big)))
 		half := len(big) / 2
 		w.Write(big[:half])
@@ -403,34 +579,43 @@ func via(chain string, tiers map[string]*tierNode) string {
 }
 
 // client sends cfg.Requests GETs to its lower tier, keys drawn by a Zipf
-// popularity (key k with weight 1/(k+1)), at jittered intervals.
+// popularity (key k with weight 1/(k+1)), at jittered intervals, in
+// English or French, with its session cookie and a trace of its own.
 func client(e env.Env, cfg Config, id int, lower string, rec *runRecord, now func() time.Duration, tiers map[string]*tierNode) {
 	hc := &http.Client{Transport: e.Transport()}
-	var weights []float64
-	total := 0.0
-	for k := 0; k < cfg.Keys; k++ {
-		w := 1 / float64(k+1)
-		weights = append(weights, w)
-		total += w
-	}
 	var buf [8]byte
 	draw := func() uint64 { io.ReadFull(e.Rand(), buf[:]); return binary.LittleEndian.Uint64(buf[:]) }
 	for seq := 0; seq < cfg.Requests; seq++ {
 		e.Sleep(cfg.Interval/2 + time.Duration(draw()%uint64(cfg.Interval)))
-		x := float64(draw()>>11) / float64(1<<53) * total
-		k := 0
-		for ; k < len(weights)-1 && x >= weights[k]; k++ {
-			x -= weights[k]
-		}
-		resp := Response{Client: id, Seq: seq, Path: keyPath(k), Start: now()}
-		fetchOnce(e, hc, lower, &resp)
+		k := zipfKey(cfg.Keys, draw())
+		lang := [2]string{"en", "fr"}[draw()%2]
+		resp := Response{Client: id, Seq: seq, Path: keyPath(k), Start: now(),
+			Trace: fmt.Sprintf("%016x%016x", 0xc11e47000000+uint64(id), uint64(seq)+1)}
+		h := http.Header{"Accept-Language": {lang}, "Cookie": {"id=client-" + strconv.Itoa(id)},
+			"Traceparent": {"00-" + resp.Trace + "-" + fmt.Sprintf("%016x", uint64(id)<<32|uint64(seq)+1) + "-00"}}
+		resp.Variant = variantOf(resp.Path, h)
+		fetchOnce(e, hc, lower, h, &resp, now)
 		resp.End, resp.Via = now(), via(resp.CacheStatus, tiers)
 		rec.responses = append(rec.responses, resp)
 		e.Record("CacheSimResponse", model.NewPub("client-"+strconv.Itoa(id)), model.NewConst(resp.Path), model.NewConst(strconv.Itoa(resp.Status)))
 	}
 }
 
-func fetchOnce(e env.Env, hc *http.Client, lower string, resp *Response) {
+// zipfKey maps a uniform draw to a key of Zipf popularity among n.
+func zipfKey(n int, u uint64) int {
+	total := 0.0
+	for k := 0; k < n; k++ {
+		total += 1 / float64(k+1)
+	}
+	x := float64(u>>11) / float64(1<<53) * total
+	k := 0
+	for ; k < n-1 && x >= 1/float64(k+1); k++ {
+		x -= 1 / float64(k+1)
+	}
+	return k
+}
+
+func fetchOnce(e env.Env, hc *http.Client, lower string, h http.Header, resp *Response, now func() time.Duration) {
 	ctx, cancel := e.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+lower+resp.Path, nil)
@@ -439,11 +624,13 @@ func fetchOnce(e env.Env, hc *http.Client, lower string, resp *Response) {
 		return
 	}
 	req.Host = siteHost
+	req.Header = h
 	r, err := hc.Do(req)
 	if err != nil {
 		resp.Err = "transport error"
 		return
 	}
+	resp.Header = now()
 	defer r.Body.Close()
 	body, err := io.ReadAll(r.Body)
 	if err != nil {

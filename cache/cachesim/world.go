@@ -25,15 +25,32 @@ const Name = "cache"
 
 // The properties, in the order violations are reported.
 const (
-	PropPure     = "tracing-pure"  // 1
-	PropNo530    = "no-530"        // 2
-	PropControl  = "control"       // 3
-	PropUpstream = "upper-only"    // 4
-	PropRollout  = "mixed-rollout" // 8
+	PropPure        = "tracing-pure"  // 1
+	PropNo530       = "no-530"        // 2
+	PropControl     = "control"       // 3
+	PropUpstream    = "upper-only"    // 4
+	PropFreshness   = "freshness"     // 5
+	PropCollapsing  = "collapsing"    // 6
+	PropCacheStatus = "cache-status"  // 7
+	PropRollout     = "mixed-rollout" // 8
+	PropPurge       = "purge"         // 9
 )
 
-// BugTraceClearsControl is the outage's seeded bug.
-const BugTraceClearsControl = "trace-clears-control"
+// The seeded bugs (cache/bugs.go says what each does).
+const (
+	BugTraceClearsControl = "trace-clears-control" // the outage
+	BugVaryIgnored        = "vary-ignored"
+	BugPrivateStored      = "private-stored"
+	BugAgeNotAdded        = "age-not-added"
+	BugStaleBeyondSIE     = "stale-beyond-stale-if-error"
+	BugWaiterNotReleased  = "waiter-not-released"
+	BugControlToOrigin    = "control-to-origin"
+	BugLowerStores5xx     = "lower-stores-5xx"
+	BugPurgeLowerFirst    = "purge-lower-first"
+	BugHashOwnerDiffers   = "hash-owner-differs"
+	BugMerge304DropsETag  = "304-drops-etag"
+	BugCutBodyStored      = "cut-body-stored"
+)
 
 // World is the cache world as a world.World.
 type World struct{}
@@ -55,17 +72,38 @@ func (World) Shape() sim.Shape       { return Shape }
 
 // Bugs is the seeded-bug catalog.
 func (World) Bugs() []world.Bug {
-	return []world.Bug{
-		{Name: BugTraceClearsControl, Summary: "the new build's upper tiers hand their tracer the live request header and then read the origin from it (the 2022 outage)"},
+	out := make([]world.Bug, len(bugCatalog))
+	for i, b := range bugCatalog {
+		out[i] = world.Bug{Name: b.name, Summary: b.summary}
 	}
+	return out
+}
+
+var bugCatalog = []struct {
+	name, summary string
+	set           func(*cache.Bugs)
+}{
+	{BugTraceClearsControl, "the new build's upper tiers hand their tracer the live request header and then read the origin from it (the 2022 outage)", func(b *cache.Bugs) { b.TraceClearsControl = true }},
+	{BugVaryIgnored, "a request no stored variant matches gets the newest variant: the cache key ignores Vary", func(b *cache.Bugs) { b.VaryIgnored = true }},
+	{BugPrivateStored, "Cache-Control: private is taken for a browser hint and the shared tier stores the response", func(b *cache.Bugs) { b.PrivateStored = true }},
+	{BugAgeNotAdded, "a hit sends the Age the response arrived with, not adding its time in the store", func(b *cache.Bugs) { b.AgeNotAdded = true }},
+	{BugStaleBeyondSIE, "stale-if-error is checked for presence only, so an error gets any stale copy however old", func(b *cache.Bugs) { b.StaleBeyondSIE = true }},
+	{BugWaiterNotReleased, "a collapse leader whose fetch got no response returns without ending its flight: its waiters wait forever", func(b *cache.Bugs) { b.WaiterNotReleased = true }},
+	{BugControlToOrigin, "upper tiers sign and attach their control context to every upstream request, the origin's too", func(b *cache.Bugs) { b.ControlToOrigin = true }},
+	{BugLowerStores5xx, "a lower tier's negative cache takes its upstream's 5xx answers, not only its own errors", func(b *cache.Bugs) { b.LowerStores5xx = true }},
+	{BugPurgeLowerFirst, "the purge API fans out from the edge inwards, so lower tiers refill from upper tiers not yet purged", func(b *cache.Bugs) { b.PurgeLowerFirst = true }},
+	{BugHashOwnerDiffers, "the rendezvous hash is salted with the hashing tier's name: lower tiers disagree on a key's owner", func(b *cache.Bugs) { b.HashOwnerDiffers = true }},
+	{BugMerge304DropsETag, "updating a stored header from a 304 drops the ETag with the fields that describe the bytes", func(b *cache.Bugs) { b.Merge304DropsETag = true }},
+	{BugCutBodyStored, "a body whose connection was cut is read as complete and stored", func(b *cache.Bugs) { b.CutBodyStored = true }},
 }
 
 func bugsFrom(names []string) cache.Bugs {
 	var b cache.Bugs
 	for _, n := range names {
-		switch n {
-		case BugTraceClearsControl:
-			b.TraceClearsControl = true
+		for _, c := range bugCatalog {
+			if c.name == n {
+				c.set(&b)
+			}
 		}
 	}
 	return b
@@ -103,6 +141,7 @@ type Result struct {
 	Main, Off, Hostile, Old *runRecord
 	// dnsDown are when the plan's DNS faults may fail the origin's name.
 	dnsDown []window
+	plan    *sim.Plan
 }
 
 // Responses are the main run's client-visible responses.
@@ -124,7 +163,7 @@ func (w World) RunResult(seed uint64, plan *sim.Plan, opts world.Options) (*Resu
 		return nil, nil, err
 	}
 	bugs := bugsFrom(opts.Bugs)
-	res := &Result{Config: cfg, dnsDown: dnsWindows(plan)}
+	res := &Result{Config: cfg, dnsDown: dnsWindows(plan), plan: plan}
 	for _, v := range []struct {
 		dst **runRecord
 		b   build
@@ -151,7 +190,8 @@ func (w World) RunResult(seed uint64, plan *sim.Plan, opts world.Options) (*Resu
 		check func() error
 	}{
 		{PropPure, res.checkPure}, {PropNo530, res.checkNo530}, {PropControl, res.checkControl},
-		{PropUpstream, res.checkUpstream}, {PropRollout, res.checkRollout},
+		{PropUpstream, res.checkUpstream}, {PropFreshness, res.checkFreshness}, {PropCollapsing, res.checkCollapsing},
+		{PropCacheStatus, res.checkCacheStatus}, {PropRollout, res.checkRollout}, {PropPurge, res.checkPurge},
 	} {
 		if err := p.check(); err != nil {
 			o.Violations = append(o.Violations, world.Violation{Property: p.name, Message: strings.ReplaceAll(err.Error(), "\n", " ")})
@@ -263,21 +303,24 @@ func sameContent(x, y Response) bool {
 	if x.Body == y.Body && x.ETag == y.ETag {
 		return true
 	}
-	vx, okx := bodyVersion(x)
-	vy, oky := bodyVersion(y)
-	return x.Status == http.StatusOK && okx && oky && vx-vy <= 1 && vy-vx <= 1
+	vx, ex, tx, okx := bodyVersion(x)
+	vy, ey, ty, oky := bodyVersion(y)
+	return x.Status == http.StatusOK && okx && oky && tx == ty && vx-vy <= 1 && vy-vx <= 1 && ex-ey <= 1 && ey-ex <= 1
 }
 
-// bodyVersion is the version an origin body names, if it is one for the
-// response's key.
-func bodyVersion(x Response) (int, bool) {
+// bodyVersion is the version and edit an origin body names, and the rest
+// of its first line (the variant), if it is one for the response's key.
+func bodyVersion(x Response) (version, edit int, tail string, ok bool) {
 	rest, ok := strings.CutPrefix(x.Body, x.Path+" version ")
 	if !ok {
-		return 0, false
+		return 0, 0, "", false
 	}
 	rest, _, _ = strings.Cut(rest, "\n") // a large body goes on
-	v, err := strconv.Atoi(rest)
-	return v, err == nil
+	num, tail, _ := strings.Cut(rest, " ")
+	vs, es, _ := strings.Cut(num, ".")
+	v, err := strconv.Atoi(vs)
+	e, err2 := strconv.Atoi(es)
+	return v, e, tail, err == nil && err2 == nil
 }
 
 // checkPure is property 1: tracing off, on and hostile give the same
@@ -376,9 +419,11 @@ var Shape = sim.Shape{
 		{Name: "updated", Min: 0, Max: 3},
 		{Name: "rollout_at", Unit: time.Millisecond, Min: 0, Max: 3000},
 		{Name: "interval", Unit: time.Millisecond, Min: 50, Max: 400},
-		{Name: "origin_delay", Unit: time.Millisecond, Min: 0, Max: 2500},
+		{Name: "origin_delay", Unit: time.Millisecond, Min: 0, Max: 4000},
 		{Name: "origin_cut", Min: 0, Max: 500},
 		{Name: "big_kb", Min: 0, Max: 96},
+		{Name: "origin_errors", Min: 0, Max: 300},
+		{Name: "purges", Min: 1, Max: 4},
 	},
 	Has: []string{"dns"},
 	Nodes: func(p *sim.Plan) ([]string, error) {
@@ -386,7 +431,7 @@ var Shape = sim.Shape{
 		if err != nil {
 			return nil, err
 		}
-		names := []string{"origin", dnsNodeName}
+		names := []string{"origin", dnsNodeName, opsNode}
 		for j := 1; j <= c.Upper; j++ {
 			names = append(names, "upper-"+strconv.Itoa(j))
 		}
@@ -412,9 +457,17 @@ var Shape = sim.Shape{
 	Targets: func(kind string, nodes []string) []string {
 		switch kind {
 		case "crash", "restart":
-			// Clients are the workload; the DNS node fails through DNS
-			// faults (and partitions).
-			return slices.DeleteFunc(nodes, func(n string) bool { return strings.HasPrefix(n, "client-") || n == dnsNodeName })
+			// Clients and the editor are the workload; the DNS node
+			// fails through DNS faults (and partitions).
+			return slices.DeleteFunc(nodes, func(n string) bool {
+				return strings.HasPrefix(n, "client-") || n == dnsNodeName || n == opsNode
+			})
+		case "clock", "clock_jump":
+			// Skew between the tiers (and the origin, whose clock dates
+			// its answers) is what the freshness property is judged on.
+			return slices.DeleteFunc(nodes, func(n string) bool {
+				return strings.HasPrefix(n, "client-") || n == dnsNodeName || n == opsNode
+			})
 		}
 		return nodes
 	},

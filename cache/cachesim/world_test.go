@@ -14,15 +14,19 @@ import (
 // allFaults is a generic three-tier world under every fault the world
 // knows: a partition between tiers, a crash of an upper tier (which
 // restarts cold), an origin crash, a slow origin that cuts large bodies
-// half-way, DNS failures for the origin's name (SERVFAIL, NXDOMAIN, a
-// timeout), skewed and jumping tier clocks, BUGGIFY in the collapsing and
-// revalidation paths, and network noise.
+// half-way and browns out for whole seconds, DNS failures for the
+// origin's name (SERVFAIL, NXDOMAIN, a timeout), skew between the tiers'
+// and the origin's clocks (offsets, drift, a jump forward and one back),
+// purges racing the traffic, BUGGIFY in the collapsing and revalidation
+// paths, and network noise.
 const allFaults = `{
   "world": "cache",
   "knobs": {"topology": 1, "lower": 2, "upper": 2, "requests": 25, "keys": 8, "updated": 2,
-            "origin_delay": "300ms", "origin_cut": 300, "big_kb": 80},
+            "origin_delay": "300ms", "origin_cut": 300, "big_kb": 80, "origin_errors": 150, "purges": 3},
   "network": {"default": {"latency": {"dist": "lognormal", "min": "1ms", "median": "3ms", "sigma": 0.5}, "loss": 0.01, "reorder": 0.05, "reorder_delay": "10ms"}},
-  "nodes": {"upper-1": {"clock": {"offset": "1500ms", "drift_ppm": 150}}, "lower-2": {"clock": {"offset": "-800ms"}}},
+  "nodes": {"upper-1": {"clock": {"offset": "1500ms", "drift_ppm": 150}}, "lower-2": {"clock": {"offset": "-800ms"}},
+            "origin": {"clock": {"offset": "-1200ms", "drift_ppm": -120}},
+            "lower-1": {"clock": {"jumps": [{"at": "1800ms", "by": "-1500ms"}]}}},
   "buggify": {"enabled": true, "enable_prob": 1, "fire_prob": 0.3},
   "faults": [
     {"at": "500ms", "kind": "dns", "dns": {"kind": "servfail"}, "for": "400ms"},
@@ -39,11 +43,21 @@ func TestDeterminismAllFaults(t *testing.T) {
 	p := world.MustPlan(allFaults)
 	seen := map[string]uint64{}
 	var s530 float64
+	var purged time.Duration
+	brownouts := 0
 	sites := map[string]int{}
 	for _, seed := range []uint64{1, 2, 3} {
-		a, err := World{}.Run(seed, p, world.Options{})
+		res, a, err := World{}.RunResult(seed, p, world.Options{})
 		if err != nil {
 			t.Fatal(err)
+		}
+		for _, ep := range res.Main.episodes {
+			purged += ep.end - ep.start
+		}
+		for _, o := range res.Main.origin {
+			if o.Status == 503 {
+				brownouts++
+			}
 		}
 		b, err := World{}.Run(seed, p, world.Options{})
 		if err != nil {
@@ -73,6 +87,9 @@ func TestDeterminismAllFaults(t *testing.T) {
 	// property excused them), and the cache's BUGGIFY sites fired.
 	if s530 == 0 {
 		t.Error("no 530 under the DNS faults")
+	}
+	if purged == 0 || brownouts == 0 {
+		t.Errorf("the editor purged for %v and the origin browned out %d times", purged, brownouts)
 	}
 	for _, site := range []string{"cache: collapse leader starts its fetch late", "cache: background revalidation fails"} {
 		if sites[site] == 0 {

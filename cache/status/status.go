@@ -50,9 +50,13 @@ var ErrSyntax = errors.New("cache-status: not a structured list of cache entries
 // String renders the member as one list member.
 func (m Member) String() string {
 	// Built in a stack buffer (the heap only for a long key) with one
-	// conversion to string: this runs on every response, hits included.
+	// conversion to string: this runs on every response.
 	var stack [256]byte
-	b := stack[:0]
+	return string(m.AppendTo(stack[:0]))
+}
+
+// AppendTo appends the member as String renders it.
+func (m Member) AppendTo(b []byte) []byte {
 	if isToken(m.Cache) {
 		b = append(b, m.Cache...)
 	} else {
@@ -96,7 +100,7 @@ func (m Member) String() string {
 			b = appendQuoted(b, m.Detail)
 		}
 	}
-	return string(b)
+	return b
 }
 
 // Append adds m after the members already in the response's Cache-Status

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -44,7 +45,26 @@ type Object struct {
 	MustRevalidate       bool          // never serve stale (must-/proxy-revalidate, s-maxage)
 	StaleWhileRevalidate time.Duration // RFC 5861
 	StaleIfError         time.Duration // RFC 5861
+
+	derived *Derived // given by Put and Replace
 }
+
+// Derived is where a cache keeps what it derives from a stored object to
+// reuse across hits (the fields it serializes for the current second, the
+// facts it records), so that a hit need not build them again. It is the
+// one part of an Object that changes once stored, and only atomically;
+// what it holds is the cache's, never read by the store.
+type Derived struct{ v atomic.Value }
+
+// Load returns what was last stored, or nil.
+func (d *Derived) Load() any { return d.v.Load() }
+
+// Store replaces it; v must always be of one concrete type.
+func (d *Derived) Store(v any) { d.v.Store(v) }
+
+// Derived is the object's slot, or nil for an object the store was never
+// given. Each object stored gets a slot of its own.
+func (o *Object) Derived() *Derived { return o.derived }
 
 // Size is what the object counts against the store's capacity: its body,
 // header names and values, and a fixed overhead.
@@ -103,6 +123,26 @@ func (s *Store) Get(key string) []*Object {
 	return vs
 }
 
+// Lookup is Get for a key in bytes, as the hit path builds it, marking
+// the key visited only if visit (a request that may be answered from the
+// store). It also returns the key as a string: the stored one when the
+// key is stored, so a hit allocates nothing for it, and a copy of key
+// otherwise.
+func (s *Store) Lookup(key []byte, visit bool) (string, []*Object) {
+	s.mu.Lock()
+	e := s.entries[string(key)] // a lookup by bytes, not a conversion
+	if e == nil {
+		s.mu.Unlock()
+		return string(key), nil
+	}
+	if visit {
+		e.visited = true
+	}
+	k, vs := e.key, e.variants
+	s.mu.Unlock()
+	return k, vs
+}
+
 // Put stores o as the variant of its key with the same Vary values,
 // replacing that variant. Variants stored under a different Vary are
 // dropped: the newest response's Vary describes the resource now. An
@@ -113,6 +153,7 @@ func (s *Store) Put(o *Object) bool {
 	if size > s.capacity/8 {
 		return false
 	}
+	o.derived = new(Derived)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.entries[o.Key]
@@ -136,6 +177,7 @@ func (s *Store) Put(o *Object) bool {
 // Replace puts updated in place of old (a header update after a 304) if
 // old is still stored; it reports whether it did.
 func (s *Store) Replace(old, updated *Object) bool {
+	updated.derived = new(Derived) // what was derived from old is old's
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.entries[old.Key]

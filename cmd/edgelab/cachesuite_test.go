@@ -114,7 +114,7 @@ console.log(JSON.stringify(out))`
 	return kinds
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +137,7 @@ func waitForPort(addr string, within time.Duration) bool {
 
 // startProcess starts cmd and stops it (by its own process) when the test
 // ends.
-func startProcess(t *testing.T, cmd *exec.Cmd) {
+func startProcess(t testing.TB, cmd *exec.Cmd) {
 	t.Helper()
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("%s: %v", cmd.Path, err)

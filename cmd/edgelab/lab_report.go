@@ -166,6 +166,7 @@ figure.wide { grid-column: 1 / -1; }
 .bar > span { display: block; height: 100%; background: var(--ok); }
 .bar.bad > span { background: var(--bad); }
 footer { color: var(--muted); font-size: 13px; }
+pre { overflow-x: auto; }
 </style></head><body>
 <header><h1>edgelab report</h1>
 <p>Every world over seeds with drawn faults, every property, the trace checker against the theories, and each seeded bug hunted and shrunk. Made in {{.Wall}}.</p></header>

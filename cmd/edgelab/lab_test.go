@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"image/png"
 	"io"
 	"os"
@@ -23,7 +24,7 @@ import (
 // test binary.
 var builtEdgelab string
 
-func buildEdgelab(t *testing.T) string {
+func buildEdgelab(t testing.TB) string {
 	t.Helper()
 	if builtEdgelab != "" {
 		return builtEdgelab
@@ -55,7 +56,7 @@ func TestMain(m *testing.M) {
 // labJob is the main job shrunk for tests: the defaults are measured, not
 // timed here (DESIGN.md, "The lab's main job"). The proofs are left out
 // (TestLabProvesWithinItsBudget runs them).
-var labJob = []string{"--seeds", "3", "--plans", "5", "--prove-budget", "0"}
+var labJob = []string{"--seeds", "3", "--plans", "8", "--prove-budget", "0"}
 
 // runLab runs the built binary with no command, only the shrunk job's
 // flags, in a fresh directory, and returns that directory.
@@ -167,8 +168,10 @@ func wellFormedXML(s string) error {
 
 // TestReportScreenshot renders the report in headless Chromium and checks
 // it drew a page (a PNG of the window's size, not blank). Set
-// EDGELAB_SCREENSHOT=FILE to keep the picture.
+// EDGELAB_SCREENSHOT=FILE to keep the picture; the window is tall enough
+// for every world's section.
 func TestReportScreenshot(t *testing.T) {
+	const shotHeight = 12000
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
 		t.Skip("chromium is not installed (.ci/setup.d/report.sh installs it in CI)")
@@ -183,7 +186,7 @@ func TestReportScreenshot(t *testing.T) {
 	}
 	cmd := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
 		"--disable-component-update", "--disable-sync", "--no-first-run", "--user-data-dir="+t.TempDir(),
-		"--screenshot="+shot, "--window-size=1280,2400", "file://"+filepath.Join(dir, "edgelab-out", "report.html"))
+		"--screenshot="+shot, fmt.Sprintf("--window-size=1280,%d", shotHeight), "file://"+filepath.Join(dir, "edgelab-out", "report.html"))
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("chromium: %v\n%s", err, out)
 	}
@@ -196,11 +199,11 @@ func TestReportScreenshot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b := img.Bounds(); b.Dx() != 1280 || b.Dy() != 2400 {
+	if b := img.Bounds(); b.Dx() != 1280 || b.Dy() != shotHeight {
 		t.Fatalf("screenshot is %v", b)
 	}
 	colours := map[[3]uint32]bool{}
-	for y := 0; y < 2400; y += 7 {
+	for y := 0; y < shotHeight; y += 7 {
 		for x := 0; x < 1280; x += 7 {
 			r, g, b, _ := img.At(x, y).RGBA()
 			colours[[3]uint32{r >> 12, g >> 12, b >> 12}] = true

@@ -30,9 +30,14 @@ func runServeCache(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.origin, "origin", "", "origin URL (default: an embedded demo origin)")
 	fs.StringVar(&cfg.listen, "listen", "127.0.0.1:0", "listen address of the (first) tier")
 	fs.Int64Var(&cfg.capacity, "capacity", 64<<20, "bytes of memory per tier")
+	fs.DurationVar(&cfg.staleIfDisconnected, "stale-if-disconnected", defaultStaleIfDisconnected,
+		"how stale a stored response may be served when upstream does not answer (0: none)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return flagError(stdout, stderr, cmd, err)
+	}
+	if cfg.staleIfDisconnected == 0 {
+		cfg.staleIfDisconnected = -1 // none, told apart from "not set"
 	}
 	if len(pos) != 0 {
 		return fail(stderr, cmd, exitUsage, fmt.Errorf("unexpected argument %q", pos[0]))
@@ -68,7 +73,15 @@ type cacheServeConfig struct {
 	origin   string
 	listen   string
 	capacity int64
+	// staleIfDisconnected is each tier's StaleIfDisconnected; zero takes
+	// the default, a negative value means none.
+	staleIfDisconnected time.Duration
 }
+
+// defaultStaleIfDisconnected: a tier whose upstream does not answer keeps
+// serving what it has for an hour past its freshness where the response
+// and request allow it (RFC 9111 §4.2.4), as CDNs commonly do.
+const defaultStaleIfDisconnected = time.Hour
 
 type runningTier struct {
 	name, url, purgeURL string
@@ -105,12 +118,20 @@ func startCache(cfg cacheServeConfig) (*cacheServers, error) {
 	if cfg.capacity <= 0 {
 		cfg.capacity = 64 << 20
 	}
+	switch {
+	case cfg.staleIfDisconnected == 0:
+		cfg.staleIfDisconnected = defaultStaleIfDisconnected
+	case cfg.staleIfDisconnected < 0:
+		cfg.staleIfDisconnected = 0
+	}
+	sid := cfg.staleIfDisconnected
 	transport := &http.Transport{Proxy: nil, DisableCompression: true, MaxIdleConnsPerHost: 64}
 	newEnv := func(node string) env.Env {
 		return env.NewReal(env.RealConfig{Node: node, Transport: transport})
 	}
 	if cfg.single {
-		t, err := cache.New(cache.Config{Name: "edgelab", Env: newEnv("edge"), Origin: u, Store: store.New(cfg.capacity)})
+		t, err := cache.New(cache.Config{Name: "edgelab", Env: newEnv("edge"), Origin: u, Store: store.New(cfg.capacity),
+			StaleIfDisconnected: sid})
 		if err != nil {
 			s.Close()
 			return nil, err
@@ -130,7 +151,8 @@ func startCache(cfg cacheServeConfig) (*cacheServers, error) {
 	}
 	rand.Read(token)
 	s.token = hex.EncodeToString(token)
-	upper, err := cache.New(cache.Config{Name: "upper", Env: newEnv("upper"), Upper: true, ControlKey: key, Store: store.New(cfg.capacity)})
+	upper, err := cache.New(cache.Config{Name: "upper", Env: newEnv("upper"), Upper: true, ControlKey: key, Store: store.New(cfg.capacity),
+		StaleIfDisconnected: sid})
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -146,7 +168,7 @@ func startCache(cfg cacheServeConfig) (*cacheServers, error) {
 			addr = loopbackDefault(cfg.listen)
 		}
 		t, err := cache.New(cache.Config{Name: name, Env: newEnv(name), Origin: u, Parents: []*url.URL{upperURL},
-			ControlKey: key, Zone: "demo", Route: "route-1", Store: store.New(cfg.capacity)})
+			ControlKey: key, Zone: "demo", Route: "route-1", Store: store.New(cfg.capacity), StaleIfDisconnected: sid})
 		if err != nil {
 			s.Close()
 			return nil, err

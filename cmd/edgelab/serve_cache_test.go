@@ -3,10 +3,12 @@ package main
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/edgelab/edgelab/cache"
 	"github.com/edgelab/edgelab/cache/status"
@@ -163,4 +165,36 @@ func matchStatus(got, want string) bool {
 	re := regexp.QuoteMeta(want)
 	re = strings.ReplaceAll(re, `ttl=\*`, `ttl=-?[0-9]+`)
 	return regexp.MustCompile("^" + re + "$").MatchString(got)
+}
+
+// Over real sockets: once the origin is gone, the single tier answers a
+// stale request from its store under the shipped default, and not when
+// that is switched off (what --stale-if-disconnected 0 sets).
+func TestServeCacheServesStaleWhenTheOriginIsGone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for a response to go stale in real time")
+	}
+	for _, c := range []struct {
+		sid  time.Duration
+		want int
+	}{{0, http.StatusOK}, {-1, http.StatusBadGateway}} {
+		origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Cache-Control", "max-age=1")
+			io.WriteString(w, "stored")
+		}))
+		s := startTestCache(t, cacheServeConfig{single: true, listen: "127.0.0.1:0", origin: origin.URL, staleIfDisconnected: c.sid})
+		u := s.tiers[0].url + "obj"
+		getCacheStatus(t, u)
+		origin.Close()
+		time.Sleep(1100 * time.Millisecond)
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.want || (c.want == 200 && (string(b) != "stored" || !strings.HasSuffix(resp.Header.Get("Cache-Status"), "detail=stale-disconnected"))) {
+			t.Errorf("setting %v: %s %q, Cache-Status %q", c.sid, resp.Status, b, resp.Header.Get("Cache-Status"))
+		}
+	}
 }

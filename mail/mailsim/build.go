@@ -41,8 +41,11 @@ type run struct {
 	routerQ    *queue.Queue
 	senders    []*senderMTA
 	mailboxes  []Delivered
-	attacks    []Attack
-	workload   []*Message
+	// early are the router's acknowledgements of messages not yet durable
+	// (ackWatch).
+	early    []string
+	attacks  []Attack
+	workload []*Message
 }
 
 // senderMTA is one sending MTA: its spool and queue, and its activity log
@@ -54,6 +57,8 @@ type senderMTA struct {
 	sp   *spool.Spool
 	log  *activity.Log
 	mbox *mailbox
+	// watch checks the spool's acknowledgements against the disk.
+	watch *ackWatch
 }
 
 // The rules the router runs: literal addresses, a multi-destination
@@ -104,7 +109,11 @@ func (w *run) build() error {
 		if w.cfg.Dests == 1 {
 			domains = append(domains, MailboxDomain(2))
 		}
-		w.buildMailServer(w.s.Node(DestNode(j)), &mailbox{domains: domains, users: mailboxUsers})
+		mb := &mailbox{domains: domains, users: mailboxUsers}
+		if w.cfg.Greylist {
+			mb.greylist = map[string]bool{}
+		}
+		w.buildMailServer(w.s.Node(DestNode(j)), mb)
 	}
 	for i := 1; i <= w.cfg.Senders; i++ {
 		w.buildSender(i)
@@ -159,7 +168,8 @@ func (w *run) buildRouter() {
 	n := w.s.Node(RouterNode)
 	priv := key(w.seed, OurDomain)
 	n.Start(func(e env.Env) {
-		log := activity.New(nil, 100000)
+		watched := &ackWatch{Env: e, n: n, found: func(s string) { w.early = append(w.early, s) }}
+		log := activity.New(watched, 100000)
 		w.routerLogs = append(w.routerLogs, log)
 		// A disk fault at boot fails the open; the supervisor starts the
 		// process again a little later, as init would.
@@ -174,7 +184,7 @@ func (w *run) buildRouter() {
 			q.Add(st.Msg, st.Pending)
 		}
 		w.routerQ = q
-		r := router.New(e, router.Config{
+		r := router.New(watched, router.Config{
 			Hostname: "mx." + OurDomain, Mode: router.Store, DNSBL: []string{Blocklist},
 			Spam: spam.Scorer{Threshold: 100},
 			SRS:  &srs.Rewriter{Domain: OurDomain, Secrets: [][]byte{w.srsSecret}, Bugs: w.bugs.SRS},
@@ -225,15 +235,17 @@ func (l localDelivery) Deliver(ctx context.Context, domain string, de *deliver.E
 // mailbox server for the mail that comes back.
 func (w *run) buildSender(i int) {
 	n := w.s.Node(SenderNode(i))
-	m := &senderMTA{i: i, n: n, log: activity.New(nil, 100000)}
+	m := &senderMTA{i: i, n: n}
+	m.watch = &ackWatch{Env: n.Env(), n: n, found: func(s string) { w.early = append(w.early, s) }}
+	m.log = activity.New(m.watch, 100000)
 	w.senders = append(w.senders, m)
 	m.mbox = &mailbox{domains: []string{SenderDomain(i)}, env: n.Env(),
 		store: func(d Delivered) { w.mailboxes = append(w.mailboxes, d) }}
 	n.Start(func(e env.Env) {
-		sp, stored, _, err := spool.Open(e, "spool", spool.Options{})
+		sp, stored, _, err := spool.Open(e, "spool", spool.Options{Bugs: w.bugs.Spool})
 		for err != nil {
 			e.Sleep(5 * time.Second)
-			sp, stored, _, err = spool.Open(e, "spool", spool.Options{})
+			sp, stored, _, err = spool.Open(e, "spool", spool.Options{Bugs: w.bugs.Spool})
 		}
 		m.sp = sp
 		dlv := localDelivery{domain: SenderDomain(i), mbox: m.mbox, net: w.deliverer(e, "mx."+SenderDomain(i))}

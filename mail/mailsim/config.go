@@ -26,6 +26,27 @@ type Config struct {
 	Messages int
 	// Spread is the span of virtual time over which the workload is sent.
 	Spread time.Duration
+	// SyncLatency is how long an fsync takes on every MTA's disk (the
+	// router's, the destinations', the senders'), unless the plan's node
+	// settings give that disk a latency of its own ("sync_latency").
+	SyncLatency time.Duration
+	// PowerFail is the chance, per fsync, that the power of the router or
+	// a destination fails during it (sim.DiskFaults.PowerFailProb), unless
+	// the plan's node settings give that disk one of its own.
+	PowerFail float64
+	// TornWrite is the chance that a crash tears the last unsynced write
+	// of the router's and the destinations' disks (unless the plan's node
+	// settings say).
+	TornWrite float64
+	// Bursts, if positive, sends the workload in that many bursts (a mail
+	// merge, a digest hour) instead of spread evenly: every message of a
+	// burst is submitted at one instant, so the senders' sessions reach
+	// the router together and its spool commits them in groups.
+	Bursts int
+	// Greylist makes the destinations greylist: the first attempt of each
+	// (client, sender, recipient) gets 451 4.7.1, a later one goes through,
+	// as many receiving MTAs do, so mail waits in the router's queue.
+	Greylist bool
 }
 
 // DefaultConfig is the world when a plan sets no knobs.
@@ -34,7 +55,7 @@ func DefaultConfig() Config {
 }
 
 // Knobs lists the plan knobs the world understands.
-var Knobs = []string{"senders", "dests", "messages", "spread"}
+var Knobs = []string{"senders", "dests", "messages", "spread", "sync_latency", "power_fail_permille", "torn_write_permille", "bursts", "greylist"}
 
 // ConfigFrom reads the world's size from the plan's knobs.
 func ConfigFrom(p *sim.Plan) (Config, error) {
@@ -55,6 +76,25 @@ func ConfigFrom(p *sim.Plan) (Config, error) {
 	if c.Spread, err = p.KnobDuration("spread", c.Spread); err != nil {
 		return c, err
 	}
+	if c.SyncLatency, err = p.KnobDuration("sync_latency", c.SyncLatency); err != nil {
+		return c, err
+	}
+	pf, err := p.KnobInt("power_fail_permille", 0)
+	if err != nil {
+		return c, err
+	}
+	c.PowerFail = float64(pf) / 1000
+	tw, err := p.KnobInt("torn_write_permille", 0)
+	if err != nil {
+		return c, err
+	}
+	c.TornWrite = float64(tw) / 1000
+	if c.Bursts, err = p.KnobInt("bursts", 0); err != nil {
+		return c, err
+	}
+	if c.Greylist, err = p.KnobBool("greylist", c.Greylist); err != nil {
+		return c, err
+	}
 	switch {
 	case c.Senders < 1 || c.Senders > 8:
 		return c, &sim.PlanError{Field: "knobs.senders", Err: errors.New("want 1 to 8")}
@@ -64,6 +104,14 @@ func ConfigFrom(p *sim.Plan) (Config, error) {
 		return c, &sim.PlanError{Field: "knobs.messages", Err: errors.New("want 0 to 5000")}
 	case c.Spread <= 0 || c.Spread > 24*time.Hour:
 		return c, &sim.PlanError{Field: "knobs.spread", Err: errors.New("want a positive duration up to 24h")}
+	case c.SyncLatency < 0 || c.SyncLatency > time.Second:
+		return c, &sim.PlanError{Field: "knobs.sync_latency", Err: errors.New("want 0 to 1s")}
+	case pf < 0 || pf > 200:
+		return c, &sim.PlanError{Field: "knobs.power_fail_permille", Err: errors.New("want 0 to 200")}
+	case tw < 0 || tw > 1000:
+		return c, &sim.PlanError{Field: "knobs.torn_write_permille", Err: errors.New("want 0 to 1000")}
+	case c.Bursts < 0 || c.Bursts > 100:
+		return c, &sim.PlanError{Field: "knobs.bursts", Err: errors.New("want 0 to 100")}
 	}
 	return c, nil
 }
@@ -110,10 +158,16 @@ func (c Config) horizon() time.Duration { return c.Spread + 20*time.Second }
 var Shape = sim.Shape{
 	World: Name,
 	Knobs: []sim.KnobRange{
-		{Name: "senders", Min: 1, Max: 2, SoakMax: 3},
+		{Name: "senders", Min: 1, Max: 4, SoakMax: 4},
 		{Name: "dests", Min: 1, Max: 2},
 		{Name: "messages", Min: 2, Max: 14, SoakMax: 40},
 		{Name: "spread", Unit: time.Second, Min: 5, Max: 40},
+		// A realistic fsync: a few milliseconds, a slow disk tens.
+		{Name: "sync_latency", Unit: time.Millisecond, Min: 0, Max: 300},
+		{Name: "power_fail_permille", Min: 0, Max: 200},
+		{Name: "torn_write_permille", Min: 0, Max: 1000},
+		{Name: "bursts", Min: 0, Max: 3},
+		{Name: "greylist", Bool: true},
 	},
 	Nodes: func(p *sim.Plan) ([]string, error) {
 		c, err := ConfigFrom(p)
@@ -140,9 +194,67 @@ var Shape = sim.Shape{
 		}
 		return nodes
 	},
-	// Clock jumps are left out for now: a +2h jump of the router's clock
-	// makes the run spin in virtual time (under investigation).
-	Kinds:    slices.DeleteFunc(sim.DrawableFaultKinds(), func(k string) bool { return k == "clock_jump" }),
+	// The kinds that only undo another fault (heal, unclog, release,
+	// resume, restart) are left out: every drawn fault has its own "for"
+	// and the plan heals at the horizon, so they would only dilute the
+	// faults that matter.
+	Kinds: slices.DeleteFunc(sim.DrawableFaultKinds(), func(k string) bool {
+		return slices.Contains([]string{"heal", "unclog", "release", "resume", "restart"}, k)
+	}),
 	Has:      []string{"dns"},
+	Faults:   map[string]sim.FaultDrawer{"disk": drawDiskFault, "crash": drawCrash, "clock_jump": drawClockJump},
 	Converge: DrainBound,
+}
+
+// drawDiskFault is the world's disk fault: error and torn-write
+// probabilities as the generic drawer draws them, and a slow-disk spell
+// (an fsync of up to two seconds) in force for the fault's duration. Each
+// shrinks toward nothing.
+func drawDiskFault(d sim.Drawer, c *sim.FaultContext, f *sim.FaultSpec) bool {
+	if !c.Node(d, f) {
+		return false
+	}
+	p := func(label string) float64 { return float64(d.Int(label+"_permille", 0, 500)) / 1000 }
+	f.Disk = &sim.DiskFaults{
+		ReadErrorProb:  p("read_error"),
+		WriteErrorProb: p("write_error"),
+		SyncErrorProb:  p("sync_error"),
+		TornWriteProb:  p("torn_write"),
+		SyncLatency:    sim.Duration(time.Duration(d.Int("sync_latency_ms", 0, 2000)) * time.Millisecond),
+		PowerFailProb:  float64(d.Int("power_fail_permille", 0, 100)) / 1000,
+	}
+	f.For = c.Millis(d, "for", c.Horizon/2)
+	return true
+}
+
+// drawCrash crashes the router half the time (its spool is what the
+// durability properties are about) and a destination otherwise, for up to
+// half the horizon.
+func drawCrash(d sim.Drawer, c *sim.FaultContext, f *sim.FaultSpec) bool {
+	ts := c.Targets(f.Kind)
+	if len(ts) == 0 {
+		return false
+	}
+	f.Node = RouterNode
+	if d.Int("crash_router", 0, 1) == 1 || !slices.Contains(ts, RouterNode) {
+		f.Node = ts[d.Int("node", 0, len(ts)-1)]
+	}
+	f.For = c.Millis(d, "for", c.Horizon/2)
+	return true
+}
+
+// drawClockJump steps the router's or a destination's clock by up to six
+// hours either way (NTP after a long outage, an operator's fix): across
+// midnight for SRS's day stamps, past retry times, and around DKIM
+// signatures' t= and x=. It shrinks toward a 1ms forward step.
+func drawClockJump(d sim.Drawer, c *sim.FaultContext, f *sim.FaultSpec) bool {
+	if !c.Node(d, f) {
+		return false
+	}
+	by := time.Duration(d.Int("by_s", 0, 6*3600))*time.Second + time.Millisecond
+	if d.Int("backward", 0, 1) == 1 {
+		by = -by
+	}
+	f.By = sim.Duration(by)
+	return true
 }

@@ -16,11 +16,12 @@ import (
 // all. With simtest.Check(t, w, gen, world.Options{}) in a test, a
 // failure is shrunk and saved as a replay file `edgelab replay` reruns.
 func Example() {
-	// "No mailbox ever holds a message from the spammer's domain."
-	w := world.WithProperty(mailsim.World{}, "no-spam-delivered", func(r *mailsim.Result) error {
+	// "Destinations get mail only through the router: its envelope
+	// sender is an SRS address of the router's domain, or a bounce's <>."
+	w := world.WithProperty(mailsim.World{}, "only-through-the-router", func(r *mailsim.Result) error {
 		for _, d := range r.Mailboxes {
-			if strings.Contains(string(d.Data), "From: s@"+mailsim.SpamDomain) {
-				return fmt.Errorf("spam delivered to %v", d.To)
+			if strings.HasPrefix(d.Node, "dest-") && d.From != "" && !strings.HasSuffix(d.From, "@"+mailsim.OurDomain) {
+				return fmt.Errorf("%s got mail from %s", d.Node, d.From)
 			}
 		}
 		return nil

@@ -46,6 +46,9 @@ type Result struct {
 	// senders') durably holds, in arrival order.
 	Mailboxes []Delivered
 	Attacks   []Attack
+	// Early are the router's answers for messages its disk did not yet
+	// hold durably (see ackWatch).
+	Early []string
 	// RouterLogs are the router's activity logs, one per boot.
 	RouterLogs []*activity.Log
 	// SenderLogs are the sending MTAs' queue logs: what the router
@@ -176,10 +179,15 @@ func (r *Result) Judge() []world.Violation {
 	return vs
 }
 
-// checkLost: every recipient the router answered 250 for is delivered to
-// every destination the router's rules named, or bounced to its sender
-// with a DSN, or dropped or failed (null sender) with a record saying so.
+// checkLost: the router answers 250 only for what its disk holds durably
+// (a power failure at that moment would lose nothing), and every
+// recipient the router answered 250 for is delivered to every destination
+// the router's rules named, or bounced to its sender with a DSN, or
+// dropped or failed (null sender) with a record saying so.
 func (r *Result) checkLost() error {
+	if len(r.Early) > 0 {
+		return fmt.Errorf("%s (%d such answers)", r.Early[0], len(r.Early))
+	}
 	cp := r.copies()
 	for _, m := range r.Workload {
 		for _, rc := range m.Rcpts {
@@ -233,21 +241,47 @@ func (r *Result) Duplicates() int {
 	return n
 }
 
-// checkDuplicates: the router never delivers a message to a destination
-// twice knowingly: within one boot, at most one final record per spooled
-// message and destination.
+// checkDuplicates: a message reaches an address twice only where SMTP
+// allows it: the copy before was never durably marked done in the spool of
+// the MTA that sent it (the destination's 250 was lost with a reset or a
+// timeout, the spool update failed, or the MTA crashed between the 250 and
+// the update). So once a router boot has recorded a recipient forwarded
+// (which it does only after the spool's Done returned), no later delivery
+// of that spooled message to that recipient may happen, in that boot or
+// any later one. (The sender's side of the same rule: the sending MTAs
+// never crash, and their queues delete what they record.)
 func (r *Result) checkDuplicates() error {
+	type fwd struct {
+		boot int
+		id   string
+	}
+	done := map[copyKey]fwd{} // by message digest and recipient: first boot that recorded it forwarded
 	for boot, l := range r.RouterLogs {
-		seen := map[copyKey]bool{}
 		for _, rec := range records(l) {
 			if rec.Status != activity.Forwarded {
 				continue
 			}
-			k := copyKey{rec.MessageID, rec.To}
-			if seen[k] {
+			k := copyKey{mailfacts.Message(rec.MessageID).Digest, rec.To}
+			if prev, ok := done[k]; ok && prev.boot == boot {
 				return fmt.Errorf("router boot %d delivered %s to %s twice", boot+1, rec.MessageID, rec.To)
+			} else if !ok {
+				done[k] = fwd{boot, rec.MessageID}
 			}
-			seen[k] = true
+		}
+	}
+	boot := 0
+	for _, ev := range r.Trace.Events {
+		if ev.Node != RouterNode {
+			continue
+		}
+		switch {
+		case ev.Kind == model.Restart:
+			boot++
+		case ev.Name == mailfacts.MailDelivered && len(ev.Args) >= 2:
+			k := copyKey{ev.Args[0].Digest, ev.Args[1].Name}
+			if f, ok := done[k]; ok && boot > f.boot {
+				return fmt.Errorf("%s was delivered to %s again in router boot %d after boot %d had durably marked it done", f.id, k.to, boot+1, f.boot+1)
+			}
 		}
 	}
 	return nil
@@ -322,17 +356,56 @@ func (r *Result) checkSpoofed() error {
 	return nil
 }
 
-// dmarcUnknown: the router could not learn the From domain's policy
-// (DMARC temperror under DNS faults) for message id, and forwarded it as
-// most receivers do. The mail world counts these (Figures) rather than
+// dmarcUnknown: the router could not learn the From domain's policy for
+// message id, and forwarded it as most receivers do: a DMARC temperror
+// under DNS faults, or "none" because the DNS answered the policy's TXT
+// query with a faulted NXDOMAIN (the router cannot tell that lie from a
+// domain without a policy). The mail world counts these rather than
 // calling them spoofing: the policy never reached the router.
 func (r *Result) dmarcUnknown(id string) bool {
 	for _, rec := range records(r.RouterLogs...) {
-		if strings.Contains(rec.Subject, " "+id+" ") && rec.DMARC == "temperror" && rec.Status == activity.Queued {
+		if !strings.Contains(rec.Subject, " "+id+" ") || rec.Status != activity.Queued {
+			continue
+		}
+		if rec.DMARC == "temperror" || rec.DMARC == "none" && r.nxdomainTXTBefore(rec.MessageID) {
 			return true
 		}
 	}
 	return false
+}
+
+// nxdomainTXTBefore reports a DNS fault answering TXT queries with
+// NXDOMAIN in force at some moment of the two minutes before the router
+// accepted message id (its DMARC lookup lies in that span).
+func (r *Result) nxdomainTXTBefore(id string) bool {
+	digest := mailfacts.Message(id).Digest
+	var at time.Duration = -1
+	for _, ev := range r.Trace.Events {
+		if ev.Node == RouterNode && ev.Name == mailfacts.MailAccepted && len(ev.Args) >= 2 && ev.Args[1].Digest == digest {
+			at = ev.At
+			break
+		}
+	}
+	if at < 0 {
+		return false
+	}
+	var since time.Duration = -1 // start of the spell in force, -1 if none
+	for _, ev := range r.Trace.Events {
+		if ev.At > at {
+			break
+		}
+		nx := ev.Attrs["kind"] == "nxdomain" && (ev.Attrs["type"] == "TXT" || ev.Attrs["type"] == "")
+		switch {
+		case ev.Name == "dns-fault" && nx && since < 0:
+			since = ev.At
+		case (ev.Name == "dns-fault-end" && nx || ev.Name == "heal-all") && since >= 0:
+			if ev.At >= at-2*time.Minute {
+				return true
+			}
+			since = -1
+		}
+	}
+	return since >= 0
 }
 
 func (r *Result) routerIP(z *zonedns.Zone) net.IP {
@@ -509,19 +582,38 @@ func (r *Result) excused(m *Message, rcpt string) bool {
 	return false
 }
 
-// checkBackoff: no queue retries a recipient sooner than half the first
-// retry delay (the jitter's lower bound), in virtual time.
+// checkBackoff: no queue tries a recipient again sooner than half the
+// first retry delay (the jitter's lower bound) after a temporary failure,
+// in virtual time: the next outcome of any kind (delivered, deferred
+// again, bounced) comes that much later at the earliest. A reboot starts
+// its queue afresh from the spool, so it forgets the last failure.
 func (r *Result) checkBackoff() error {
 	last := map[string]time.Duration{}
 	for _, ev := range r.Trace.Events {
-		if ev.Name != mailfacts.MailDeferred || len(ev.Args) < 2 {
+		if ev.Kind == model.Restart {
+			for k := range last {
+				if strings.HasPrefix(k, ev.Node+" ") {
+					delete(last, k)
+				}
+			}
+			continue
+		}
+		switch ev.Name {
+		case mailfacts.MailDeferred, mailfacts.MailDelivered, mailfacts.MailBounced:
+		default:
+			continue
+		}
+		if len(ev.Args) < 2 {
 			continue
 		}
 		k := ev.Node + " " + ev.Args[0].Digest + " " + ev.Args[1].String()
 		if at, ok := last[k]; ok && ev.At-at < FirstRetry/2 {
-			return fmt.Errorf("%s retried %v after its last failure (first retry %v)", k, ev.At-at, FirstRetry)
+			return fmt.Errorf("%s tried again %v after a temporary failure (first retry %v)", k, ev.At-at, FirstRetry)
 		}
-		last[k] = ev.At
+		delete(last, k)
+		if ev.Name == mailfacts.MailDeferred {
+			last[k] = ev.At
+		}
 	}
 	return nil
 }

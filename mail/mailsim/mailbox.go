@@ -37,6 +37,9 @@ type mailbox struct {
 	users map[string]bool
 	// store is the world's view of what the mailbox file durably holds.
 	store func(Delivered)
+	// greylist, if not nil, holds the (client, sender, recipient) triples
+	// seen: the first attempt of each is deferred.
+	greylist map[string]bool
 }
 
 var (
@@ -47,7 +50,7 @@ func (m *mailbox) Mail(context.Context, *smtp.SessionInfo, smtp.Path, smtp.MailP
 	return okReply
 }
 
-func (m *mailbox) Rcpt(_ context.Context, _ *smtp.SessionInfo, _ *smtp.Envelope, to smtp.Recipient) smtp.Reply {
+func (m *mailbox) Rcpt(_ context.Context, si *smtp.SessionInfo, env *smtp.Envelope, to smtp.Recipient) smtp.Reply {
 	ours := false
 	for _, d := range m.domains {
 		if strings.EqualFold(to.Path.Domain, d) {
@@ -59,6 +62,13 @@ func (m *mailbox) Rcpt(_ context.Context, _ *smtp.SessionInfo, _ *smtp.Envelope,
 	}
 	if m.users != nil && !m.users[strings.ToLower(to.Path.Local)] {
 		return smtp.Reply{Code: 550, Enhanced: smtp.EnhancedCode{5, 1, 1}, Lines: []string{"no such user"}}
+	}
+	if m.greylist != nil {
+		k := si.ClientIP.String() + " " + env.From.String() + " " + strings.ToLower(to.Path.String())
+		if !m.greylist[k] {
+			m.greylist[k] = true
+			return smtp.Reply{Code: 451, Enhanced: smtp.EnhancedCode{4, 7, 1}, Lines: []string{"greylisted, try again later"}}
+		}
 	}
 	return okReply
 }

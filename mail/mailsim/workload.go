@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/edgelab/edgelab/mail/dkim"
+	"github.com/edgelab/edgelab/mail/mailfacts"
 	"github.com/edgelab/edgelab/mail/spool"
 
 	"github.com/edgelab/edgelab/sim/env"
@@ -84,6 +85,10 @@ func drawWorkload(seed uint64, cfg Config) []*Message {
 		id := fmt.Sprintf("w%d", k+1)
 		m := &Message{ID: id, Kind: kind, Sender: i, At: time.Duration(rng.Int64N(int64(cfg.Spread))),
 			From: "user@" + SenderDomain(i), Sign: true}
+		if cfg.Bursts > 0 {
+			// Burst b of Bursts starts at b/Bursts of the spread.
+			m.At = cfg.Spread * time.Duration(k%cfg.Bursts) / time.Duration(cfg.Bursts)
+		}
 		fromHdr := m.From
 		subject := "mailsim " + id + " " + kind
 		body := "Hello from the mail world.\r\n.a line that starts with a dot\r\n"
@@ -173,6 +178,10 @@ func (w *run) submit(m *Message) {
 	}
 	for s.sp == nil || s.sp.Put(context.Background(), msg) != nil {
 		e.Sleep(time.Second)
+	}
+	// The submission is taken: the sending MTA must hold it durably.
+	if err := s.watch.durable(mailfacts.Message(msg.ID).Digest); err != nil {
+		w.early = append(w.early, err.Error())
 	}
 	idx := make([]int, len(msg.To))
 	for i := range idx {

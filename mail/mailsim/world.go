@@ -5,6 +5,7 @@ package mailsim
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/edgelab/edgelab/mail/deliver"
@@ -74,6 +75,8 @@ var catalog = []struct {
 	{world.Bug{Name: "bare-lf-end-of-data", Summary: "the SMTP server takes <LF>.<LF> as the end of the data"}, func(b *Bugs) { b.SMTP.BareLFEndOfData = true }},
 	{world.Bug{Name: "a-before-aaaa-no-fallback", Summary: "delivery tries a host's IPv4 address first and never falls back to IPv6"}, func(b *Bugs) { b.Deliver.IPv4FirstNoFallback = true }},
 	{world.Bug{Name: "catch-all-first", Summary: "the catch-all is evaluated before the literal rules"}, func(b *Bugs) { b.Rules.CatchAllFirst = true }},
+	{world.Bug{Name: "group-ack-before-sync", Summary: "group commit acknowledges a batch before its fsync returns"}, func(b *Bugs) { b.Spool.GroupAckBeforeSync = true }},
+	{world.Bug{Name: "rebuild-skips-torn-segment", Summary: "the queue rebuilt from disk skips a segment with a torn tail, synced records before the tear included"}, func(b *Bugs) { b.Spool.SkipTornSegment = true }},
 	{world.Bug{Name: "rules-case-sensitive-domain", Summary: "rule lookup compares domains case-sensitively"}, func(b *Bugs) { b.Router.CaseSensitiveDomain = true }},
 }
 
@@ -158,6 +161,9 @@ func Run(seed uint64, plan *sim.Plan, bugs Bugs) (*Result, error) {
 	if err := plan.Apply(s); err != nil {
 		return nil, err
 	}
+	if err := applyDisks(s, cfg); err != nil {
+		return nil, err
+	}
 	res := &Result{Seed: seed, Config: cfg, Workload: w.workload, healAt: heal, faulted: plan != nil && len(plan.Faults) > 0}
 	s.Eventually("drain", func() error { return w.drained() })
 	w.schedule()
@@ -169,6 +175,7 @@ func Run(seed uint64, plan *sim.Plan, bugs Bugs) (*Result, error) {
 	res.Liveness = s.LivenessErr()
 	res.Mailboxes, res.Attacks = w.mailboxes, w.attacks
 	res.RouterLogs = w.routerLogs
+	res.Early = w.early
 	for _, m := range w.senders {
 		res.SenderLogs = append(res.SenderLogs, m.log)
 	}
@@ -189,6 +196,41 @@ func (w *run) drained() error {
 	for _, m := range w.senders {
 		if m.q != nil && m.q.Len() > 0 {
 			return fmt.Errorf("%s queue holds %d recipients", m.n.Name(), m.q.Len())
+		}
+	}
+	return nil
+}
+
+// applyDisks gives the MTAs' disks the knobs' sync latency (every MTA),
+// power-failure and torn-write chances (the router and the destinations:
+// senders are the workload), where the plan's node settings left them
+// zero.
+func applyDisks(s *sim.Sim, cfg Config) error {
+	if cfg.SyncLatency == 0 && cfg.PowerFail == 0 && cfg.TornWrite == 0 {
+		return nil
+	}
+	for _, name := range nodeNames(cfg) {
+		if name == AttackerNode || name == SpammerNode || name == DNSNode {
+			continue
+		}
+		n := s.Node(name)
+		f := n.MemDisk().Faults()
+		g := f
+		if g.SyncLatency == 0 {
+			g.SyncLatency = sim.Duration(cfg.SyncLatency)
+		}
+		if !strings.HasPrefix(name, "sender-") {
+			if g.PowerFailProb == 0 {
+				g.PowerFailProb = cfg.PowerFail
+			}
+			if g.TornWriteProb == 0 {
+				g.TornWriteProb = cfg.TornWrite
+			}
+		}
+		if g != f {
+			if err := n.SetDiskFaults(g); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -125,9 +125,12 @@ func (q *Queue) Len() int {
 func (q *Queue) Run(ctx context.Context) {
 	for ctx.Err() == nil {
 		next := q.RunDue(ctx)
-		wait := time.Hour
+		// Never longer than the longest backoff: if the clock steps back,
+		// a retry time it set earlier lies further ahead than any backoff
+		// and RunDue takes it as due.
+		wait := q.maxDelay()
 		if !next.IsZero() {
-			wait = max(next.Sub(q.env.Now()), time.Millisecond)
+			wait = min(max(next.Sub(q.env.Now()), time.Millisecond), wait)
 		}
 		wctx, cancel := q.env.WithTimeout(ctx, wait)
 		q.wake.Wait(wctx)
@@ -148,7 +151,7 @@ func (q *Queue) RunDue(ctx context.Context) time.Time {
 	groups := map[string]*group{}
 	var order []string
 	for _, e := range q.entries {
-		if e.next.After(now) {
+		if e.next.After(now) && e.next.Sub(now) <= q.maxDelay() {
 			continue
 		}
 		to := e.msg.To[e.rcpt]
@@ -166,17 +169,29 @@ func (q *Queue) RunDue(ctx context.Context) time.Time {
 	sort.Strings(order)
 	for _, k := range order {
 		g := groups[k]
+		// Asked in sorted order (never while ranging over the map), so
+		// the run's BUGGIFY draws come in the same order every time.
+		if env.Buggify(q.env, "queue: a due delivery waits a round") {
+			continue
+		}
 		sort.Slice(g.entries, func(i, j int) bool { return g.entries[i].rcpt < g.entries[j].rcpt })
-		env := &deliver.Envelope{From: g.msg.From, SMTPUTF8: needsUTF8(g.msg), EightBit: eightBit(g.msg.Data)}
+		de := &deliver.Envelope{From: g.msg.From, SMTPUTF8: needsUTF8(g.msg), EightBit: eightBit(g.msg.Data)}
 		for _, e := range g.entries {
-			env.To = append(env.To, g.msg.To[e.rcpt])
+			de.To = append(de.To, g.msg.To[e.rcpt])
 		}
 		for _, e := range g.entries {
 			if q.cfg.Bugs.DoneBeforeDelivery {
 				q.spool.Done(ctx, e.msg.ID, e.rcpt)
 			}
 		}
-		outs := q.dlv.Deliver(ctx, g.domain, env, g.msg.Data)
+		var outs []deliver.Outcome
+		if env.Buggify(q.env, "queue: a delivery attempt fails before it connects") {
+			for _, to := range de.To {
+				outs = append(outs, deliver.Outcome{Rcpt: to, Reply: reply.Reply{Code: 451, Enhanced: "4.4.1", Text: "no connection (BUGGIFY)"}})
+			}
+		} else {
+			outs = q.dlv.Deliver(ctx, g.domain, de, g.msg.Data)
+		}
 		for i, e := range g.entries {
 			q.settle(ctx, e, outs[i])
 		}
@@ -234,6 +249,11 @@ func (q *Queue) settle(ctx context.Context, e *entry, o deliver.Outcome) {
 	q.mu.Unlock()
 	q.log.Add(rec)
 }
+
+// maxDelay is the longest backoff (MaxRetry times the largest jitter
+// factor): a retry time further ahead was set before the clock stepped
+// back.
+func (q *Queue) maxDelay() time.Duration { return q.cfg.MaxRetry * 3 / 2 }
 
 // backoff is FirstRetry·2^(n-1), capped at MaxRetry, times a factor in
 // [0.5, 1.5) from the Env's randomness.

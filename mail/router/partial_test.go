@@ -173,3 +173,36 @@ func TestWorkerRejectWithSeveralRecipients(t *testing.T) {
 		})
 	}
 }
+
+// TestEndOfDataTexts: the one reply to the end of data says what became
+// of the message: "queued as ID" when it was spooled, "accepted as ID"
+// when the rules dropped it for every recipient.
+func TestEndOfDataTexts(t *testing.T) {
+	w := newWorld(t, router.Store, nil)
+	for rcpt, want := range map[string]string{"alice@ours.example": "queued as ", "void@ours.example": "accepted as "} {
+		c, err := gosmtp.Dial(w.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Hello("client.sender.example"); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Mail("s@sender.example", nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Rcpt(rcpt, nil); err != nil {
+			t.Fatal(err)
+		}
+		wc, err := c.Data()
+		if err != nil {
+			t.Fatal(err)
+		}
+		wc.Write([]byte(msgText))
+		resp, err := wc.CloseWithResponse()
+		if err != nil || !strings.HasPrefix(resp.StatusText, "2.0.0 "+want) {
+			t.Errorf("to %s: %+v %v, want %q...", rcpt, resp, err, want)
+		}
+		c.Quit()
+		c.Close()
+	}
+}

@@ -474,6 +474,7 @@ func (r *Router) Data(ctx context.Context, s *smtp.SessionInfo, msg *smtp.Messag
 	if len(failed) == len(outs) {
 		return refuse(verdict.perm)
 	}
+	verdict = outcome{} // the refusals are reported by DSN, as below
 
 	envFrom := sender
 	if sender != "" && r.cfg.SRS != nil {
@@ -506,7 +507,7 @@ func (r *Router) Data(ctx context.Context, s *smtp.SessionInfo, msg *smtp.Messag
 			rec.Status = activity.Dropped
 			r.log.Add(rec)
 			r.env.Record(mailfacts.MailDropped, mailfacts.Message(id), mailfacts.Addr(o.tg.rcpt))
-			verdict.add(&reply.OK)
+			verdict.dropped = true
 			continue
 		}
 		var pre strings.Builder
@@ -534,6 +535,9 @@ func (r *Router) Data(ctx context.Context, s *smtp.SessionInfo, msg *smtp.Messag
 		r.log.Add(rec)
 	}
 	answer := verdict.answer()
+	if answer == nil {
+		answer = reply.New(250, "2.0.0", "accepted as %s", id)
+	}
 	if answer.Positive() && len(failed) > 0 {
 		// Relayed to some and refused for good by others' servers: the
 		// message is delivered, so the answer is 250 and the failures go
@@ -544,7 +548,6 @@ func (r *Router) Data(ctx context.Context, s *smtp.SessionInfo, msg *smtp.Messag
 		}
 	}
 	if answer.Positive() {
-		answer = reply.New(250, "2.0.0", "accepted as %s", id)
 		for _, o := range outs {
 			if o.refused == nil {
 				r.env.Record(mailfacts.MailAccepted, mailfacts.Session(s.ID), mailfacts.Message(id), mailfacts.Addr(sender), mailfacts.Addr(o.tg.rcpt))
@@ -560,9 +563,11 @@ func (r *Router) Data(ctx context.Context, s *smtp.SessionInfo, msg *smtp.Messag
 // remembered so the retry skips it. Else any success makes it a success
 // (the permanent failures beside it are reported by DSN, never by a 5xx
 // for a message that was partly delivered). Else the first permanent
-// failure is the answer.
+// failure is the answer. A recipient whose rule dropped the message
+// counts as a success that has no reply of its own.
 type outcome struct {
 	temp, perm, ok *reply.Reply
+	dropped        bool
 }
 
 func (o *outcome) add(rp *reply.Reply) {
@@ -588,10 +593,10 @@ func (o *outcome) answer() *reply.Reply {
 		return o.temp
 	case o.ok != nil:
 		return o.ok
-	case o.perm != nil:
+	case o.perm != nil && !o.dropped:
 		return o.perm
 	}
-	return &reply.OK
+	return nil // nothing but successes without a reply
 }
 
 // failure is a DSN's line about rcpt (the address the sender used, not
@@ -742,7 +747,7 @@ func (r *Router) relay(ctx context.Context, id, from string, dests []string, dat
 		}
 	}
 	switch answer := verdict.answer(); {
-	case answer.Temporary():
+	case answer != nil && answer.Temporary():
 		rec.Status = activity.Deferred
 	case verdict.perm != nil && verdict.ok == nil:
 		rec.Status = activity.DeliveryFailed

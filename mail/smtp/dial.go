@@ -133,7 +133,14 @@ func (cc *ClientConn) run(ctx context.Context) (*Result, error) {
 				if ctx.Err() != nil {
 					return res, ctx.Err()
 				}
-				cc.sess.Tick(cc.env.Now())
+				// The deadline passed on the connection's timer, which a
+				// clock stepped back does not delay (as a monotonic clock
+				// would not): the session is due at least that far.
+				now := cc.env.Now()
+				if now.Before(deadline) {
+					now = deadline
+				}
+				cc.sess.Tick(now)
 				continue
 			}
 			if n > 0 {

@@ -179,11 +179,27 @@ func (s *Server) ServeConn(c net.Conn) {
 	conn := c
 	buf := make([]byte, 64<<10)
 	eof := false
+	// held are replies not yet written. Replies to pipelined MAIL and
+	// RCPT commands wait for the next one, so a pipelined transaction's
+	// replies leave in one write (RFC 2920 §3.2 lets a server buffer
+	// replies as long as it sends them before it blocks on input); they
+	// are written before the session reads, hands the Backend a message
+	// (which may take long: a relay, a sync) or starts TLS, and at the end.
+	var held []byte
+	flush := func() bool {
+		if len(held) == 0 {
+			return true
+		}
+		conn.SetWriteDeadline(s.Env.Now().Add(writeTimeout))
+		_, err := conn.Write(held)
+		held = nil // a fresh buffer: the written one may still be in flight
+		return err == nil
+	}
 	for {
 		rd := sess.Ready()
-		if len(rd.Out) > 0 {
-			conn.SetWriteDeadline(s.Env.Now().Add(writeTimeout))
-			if _, err := conn.Write(rd.Out); err != nil {
+		held = append(held, rd.Out...)
+		if rd.Request == nil || rd.Request.Kind == RequestData {
+			if !flush() {
 				return
 			}
 		}
@@ -191,7 +207,14 @@ func (s *Server) ServeConn(c net.Conn) {
 		case rd.Close:
 			return
 		case rd.Request != nil:
-			sess.Answer(s.Env.Now(), rd.Request.Call(ctx, s.Backend, info))
+			rp := rd.Request.Call(ctx, s.Backend, info)
+			if rd.Request.Kind == RequestData && env.Buggify(s.Env, "smtp: the reply to the data comes late") {
+				// The message is taken; its reply is slow to leave, so a
+				// cut now loses the 250 the client needed (a duplicate
+				// SMTP allows).
+				s.Env.Sleep(3 * time.Second)
+			}
+			sess.Answer(s.Env.Now(), rp)
 			continue
 		case rd.StartTLS:
 			tc := tls.Server(c, s.TLS)
@@ -209,7 +232,11 @@ func (s *Server) ServeConn(c net.Conn) {
 			return
 		}
 		conn.SetReadDeadline(rd.Deadline)
-		n, err := conn.Read(buf)
+		rb := buf
+		if env.Buggify(s.Env, "smtp: the server reads a few bytes at a time") {
+			rb = buf[:7] // commands and data split anywhere
+		}
+		n, err := conn.Read(rb)
 		if n > 0 {
 			sess.Receive(s.Env.Now(), buf[:n])
 		}

@@ -10,4 +10,13 @@ type Bugs struct {
 	// AckBeforeSync: Put returns once the record is written, without the
 	// fsync, so the router says 250 for mail a crash can still lose.
 	AckBeforeSync bool
+	// GroupAckBeforeSync: the group-commit leader wakes its batch as soon
+	// as the batch is written, while the fsync still runs, so the router
+	// says 250 for records a crash during the sync (or a failed sync)
+	// loses. Without sync latency or sync errors it is invisible.
+	GroupAckBeforeSync bool
+	// SkipTornSegment: recovery treats a segment whose tail is torn as
+	// corrupt and skips all of it, so the queue rebuilt from disk loses
+	// the synced, acknowledged records written before the tear.
+	SkipTornSegment bool
 }

@@ -192,6 +192,9 @@ func (s *Spool) recover() ([]Stored, Recovery, error) {
 			payload, n, ok := readRecord(data)
 			if !ok {
 				rec.Torn++
+				if s.opt.Bugs.SkipTornSegment {
+					s.forgetSegment(seq, msgs)
+				}
 				break
 			}
 			data = data[n:]
@@ -228,6 +231,9 @@ func (s *Spool) recover() ([]Stored, Recovery, error) {
 	var out []Stored
 	for _, id := range order {
 		m := msgs[id]
+		if m == nil {
+			continue // forgotten (a seeded bug)
+		}
 		var p []int
 		for i := range m.To {
 			if !done[id][i] {
@@ -239,6 +245,18 @@ func (s *Spool) recover() ([]Stored, Recovery, error) {
 		}
 	}
 	return out, rec, nil
+}
+
+// forgetSegment drops the messages recovered from segment seq (the
+// SkipTornSegment seeded bug).
+func (s *Spool) forgetSegment(seq int, msgs map[string]*Message) {
+	for id, pl := range s.where {
+		if pl.seg == seq {
+			delete(s.where, id)
+			delete(msgs, id)
+		}
+	}
+	delete(s.live, seq)
 }
 
 // markDone accounts for one finished recipient; s.mu held or recovering.
@@ -370,7 +388,7 @@ func (s *Spool) lead() {
 	for _, p := range batch {
 		buf = append(buf, p.rec...)
 	}
-	err := s.writeSync(buf)
+	err := s.writeSync(batch, buf)
 
 	s.mu.Lock()
 	s.syncing = false
@@ -413,13 +431,21 @@ func (s *Spool) lead() {
 // writeSync appends buf to the active segment and syncs it, rolling to a
 // new segment when the active one is full or failed. Only the leader calls
 // it.
-func (s *Spool) writeSync(buf []byte) error {
+func (s *Spool) writeSync(batch []*pending, buf []byte) error {
 	if s.spoiled || s.segSize >= s.opt.SegmentBytes {
 		if err := s.startSegment(); err != nil {
 			return err
 		}
 	}
 	_, err := s.file.Write(buf)
+	if err == nil && s.opt.Bugs.GroupAckBeforeSync {
+		s.mu.Lock()
+		for _, p := range batch {
+			p.done = true
+			p.notify.Notify()
+		}
+		s.mu.Unlock()
+	}
 	if err == nil && !s.opt.Bugs.AckBeforeSync {
 		err = s.file.Sync()
 	}

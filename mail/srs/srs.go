@@ -223,9 +223,15 @@ func (r *Rewriter) maxAge() time.Duration {
 }
 
 // age is how many whole days lie between a stamp (a day count modulo 1024)
-// and now, taking the stamp as the latest such day not after now.
+// and now, taking the stamp as the latest such day not after now. A stamp
+// of tomorrow is taken as today's: the clock that wrote it stepped back
+// over midnight since (or runs ahead of this one), and reading it as 1023
+// days old would refuse every bounce of the last day.
 func (r *Rewriter) age(then int, now time.Time) time.Duration {
 	today := int(now.Unix()/int64(day/time.Second)) % timeSlots
+	if (then-today+timeSlots)%timeSlots == 1 {
+		return 0
+	}
 	return time.Duration((today-then+timeSlots)%timeSlots) * day
 }
 

@@ -70,17 +70,19 @@ type Output struct {
 type WFCheck struct {
 	Title string // the section's title: "Fact usage", "Message Derivation Checks", ...
 	Text  string // its body, blank lines dropped and lines trimmed
-	// Error is set for every check but the message derivation checks,
-	// which tamarin itself words as a hint ("you may be performing
-	// unintended pattern matching"): the rest (fact usage, unbound
+	// Error is set for every check but the derivation checks, which
+	// tamarin itself words as a hint ("you may be performing unintended
+	// pattern matching") or which ran out of their time (a busy machine,
+	// not a fault of the theory): the rest (fact usage, unbound
 	// variables, lemma actions no rule has, ...) say the theory is not
 	// the one its author meant, so its proofs mean nothing.
 	Error bool
 }
 
-// derivationChecks is the title of the one wellformedness section that
-// is a warning, not an error.
-const derivationChecks = "Message Derivation Checks"
+// derivationChecks ends the titles of the wellformedness sections that
+// are warnings, not errors: "Message Derivation Checks", and "Derivation
+// Checks" when they timed out.
+const derivationChecks = "Derivation Checks"
 
 var (
 	verdictRe   = `(verified|falsified - found trace|falsified - no trace found|analysis incomplete|analysis undetermined|analysis cannot be finished \([^)]*\)|proof has been invalidated)`
@@ -175,7 +177,7 @@ func parseWellformedness(out []byte) []WFCheck {
 		line := strings.TrimSpace(lines[k])
 		if line != "" && !underline.MatchString(line) && k+1 < len(lines) && underline.MatchString(lines[k+1]) {
 			flush()
-			checks = append(checks, WFCheck{Title: line, Error: line != derivationChecks})
+			checks = append(checks, WFCheck{Title: line, Error: !strings.HasSuffix(line, derivationChecks)})
 			k++ // the underline
 			continue
 		}

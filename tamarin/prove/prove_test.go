@@ -246,7 +246,8 @@ func TestGoChecksOnEmbeddedTheories(t *testing.T) {
 // The diff and wellformedness samples were captured from tamarin-prover
 // 1.8.0 (maude 3.2): diff_all.out is `--diff --prove tiny_diff.spthy`,
 // diff_equiv.out `--diff --prove=Observational_equivalence
-// tiny_diff.spthy`, wf_error.out `--prove wf_error.spthy`.
+// tiny_diff.spthy`, wf_error.out `--prove wf_error.spthy`, derivtimeout.out
+// as said below.
 func TestParseOutputOfCapturedDiffAndWellformednessRuns(t *testing.T) {
 	o, err := ParseOutput(read(t, "diff_all.out"))
 	if err != nil {
@@ -302,6 +303,20 @@ func TestParseOutputOfCapturedDiffAndWellformednessRuns(t *testing.T) {
 		t.Fatalf("%q", o.Wellformedness[2].Text)
 	}
 	if s, _ := o.Lookup("ends_begun", NoSide); s.Status != Verified {
+		t.Fatalf("%+v", o.Lemmas)
+	}
+
+	// derivtimeout.out: `--derivcheck-timeout=1 --prove=key_consistency
+	// ohttp_partitioned.spthy` on a busy machine; the checks ran out of
+	// time, which is a warning, not a fault of the theory.
+	o, err = ParseOutput(read(t, "derivtimeout.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []WFCheck{{Title: "Derivation Checks", Text: "Derivation checks timed out. Use --derivcheck-timeout=INT to configure timeout, 0 to deactivate."}}; !reflect.DeepEqual(o.Wellformedness, want) {
+		t.Fatalf("%+v", o.Wellformedness)
+	}
+	if s, _ := o.Lookup("key_consistency", NoSide); s.Status != Falsified {
 		t.Fatalf("%+v", o.Lemmas)
 	}
 }
