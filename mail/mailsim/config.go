@@ -31,7 +31,7 @@ type Config struct {
 	// settings give that disk a latency of its own ("sync_latency").
 	SyncLatency time.Duration
 	// PowerFail is the chance, per fsync, that the power of the router or
-	// a destination fails during it (sim.DiskFaults.PowerFailProb), unless
+	// a destination fails during it (disk.Faults.PowerFailProb), unless
 	// the plan's node settings give that disk one of its own.
 	PowerFail float64
 	// TornWrite is the chance that a crash tears the last unsynced write
