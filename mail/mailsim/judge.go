@@ -356,17 +356,56 @@ func (r *Result) checkSpoofed() error {
 	return nil
 }
 
-// dmarcUnknown: the router could not learn the From domain's policy
-// (DMARC temperror under DNS faults) for message id, and forwarded it as
-// most receivers do. The mail world counts these (Figures) rather than
+// dmarcUnknown: the router could not learn the From domain's policy for
+// message id, and forwarded it as most receivers do: a DMARC temperror
+// under DNS faults, or "none" because the DNS answered the policy's TXT
+// query with a faulted NXDOMAIN (the router cannot tell that lie from a
+// domain without a policy). The mail world counts these rather than
 // calling them spoofing: the policy never reached the router.
 func (r *Result) dmarcUnknown(id string) bool {
 	for _, rec := range records(r.RouterLogs...) {
-		if strings.Contains(rec.Subject, " "+id+" ") && rec.DMARC == "temperror" && rec.Status == activity.Queued {
+		if !strings.Contains(rec.Subject, " "+id+" ") || rec.Status != activity.Queued {
+			continue
+		}
+		if rec.DMARC == "temperror" || rec.DMARC == "none" && r.nxdomainTXTBefore(rec.MessageID) {
 			return true
 		}
 	}
 	return false
+}
+
+// nxdomainTXTBefore reports a DNS fault answering TXT queries with
+// NXDOMAIN in force at some moment of the two minutes before the router
+// accepted message id (its DMARC lookup lies in that span).
+func (r *Result) nxdomainTXTBefore(id string) bool {
+	digest := mailfacts.Message(id).Digest
+	var at time.Duration = -1
+	for _, ev := range r.Trace.Events {
+		if ev.Node == RouterNode && ev.Name == mailfacts.MailAccepted && len(ev.Args) >= 2 && ev.Args[1].Digest == digest {
+			at = ev.At
+			break
+		}
+	}
+	if at < 0 {
+		return false
+	}
+	var since time.Duration = -1 // start of the spell in force, -1 if none
+	for _, ev := range r.Trace.Events {
+		if ev.At > at {
+			break
+		}
+		nx := ev.Attrs["kind"] == "nxdomain" && (ev.Attrs["type"] == "TXT" || ev.Attrs["type"] == "")
+		switch {
+		case ev.Name == "dns-fault" && nx && since < 0:
+			since = ev.At
+		case (ev.Name == "dns-fault-end" && nx || ev.Name == "heal-all") && since >= 0:
+			if ev.At >= at-2*time.Minute {
+				return true
+			}
+			since = -1
+		}
+	}
+	return since >= 0
 }
 
 func (r *Result) routerIP(z *zonedns.Zone) net.IP {
