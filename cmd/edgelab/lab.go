@@ -19,6 +19,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -312,13 +313,39 @@ func labRun(w world.World, seeds, plans int, outDir string, prog *progress) (*la
 	if !hasBugs {
 		return lw, nil
 	}
-	for _, bug := range bc.Bugs() {
-		d, err := world.Hunt(w, bug.Name, plans)
+	// The hunts run side by side (each is one run at a time); what they
+	// found is taken in the catalog's order, so the output is the same.
+	catalog := bc.Bugs()
+	found := make([]*world.Detection, len(catalog))
+	errs := make([]error, len(catalog))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	var progMu sync.Mutex
+	for range min(len(catalog), runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				found[i], errs[i] = world.Hunt(w, catalog[i].Name, plans)
+				progMu.Lock()
+				prog.add(errs[i] != nil || !found[i].Caught)
+				progMu.Unlock()
+			}
+		}()
+	}
+	for i := range catalog {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, err := range errs {
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", bug.Name, err)
+			return nil, fmt.Errorf("%s: %w", catalog[i].Name, err)
 		}
+	}
+	for i, bug := range catalog {
+		d := found[i]
 		lb := labBug{Bug: bug, caught: d.Caught, plans: d.Plans, wall: d.Wall}
-		prog.add(!d.Caught)
 		if d.Caught {
 			lb.properties = d.First.Properties()
 			lb.faults, lb.ops = world.Size(w, d.Shrunk.Plan)
